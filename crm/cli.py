@@ -1,0 +1,81 @@
+"""The ``crm`` command: Flask's CLI over the app factory plus the product's own commands.
+
+Commands stay thin: parse, call a service, commit, report.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from crm import create_app
+from crm.config import ConfigError
+from crm.extensions import db
+from crm.services.errors import ValidationError
+
+
+def _create_app():  # noqa: ANN202 - FlaskGroup's callback signature
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def cli() -> None:
+    """MTS stakeholder-engagement CRM."""
+
+
+@cli.command("seed")
+@click.option("--framework", "framework_path", type=click.Path(path_type=Path),
+              help="Load this framework JSON file instead of the DESIGN-MTS one.")
+@with_appcontext
+def seed_command(framework_path: Path | None) -> None:
+    """Load the commitment framework and vocabularies; running it again changes nothing."""
+    from crm.services.seed import DEFAULT_FRAMEWORK, seed_all
+
+    try:
+        report = seed_all(framework_path or DEFAULT_FRAMEWORK)
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"seed: {report.describe()}")
+
+
+@cli.group("users")
+def users_group() -> None:
+    """Manage user accounts."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--role", required=True, help="admin, coordinator, officer, organiser or viewer")
+@click.option("--name", "full_name", default="", help="Full name shown in the interface.")
+@with_appcontext
+def users_create(email: str, role: str, full_name: str) -> None:
+    """Create a user. The password is read from standard input when it is not a terminal;
+    otherwise one is generated and printed once."""
+    from crm.services import accounts
+
+    generated = sys.stdin is None or sys.stdin.isatty()
+    if generated:
+        password = accounts.generate_password()
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = accounts.create_user(email, role, password, full_name)
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"created {user.role.value} {user.email}")
+    if generated:
+        click.echo(f"password (shown once, change it under My account): {password}")
+
+
+def main() -> None:
+    cli(prog_name="crm")

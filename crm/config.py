@@ -1,0 +1,122 @@
+"""Settings: safe defaults, overridden by ``CRM_*`` environment variables.
+
+Production is the default mode, so a forgotten setting fails closed: the app refuses to start
+without a real secret key or with debug on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MIN_SECRET_KEY_LENGTH = 32
+ENVIRONMENTS = ("production", "development", "testing")
+
+
+class ConfigError(RuntimeError):
+    """A setting that makes the app unsafe or unable to run; the message says which and why."""
+
+
+def _flag(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name}={value!r} is not a yes/no value (use 1 or 0)")
+
+
+def _int(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a whole number") from None
+
+
+def build_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the Flask config for this process, read from ``environ`` (default: os.environ)."""
+    env = os.environ if environ is None else environ
+    mode = env.get("CRM_ENV", "production").strip().lower()
+    if mode not in ENVIRONMENTS:
+        raise ConfigError(f"CRM_ENV={mode!r} is unknown; use one of {', '.join(ENVIRONMENTS)}")
+    production = mode == "production"
+
+    database_url = env.get("CRM_DATABASE_URL") or (
+        "sqlite:///" + str(Path(instance_path) / "crm.sqlite3")
+    )
+    if database_url.startswith("postgres://") or database_url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; the bare scheme would ask for psycopg2.
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+
+    base_url = env.get("CRM_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    timezone_name = env.get("CRM_TIMEZONE", "Europe/Brussels")
+    try:
+        ZoneInfo(timezone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"CRM_TIMEZONE={timezone_name!r} is not a known IANA time zone") from None
+
+    secure_default = "1" if production else "0"
+    cookie_secure = _flag(env.get("CRM_COOKIE_SECURE", secure_default), "CRM_COOKIE_SECURE")
+    remember_days = _int(env.get("CRM_REMEMBER_DAYS", "30"), "CRM_REMEMBER_DAYS")
+    if not 0 < remember_days <= 30:
+        raise ConfigError("CRM_REMEMBER_DAYS must be between 1 and 30")
+
+    config: dict[str, Any] = {
+        "ENV_NAME": mode,
+        "DEBUG": _flag(env.get("CRM_DEBUG", "0"), "CRM_DEBUG"),
+        "TESTING": mode == "testing",
+        "SECRET_KEY": env.get("CRM_SECRET_KEY", ""),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "CRM_BASE_URL": base_url,
+        "CRM_TIMEZONE": timezone_name,
+        "CRM_PROXY_HOPS": _int(env.get("CRM_PROXY_HOPS", "0"), "CRM_PROXY_HOPS"),
+        "CRM_LOGIN_MAX_FAILURES": _int(env.get("CRM_LOGIN_MAX_FAILURES", "5"), "CRM_LOGIN_MAX_FAILURES"),
+        "CRM_LOGIN_WINDOW": timedelta(minutes=15),
+        "SESSION_COOKIE_SECURE": cookie_secure,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "crm_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "REMEMBER_COOKIE_NAME": "crm_remember",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=remember_days),
+        "REMEMBER_COOKIE_SECURE": cookie_secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Long forms must survive a coffee break; the token stays bound to the session.
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        "WTF_CSRF_SSL_STRICT": base_url.startswith("https://"),
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    }
+    if not config["SECRET_KEY"] and not production:
+        # Development and tests get a per-process key; sessions just do not survive restarts.
+        config["SECRET_KEY"] = os.urandom(32).hex()
+    return config
+
+
+def check_production_safety(config: Mapping[str, Any]) -> None:
+    """Refuse settings that would make a production server unsafe, saying which one and why."""
+    if config.get("ENV_NAME") != "production":
+        return
+    key = config.get("SECRET_KEY") or ""
+    if not key:
+        raise ConfigError(
+            "CRM_SECRET_KEY is not set: production needs a random secret of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters, e.g. python -c 'import secrets; "
+            "print(secrets.token_hex(32))'"
+        )
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"CRM_SECRET_KEY is {len(key)} characters long: production needs at least "
+            f"{MIN_SECRET_KEY_LENGTH} so that sessions cannot be forged"
+        )
+    if config.get("DEBUG"):
+        raise ConfigError(
+            "CRM_DEBUG is on in production: the debugger would let any visitor run code; "
+            "unset CRM_DEBUG or set CRM_ENV=development on your own machine"
+        )

@@ -1,0 +1,121 @@
+"""Materials disseminated and the outreach logged against commitment sub-items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.models.base import Base, StrEnum, TimestampMixin, VersionedMixin, enum_type
+from crm.models.framework import CommitmentItem
+from crm.models.register import Organisation, Person, PositionRole, SoftDeleteMixin
+
+
+class MaterialKind(StrEnum):
+    GUIDELINES = "guidelines"
+    TRAINING_MODULE = "training-module"
+    POSITION_PAPER = "position-paper"
+    POLICY_RECOMMENDATIONS = "policy-recommendations"
+    OTHER = "other"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    CALL = "call"
+    MEETING = "meeting"
+    MAILING = "mailing"
+    WEBINAR = "webinar"
+    TRAINING = "training"
+    HELP_DESK = "help-desk"
+    SOCIAL_MEDIA = "social-media"
+    PUBLICATION = "publication"
+
+    @property
+    def label(self) -> str:
+        return CHANNEL_LABELS[self]
+
+
+CHANNEL_LABELS = {
+    Channel.EMAIL: "E-mail",
+    Channel.CALL: "Phone or video call",
+    Channel.MEETING: "Meeting or visit",
+    Channel.MAILING: "Mailing or newsletter",
+    Channel.WEBINAR: "Webinar",
+    Channel.TRAINING: "Training session",
+    Channel.HELP_DESK: "Help-desk request",
+    Channel.SOCIAL_MEDIA: "Social media",
+    Channel.PUBLICATION: "Publication",
+}
+
+
+class Direction(StrEnum):
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+class Outcome(StrEnum):
+    INFORMED = "informed"
+    INTERESTED = "interested"
+    COMMITTED = "committed"
+    DECLINED = "declined"
+    NO_RESPONSE = "no-response"
+
+
+class Material(TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "materials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[MaterialKind] = mapped_column(enum_type(MaterialKind))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    # Training modules: the audience they were written for.
+    audience: Mapped[PositionRole | None] = mapped_column(enum_type(PositionRole))
+    language_code: Mapped[str | None] = mapped_column(sa.ForeignKey("languages.code"))
+    url: Mapped[str | None] = mapped_column(sa.String(500))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+def _outreach_link(name: str, column: str, target: str) -> sa.Table:
+    """Association of outreach records with ``target`` rows (people, sub-items, ...)."""
+    return sa.Table(
+        name,
+        Base.metadata,
+        sa.Column("outreach_id", sa.ForeignKey("outreach_records.id", ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Column(column, sa.ForeignKey(f"{target}.id", ondelete="CASCADE"), primary_key=True,
+                  index=True),
+    )
+
+
+outreach_people = _outreach_link("outreach_people", "person_id", "people")
+outreach_organisations = _outreach_link("outreach_organisations", "organisation_id",
+                                        "organisations")
+outreach_subitems = _outreach_link("outreach_subitems", "commitment_item_id", "commitment_items")
+outreach_materials = _outreach_link("outreach_materials", "material_id", "materials")
+
+
+class Outreach(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
+    """One act of engagement: a call, a mailing, a visit, a training session, a help-desk answer."""
+
+    __tablename__ = "outreach_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel), index=True)
+    direction: Mapped[Direction] = mapped_column(enum_type(Direction), default=Direction.OUTBOUND)
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    outcome: Mapped[Outcome | None] = mapped_column(enum_type(Outcome))
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
+    logged_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+    people: Mapped[list[Person]] = relationship(secondary=outreach_people)
+    organisations: Mapped[list[Organisation]] = relationship(secondary=outreach_organisations)
+    subitems: Mapped[list[CommitmentItem]] = relationship(secondary=outreach_subitems)
+    materials: Mapped[list[Material]] = relationship(secondary=outreach_materials)
+    event = relationship("Event", back_populates="outreach")
+    logged_by = relationship("User")

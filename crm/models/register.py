@@ -1,0 +1,273 @@
+"""The stakeholder register: organisations, their links, people and their positions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.models.base import Base, StrEnum, TimestampMixin, VersionedMixin, enum_type
+from crm.models.vocab import Tag
+
+
+class OrganisationKind(StrEnum):
+    NATIONAL_ASSOCIATION = "national-association"
+    AFFILIATE = "affiliate"
+    ENTERPRISE = "enterprise"
+    VALUE_CHAIN_PARTNER = "value-chain-partner"
+    POLICY_BODY = "policy-body"
+    OTHER = "other"
+
+
+class SizeClass(StrEnum):
+    """EU SME size class by headcount (Recommendation 2003/361/EC), with its turnover ceiling."""
+
+    MICRO = "micro"
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+
+
+class ValueChainRole(StrEnum):
+    SUPPLIER = "supplier"
+    COMPONENT_MAKER = "component-maker"
+    DISTRIBUTOR = "distributor"
+    USER_INDUSTRY = "user-industry"
+    SERVICE_PROVIDER = "service-provider"
+    TRAINING_PROVIDER = "training-provider"
+
+
+class PolicyBodyType(StrEnum):
+    EU_INSTITUTION = "eu-institution"
+    NATIONAL_MINISTRY = "national-ministry"
+    REGIONAL_AUTHORITY = "regional-authority"
+    LOCAL_AUTHORITY = "local-authority"
+    AGENCY = "agency"
+
+
+class PolicyLevel(StrEnum):
+    EU = "eu"
+    NATIONAL = "national"
+    REGIONAL = "regional"
+    LOCAL = "local"
+
+
+class OtherCategory(StrEnum):
+    TRADE_UNION = "trade-union"
+    RESEARCH_EDUCATION = "research-education"
+    NGO = "ngo"
+    MEDIA = "media"
+
+
+class LinkType(StrEnum):
+    AFFILIATE_OF = "affiliate-of"
+    MEMBER_OF = "member-of"
+    SUPPLIER_TO = "supplier-to"
+    CUSTOMER_OF = "customer-of"
+    PARTNER_OF = "partner-of"
+    SUBSIDIARY_OF = "subsidiary-of"
+
+
+class PositionRole(StrEnum):
+    """Roles that decide which training audience a person belongs to."""
+
+    EMPLOYER_OWNER = "employer-owner"
+    MANAGER = "manager"
+    EMPLOYEE = "employee"
+    WORKER_REPRESENTATIVE = "worker-representative"
+    ASSOCIATION_STAFF = "association-staff"
+    POLICY_MAKER = "policy-maker"
+    OTHER = "other"
+
+
+class LawfulBasis(StrEnum):
+    CONSENT = "consent"
+    LEGITIMATE_INTEREST = "legitimate-interest"
+    CONTRACT = "contract"
+    PUBLIC_TASK = "public-task"
+
+
+organisation_tags = sa.Table(
+    "organisation_tags",
+    Base.metadata,
+    sa.Column("organisation_id", sa.ForeignKey("organisations.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("tag_id", sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True,
+              index=True),
+)
+
+person_tags = sa.Table(
+    "person_tags",
+    Base.metadata,
+    sa.Column("person_id", sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag_id", sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True,
+              index=True),
+)
+
+
+class SoftDeleteMixin:
+    """Deleted records stay in place (an admin can restore them) and drop out of lists."""
+
+    deleted_at: Mapped[datetime | None]
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Organisation(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    # Lower-case, accent-free, punctuation-free form for search and duplicate detection.
+    name_normalised: Mapped[str] = mapped_column(sa.String(200), index=True)
+    acronym: Mapped[str | None] = mapped_column(sa.String(40))
+    kind: Mapped[OrganisationKind] = mapped_column(enum_type(OrganisationKind), index=True)
+    country_code: Mapped[str] = mapped_column(sa.ForeignKey("countries.code"), index=True)
+    city: Mapped[str | None] = mapped_column(sa.String(120))
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    language_code: Mapped[str | None] = mapped_column(sa.ForeignKey("languages.code"))
+    # Enterprises: the figures the size class derives from. The class is stored so that lists
+    # can filter and index on it; services recompute it whenever headcount or turnover change.
+    headcount: Mapped[int | None]
+    turnover_eur: Mapped[Decimal | None] = mapped_column(sa.Numeric(16, 2))
+    size_class: Mapped[SizeClass | None] = mapped_column(enum_type(SizeClass), index=True)
+    value_chain_role: Mapped[ValueChainRole | None] = mapped_column(enum_type(ValueChainRole))
+    policy_body_type: Mapped[PolicyBodyType | None] = mapped_column(enum_type(PolicyBodyType))
+    policy_level: Mapped[PolicyLevel | None] = mapped_column(enum_type(PolicyLevel))
+    other_category: Mapped[OtherCategory | None] = mapped_column(enum_type(OtherCategory))
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    responsible_officer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    responsible_officer = relationship("User", foreign_keys=[responsible_officer_id])
+    tags: Mapped[list[Tag]] = relationship(secondary=organisation_tags)
+    positions: Mapped[list[Position]] = relationship(back_populates="organisation")
+
+    __table_args__ = (
+        sa.CheckConstraint("headcount IS NULL OR headcount >= 0", name="headcount_not_negative"),
+        sa.CheckConstraint("turnover_eur IS NULL OR turnover_eur >= 0",
+                           name="turnover_not_negative"),
+        sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+class OrganisationLink(TimestampMixin, VersionedMixin, Base):
+    """A directed link: ``source`` is <link type> ``target`` (an affiliate of an association)."""
+
+    __tablename__ = "organisation_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    target_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    link_type: Mapped[LinkType] = mapped_column(enum_type(LinkType))
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+
+    source: Mapped[Organisation] = relationship(foreign_keys=[source_id])
+    target: Mapped[Organisation] = relationship(foreign_keys=[target_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("source_id <> target_id", name="not_self"),
+        sa.CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on",
+                           name="ends_not_before_start"),
+    )
+
+
+class Person(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    # Lower-case, accent-free "first last" for search and duplicate detection.
+    name_normalised: Mapped[str] = mapped_column(sa.String(210), index=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    email_normalised: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    country_code: Mapped[str | None] = mapped_column(sa.ForeignKey("countries.code"), index=True)
+    language_code: Mapped[str | None] = mapped_column(sa.ForeignKey("languages.code"))
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    lawful_basis: Mapped[LawfulBasis] = mapped_column(enum_type(LawfulBasis))
+    lawful_basis_source: Mapped[str] = mapped_column(sa.String(300), default="")
+    # Kept out of exports and mailings (GDPR art. 18).
+    is_restricted: Mapped[bool] = mapped_column(default=False)
+    erased_at: Mapped[datetime | None]
+    # Keyed hash of the e-mail of an erased person, so an import cannot silently bring them back.
+    erased_email_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    responsible_officer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    responsible_officer = relationship("User", foreign_keys=[responsible_officer_id])
+    tags: Mapped[list[Tag]] = relationship(secondary=person_tags)
+    positions: Mapped[list[Position]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="Position.starts_on"
+    )
+
+    __table_args__ = (
+        # One live person per normalised e-mail; deleted records may share it.
+        sa.Index(
+            "uq_people_email_normalised_live",
+            "email_normalised",
+            unique=True,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        ),
+        sa.CheckConstraint(
+            "erased_at IS NOT NULL OR length(trim(first_name || last_name)) > 0",
+            name="name_not_blank",
+        ),
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id} {self.full_name!r}>"
+
+
+class Position(TimestampMixin, VersionedMixin, Base):
+    """A person's role at an organisation over a period (``ends_on`` empty: still held)."""
+
+    __tablename__ = "positions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    role: Mapped[PositionRole] = mapped_column(enum_type(PositionRole))
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+
+    person: Mapped[Person] = relationship(back_populates="positions")
+    organisation: Mapped[Organisation] = relationship(back_populates="positions")
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on",
+                           name="ends_not_before_start"),
+    )
+
+    @property
+    def is_current(self) -> bool:
+        return self.ends_on is None or self.ends_on >= date.today()

@@ -1,0 +1,93 @@
+"""Reading the commitment framework: the tree with live outreach and event counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from crm.extensions import db
+from crm.models import (
+    CommitmentItem,
+    Event,
+    Framework,
+    Outreach,
+    event_subitems,
+    outreach_subitems,
+)
+
+
+@dataclass
+class TreeNode:
+    id: int
+    code: str
+    text: str
+    outreach_count: int = 0
+    event_count: int = 0
+    children: list[TreeNode] = field(default_factory=list)
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+
+def _ancestor_pairs(items: list[CommitmentItem]) -> list[tuple[int, int]]:
+    """(item, leaf-or-self) pairs: every item paired with itself and each of its descendants."""
+    parent_of = {item.id: item.parent_id for item in items}
+    pairs = []
+    for item in items:
+        node: int | None = item.id
+        while node is not None:
+            pairs.append((node, item.id))
+            node = parent_of[node]
+    return pairs
+
+
+def _distinct_counts(link: sa.Table, link_fk: sa.Column[int], record_id: sa.Column[int],
+                     live: sa.ColumnElement[bool],
+                     pairs: list[tuple[int, int]]) -> dict[int, int]:
+    """Count distinct records per item, each parent counting a record once however many of its
+    sub-items it serves."""
+    mapping = sa.values(
+        sa.column("item_id", sa.Integer), sa.column("member_id", sa.Integer), name="tree"
+    ).data(pairs)
+    query = (
+        sa.select(mapping.c.item_id, sa.func.count(sa.distinct(link_fk)))
+        .select_from(mapping)
+        .join(link, link.c.commitment_item_id == mapping.c.member_id)
+        .join(record_id.table, record_id == link_fk)
+        .where(live)
+        .group_by(mapping.c.item_id)
+    )
+    return dict(db.session.execute(query).tuples().all())
+
+
+def framework_tree(framework_key: str | None = None) -> tuple[Framework | None, list[TreeNode]]:
+    """The framework as a tree of nodes with live counts of outreach and events."""
+    query = sa.select(Framework).order_by(Framework.id)
+    if framework_key:
+        query = query.where(Framework.key == framework_key)
+    framework = db.session.scalars(query.limit(1)).first()
+    if framework is None:
+        return None, []
+    items = list(db.session.scalars(
+        sa.select(CommitmentItem).where(CommitmentItem.framework_id == framework.id)
+        .order_by(CommitmentItem.sort_order)
+    ))
+    pairs = _ancestor_pairs(items)
+    outreach = _distinct_counts(outreach_subitems, outreach_subitems.c.outreach_id,
+                                Outreach.__table__.c.id, Outreach.deleted_at.is_(None), pairs)
+    events = _distinct_counts(event_subitems, event_subitems.c.event_id,
+                              Event.__table__.c.id, Event.deleted_at.is_(None), pairs)
+    nodes = {
+        item.id: TreeNode(item.id, item.code, item.text, outreach.get(item.id, 0),
+                          events.get(item.id, 0))
+        for item in items
+    }
+    roots = []
+    for item in items:
+        if item.parent_id is None:
+            roots.append(nodes[item.id])
+        else:
+            nodes[item.parent_id].children.append(nodes[item.id])
+    return framework, roots

@@ -1,0 +1,12 @@
+"""Blueprints, one per area; thin handlers that validate, call a service, commit, redirect."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from crm.views import admin, auth, health, main
+
+    for module in (auth, main, admin, health):
+        app.register_blueprint(module.bp)
