@@ -30,8 +30,12 @@ def cli() -> None:
 
 
 @cli.command("seed")
-@click.option("--framework", "framework_path", type=click.Path(path_type=Path),
-              help="Load this framework JSON file instead of the DESIGN-MTS one.")
+@click.option(
+    "--framework",
+    "framework_path",
+    type=click.Path(path_type=Path),
+    help="Load this framework JSON file instead of the DESIGN-MTS one.",
+)
 @with_appcontext
 def seed_command(framework_path: Path | None) -> None:
     """Load the commitment framework and vocabularies; running it again changes nothing."""

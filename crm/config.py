@@ -76,7 +76,9 @@ def build_config(instance_path: str, environ: Mapping[str, str] | None = None) -
         "CRM_BASE_URL": base_url,
         "CRM_TIMEZONE": timezone_name,
         "CRM_PROXY_HOPS": _int(env.get("CRM_PROXY_HOPS", "0"), "CRM_PROXY_HOPS"),
-        "CRM_LOGIN_MAX_FAILURES": _int(env.get("CRM_LOGIN_MAX_FAILURES", "5"), "CRM_LOGIN_MAX_FAILURES"),
+        "CRM_LOGIN_MAX_FAILURES": _int(
+            env.get("CRM_LOGIN_MAX_FAILURES", "5"), "CRM_LOGIN_MAX_FAILURES"
+        ),
         "CRM_LOGIN_WINDOW": timedelta(minutes=15),
         "SESSION_COOKIE_SECURE": cookie_secure,
         "SESSION_COOKIE_HTTPONLY": True,

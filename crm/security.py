@@ -29,18 +29,20 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "targets.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 def can(user: Any, permission: str) -> bool:
@@ -105,9 +107,13 @@ def init_security(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> tuple[str, int]:
-        return render_template("errors/error.html", code=400, title="Form expired or not ours",
-                               message="The form could not be accepted: "
-                               f"{error.description} Reload the page and try again."), 400
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title="Form expired or not ours",
+            message="The form could not be accepted: "
+            f"{error.description} Reload the page and try again.",
+        ), 400
 
     for code, title, message in (
         (403, "Not allowed", "Your role does not allow this. Ask an admin if you need it."),
@@ -123,7 +129,6 @@ def _error_page(code: int, title: str, message: str) -> Callable[[Exception], tu
     def handler(error: Exception) -> tuple[str, int]:
         if code == 500:
             db.session.rollback()
-        return render_template("errors/error.html", code=code, title=title,
-                               message=message), code
+        return render_template("errors/error.html", code=code, title=title, message=message), code
 
     return handler

@@ -8,20 +8,35 @@ from crm.models import Role
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)],
-                       render_kw={"autocomplete": "username", "autofocus": True})
-    password = PasswordField("Password", validators=[InputRequired(), Length(max=256)],
-                             render_kw={"autocomplete": "current-password"})
+    email = EmailField(
+        "E-mail",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField("Keep me signed in on this device for 30 days")
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[InputRequired()],
-                                     render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField("New password", validators=[InputRequired(), Length(max=256)],
-                                 render_kw={"autocomplete": "new-password", "minlength": 12})
-    confirmation = PasswordField("New password again", validators=[InputRequired()],
-                                 render_kw={"autocomplete": "new-password"})
+    current_password = PasswordField(
+        "Current password",
+        validators=[InputRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[InputRequired(), Length(max=256)],
+        render_kw={"autocomplete": "new-password", "minlength": 12},
+    )
+    confirmation = PasswordField(
+        "New password again",
+        validators=[InputRequired()],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]

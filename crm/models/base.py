@@ -77,11 +77,8 @@ def enum_type(enum_cls: type[enum.Enum]) -> sa.Enum:
     )
 
 
-class StrEnum(str, enum.Enum):
+class StrEnum(enum.StrEnum):
     """An enum whose values are its stored and URL form (``trade-fair``)."""
-
-    def __str__(self) -> str:
-        return str(self.value)
 
     @property
     def label(self) -> str:

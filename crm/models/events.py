@@ -56,8 +56,12 @@ event_subitems = sa.Table(
     "event_subitems",
     Base.metadata,
     sa.Column("event_id", sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("commitment_item_id", sa.ForeignKey("commitment_items.id", ondelete="CASCADE"),
-              primary_key=True, index=True),
+    sa.Column(
+        "commitment_item_id",
+        sa.ForeignKey("commitment_items.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 
@@ -88,11 +92,12 @@ class Event(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
         sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
     our_role: Mapped[OurRole] = mapped_column(enum_type(OurRole))
-    status: Mapped[EventStatus] = mapped_column(enum_type(EventStatus),
-                                                default=EventStatus.PLANNED)
+    status: Mapped[EventStatus] = mapped_column(enum_type(EventStatus), default=EventStatus.PLANNED)
     is_published: Mapped[bool] = mapped_column(default=False, index=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     organiser_organisation: Mapped[Organisation | None] = relationship()
     subitems: Mapped[list[CommitmentItem]] = relationship(secondary=event_subitems)
@@ -118,25 +123,29 @@ class EventParticipant(TimestampMixin, VersionedMixin, Base):
     __tablename__ = "event_participants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"),
-                                          index=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
     person_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("people.id", ondelete="CASCADE"), index=True
     )
     organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
-    role: Mapped[ParticipantRole] = mapped_column(enum_type(ParticipantRole),
-                                                  default=ParticipantRole.ATTENDEE)
-    attendance: Mapped[Attendance] = mapped_column(enum_type(Attendance),
-                                                   default=Attendance.REGISTERED)
+    role: Mapped[ParticipantRole] = mapped_column(
+        enum_type(ParticipantRole), default=ParticipantRole.ATTENDEE
+    )
+    attendance: Mapped[Attendance] = mapped_column(
+        enum_type(Attendance), default=Attendance.REGISTERED
+    )
 
     event: Mapped[Event] = relationship(back_populates="participants")
     person: Mapped[Person | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
 
     __table_args__ = (
-        sa.CheckConstraint("person_id IS NOT NULL OR organisation_id IS NOT NULL",
-                           name="someone_takes_part"),
+        sa.CheckConstraint(
+            "person_id IS NOT NULL OR organisation_id IS NOT NULL", name="someone_takes_part"
+        ),
         sa.UniqueConstraint("event_id", "person_id", "organisation_id"),
     )

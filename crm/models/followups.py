@@ -33,11 +33,14 @@ class FollowUp(TimestampMixin, VersionedMixin, Base):
     title: Mapped[str] = mapped_column(sa.String(300))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     due_at: Mapped[datetime] = mapped_column(index=True)
-    status: Mapped[FollowUpStatus] = mapped_column(enum_type(FollowUpStatus),
-                                                   default=FollowUpStatus.OPEN, index=True)
+    status: Mapped[FollowUpStatus] = mapped_column(
+        enum_type(FollowUpStatus), default=FollowUpStatus.OPEN, index=True
+    )
     completed_at: Mapped[datetime | None]
     assignee_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     person_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("people.id", ondelete="SET NULL"), index=True
     )
@@ -75,8 +78,9 @@ class Reminder(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     follow_up_id: Mapped[int] = mapped_column(sa.ForeignKey("follow_ups.id", ondelete="CASCADE"))
     remind_at: Mapped[datetime]
-    status: Mapped[ReminderStatus] = mapped_column(enum_type(ReminderStatus),
-                                                   default=ReminderStatus.PENDING)
+    status: Mapped[ReminderStatus] = mapped_column(
+        enum_type(ReminderStatus), default=ReminderStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]

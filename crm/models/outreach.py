@@ -80,16 +80,21 @@ def _outreach_link(name: str, column: str, target: str) -> sa.Table:
     return sa.Table(
         name,
         Base.metadata,
-        sa.Column("outreach_id", sa.ForeignKey("outreach_records.id", ondelete="CASCADE"),
-                  primary_key=True),
-        sa.Column(column, sa.ForeignKey(f"{target}.id", ondelete="CASCADE"), primary_key=True,
-                  index=True),
+        sa.Column(
+            "outreach_id",
+            sa.ForeignKey("outreach_records.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column(
+            column, sa.ForeignKey(f"{target}.id", ondelete="CASCADE"), primary_key=True, index=True
+        ),
     )
 
 
 outreach_people = _outreach_link("outreach_people", "person_id", "people")
-outreach_organisations = _outreach_link("outreach_organisations", "organisation_id",
-                                        "organisations")
+outreach_organisations = _outreach_link(
+    "outreach_organisations", "organisation_id", "organisations"
+)
 outreach_subitems = _outreach_link("outreach_subitems", "commitment_item_id", "commitment_items")
 outreach_materials = _outreach_link("outreach_materials", "material_id", "materials")
 

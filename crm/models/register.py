@@ -92,18 +92,17 @@ class LawfulBasis(StrEnum):
 organisation_tags = sa.Table(
     "organisation_tags",
     Base.metadata,
-    sa.Column("organisation_id", sa.ForeignKey("organisations.id", ondelete="CASCADE"),
-              primary_key=True),
-    sa.Column("tag_id", sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True,
-              index=True),
+    sa.Column(
+        "organisation_id", sa.ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("tag_id", sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 person_tags = sa.Table(
     "person_tags",
     Base.metadata,
     sa.Column("person_id", sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("tag_id", sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True,
-              index=True),
+    sa.Column("tag_id", sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
@@ -145,7 +144,9 @@ class Organisation(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
     responsible_officer_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     responsible_officer = relationship("User", foreign_keys=[responsible_officer_id])
     tags: Mapped[list[Tag]] = relationship(secondary=organisation_tags)
@@ -153,8 +154,9 @@ class Organisation(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
 
     __table_args__ = (
         sa.CheckConstraint("headcount IS NULL OR headcount >= 0", name="headcount_not_negative"),
-        sa.CheckConstraint("turnover_eur IS NULL OR turnover_eur >= 0",
-                           name="turnover_not_negative"),
+        sa.CheckConstraint(
+            "turnover_eur IS NULL OR turnover_eur >= 0", name="turnover_not_negative"
+        ),
         sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
     )
 
@@ -184,8 +186,10 @@ class OrganisationLink(TimestampMixin, VersionedMixin, Base):
 
     __table_args__ = (
         sa.CheckConstraint("source_id <> target_id", name="not_self"),
-        sa.CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on",
-                           name="ends_not_before_start"),
+        sa.CheckConstraint(
+            "ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on",
+            name="ends_not_before_start",
+        ),
     )
 
 
@@ -213,7 +217,9 @@ class Person(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
     responsible_officer_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     responsible_officer = relationship("User", foreign_keys=[responsible_officer_id])
     tags: Mapped[list[Tag]] = relationship(secondary=person_tags)
@@ -250,8 +256,9 @@ class Position(TimestampMixin, VersionedMixin, Base):
     __tablename__ = "positions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"),
-                                           index=True)
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
     organisation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
@@ -264,8 +271,10 @@ class Position(TimestampMixin, VersionedMixin, Base):
     organisation: Mapped[Organisation] = relationship(back_populates="positions")
 
     __table_args__ = (
-        sa.CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on",
-                           name="ends_not_before_start"),
+        sa.CheckConstraint(
+            "ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on",
+            name="ends_not_before_start",
+        ),
     )
 
     @property

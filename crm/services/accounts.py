@@ -33,8 +33,9 @@ def normalise_email(raw: str, field: str = "email") -> str:
     try:
         checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as error:
-        raise ValidationError(f"{value!r} is not a valid e-mail address: {error}",
-                              field=field) from None
+        raise ValidationError(
+            f"{value!r} is not a valid e-mail address: {error}", field=field
+        ) from None
     return checked.normalized.lower()
 
 
@@ -85,8 +86,9 @@ def create_user(
     user = User(email=email, role=role, full_name=full_name, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
-    audit.record("create", "user", user.id, actor, {"email": [None, email],
-                                                     "role": [None, role.value]})
+    audit.record(
+        "create", "user", user.id, actor, {"email": [None, email], "role": [None, role.value]}
+    )
     return user
 
 
@@ -103,15 +105,15 @@ def change_password(user: User, current: str, new: str, confirmation: str) -> No
     audit.record("password-change", "user", user.id, user)
 
 
-def update_user(user: User, role: Role | str, is_active: bool, full_name: str,
-                actor: User) -> None:
+def update_user(user: User, role: Role | str, is_active: bool, full_name: str, actor: User) -> None:
     role = parse_role(role) if isinstance(role, str) else role
     full_name = full_name.strip()
     if len(full_name) > 200:
         raise ValidationError("the name must have at most 200 characters", field="full_name")
     if user.id == actor.id and (role != user.role or not is_active):
-        raise ValidationError("you cannot change your own role or deactivate yourself",
-                              field="role")
+        raise ValidationError(
+            "you cannot change your own role or deactivate yourself", field="role"
+        )
     changes = {}
     if role != user.role:
         changes["role"] = [user.role.value, role.value]
@@ -145,18 +147,24 @@ class Throttled(Exception):
 
 
 def _recent_failures(column: sa.ColumnElement[str], value: str, since: datetime) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(LoginFailure)
-        .where(column == value, LoginFailure.at >= since)
-    ) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(LoginFailure)
+            .where(column == value, LoginFailure.at >= since)
+        )
+        or 0
+    )
 
 
 def check_throttle(email: str, ip_address: str, max_failures: int, window: timedelta) -> None:
     """Raise ``Throttled`` if the account or the address failed too often within the window."""
     since = utcnow() - window
     email = email.strip().lower()
-    if (_recent_failures(LoginFailure.email, email, since) >= max_failures
-            or _recent_failures(LoginFailure.ip_address, ip_address, since) >= max_failures):
+    if (
+        _recent_failures(LoginFailure.email, email, since) >= max_failures
+        or _recent_failures(LoginFailure.ip_address, ip_address, since) >= max_failures
+    ):
         oldest = db.session.scalar(
             sa.select(sa.func.min(LoginFailure.at)).where(
                 LoginFailure.at >= since,
@@ -167,8 +175,9 @@ def check_throttle(email: str, ip_address: str, max_failures: int, window: timed
         raise Throttled(max(retry, 1))
 
 
-def authenticate(email: str, password: str, ip_address: str, max_failures: int,
-                 window: timedelta) -> User | None:
+def authenticate(
+    email: str, password: str, ip_address: str, max_failures: int, window: timedelta
+) -> User | None:
     """Return the active user these credentials belong to, or None after recording a failure.
 
     Raises ``Throttled`` before checking anything once the limit is reached, so a guesser

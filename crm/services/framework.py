@@ -43,9 +43,13 @@ def _ancestor_pairs(items: list[CommitmentItem]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _distinct_counts(link: sa.Table, link_fk: sa.Column[int], record_id: sa.Column[int],
-                     live: sa.ColumnElement[bool],
-                     pairs: list[tuple[int, int]]) -> dict[int, int]:
+def _distinct_counts(
+    link: sa.Table,
+    link_fk: sa.Column[int],
+    record_id: sa.Column[int],
+    live: sa.ColumnElement[bool],
+    pairs: list[tuple[int, int]],
+) -> dict[int, int]:
     """Count distinct records per item, each parent counting a record once however many of its
     sub-items it serves."""
     mapping = sa.values(
@@ -70,18 +74,32 @@ def framework_tree(framework_key: str | None = None) -> tuple[Framework | None, 
     framework = db.session.scalars(query.limit(1)).first()
     if framework is None:
         return None, []
-    items = list(db.session.scalars(
-        sa.select(CommitmentItem).where(CommitmentItem.framework_id == framework.id)
-        .order_by(CommitmentItem.sort_order)
-    ))
+    items = list(
+        db.session.scalars(
+            sa.select(CommitmentItem)
+            .where(CommitmentItem.framework_id == framework.id)
+            .order_by(CommitmentItem.sort_order)
+        )
+    )
     pairs = _ancestor_pairs(items)
-    outreach = _distinct_counts(outreach_subitems, outreach_subitems.c.outreach_id,
-                                Outreach.__table__.c.id, Outreach.deleted_at.is_(None), pairs)
-    events = _distinct_counts(event_subitems, event_subitems.c.event_id,
-                              Event.__table__.c.id, Event.deleted_at.is_(None), pairs)
+    outreach = _distinct_counts(
+        outreach_subitems,
+        outreach_subitems.c.outreach_id,
+        Outreach.__table__.c.id,
+        Outreach.deleted_at.is_(None),
+        pairs,
+    )
+    events = _distinct_counts(
+        event_subitems,
+        event_subitems.c.event_id,
+        Event.__table__.c.id,
+        Event.deleted_at.is_(None),
+        pairs,
+    )
     nodes = {
-        item.id: TreeNode(item.id, item.code, item.text, outreach.get(item.id, 0),
-                          events.get(item.id, 0))
+        item.id: TreeNode(
+            item.id, item.code, item.text, outreach.get(item.id, 0), events.get(item.id, 0)
+        )
         for item in items
     }
     roots = []

@@ -48,8 +48,9 @@ def _read_framework(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ValidationError("file not found", where=str(path)) from None
     except json.JSONDecodeError as error:
-        raise ValidationError(f"not valid JSON: {error.msg}",
-                              where=f"{path}:{error.lineno}") from None
+        raise ValidationError(
+            f"not valid JSON: {error.msg}", where=f"{path}:{error.lineno}"
+        ) from None
     if not isinstance(raw, dict):
         raise ValidationError("the top level must be an object", where=str(path))
     for key in ("key", "name", "items"):
@@ -58,22 +59,30 @@ def _read_framework(path: Path) -> dict[str, Any]:
     return raw
 
 
-def _flatten(items: Any, path: Path, parent: str | None, out: list[tuple[str, str, str | None]],
-             trail: str = "items") -> None:
+def _flatten(
+    items: Any,
+    path: Path,
+    parent: str | None,
+    out: list[tuple[str, str, str | None]],
+    trail: str = "items",
+) -> None:
     if not isinstance(items, list):
         raise ValidationError("must be a list", where=str(path), field=trail)
     for index, item in enumerate(items):
         where = f"{trail}[{index}]"
         if not isinstance(item, dict):
-            raise ValidationError("must be an object with code and text", where=str(path),
-                                  field=where)
+            raise ValidationError(
+                "must be an object with code and text", where=str(path), field=where
+            )
         code, text = item.get("code"), item.get("text")
         if not isinstance(code, str) or not code.strip() or len(code) > 20:
-            raise ValidationError("code must be 1 to 20 characters", where=str(path),
-                                  field=f"{where}.code")
+            raise ValidationError(
+                "code must be 1 to 20 characters", where=str(path), field=f"{where}.code"
+            )
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
-            raise ValidationError(f"text must be 1 to {MAX_TEXT} characters", where=str(path),
-                                  field=f"{where}.text")
+            raise ValidationError(
+                f"text must be 1 to {MAX_TEXT} characters", where=str(path), field=f"{where}.text"
+            )
         out.append((code.strip(), text.strip(), parent))
         if "items" in item:
             _flatten(item["items"], path, code.strip(), out, f"{where}.items")
@@ -111,8 +120,13 @@ def load_framework(path: Path = DEFAULT_FRAMEWORK, report: SeedReport | None = N
         parent_id = existing[parent_code].id if parent_code else None
         item = existing.get(code)
         if item is None:
-            item = CommitmentItem(framework_id=framework.id, code=code, text=text,
-                                  parent_id=parent_id, sort_order=order)
+            item = CommitmentItem(
+                framework_id=framework.id,
+                code=code,
+                text=text,
+                parent_id=parent_id,
+                sort_order=order,
+            )
             db.session.add(item)
             db.session.flush()
             existing[code] = item
@@ -123,16 +137,21 @@ def load_framework(path: Path = DEFAULT_FRAMEWORK, report: SeedReport | None = N
     return report
 
 
-def _load_csv_vocabulary(model: type[Country] | type[Language], path: Path,
-                         report: SeedReport, what: str) -> None:
+def _load_csv_vocabulary(
+    model: type[Country] | type[Language], path: Path, report: SeedReport, what: str
+) -> None:
     existing = {row.code: row for row in db.session.scalars(sa.select(model))}
     with path.open(encoding="utf-8", newline="") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
-            code = (row.get("code") or "").strip().upper() if model is Country else \
-                (row.get("code") or "").strip().lower()
+            code = (
+                (row.get("code") or "").strip().upper()
+                if model is Country
+                else (row.get("code") or "").strip().lower()
+            )
             if len(code) != 2:
-                raise ValidationError(f"code {code!r} is not two letters", where=f"{path}:{line}",
-                                      field="code")
+                raise ValidationError(
+                    f"code {code!r} is not two letters", where=f"{path}:{line}", field="code"
+                )
             values = {"name": row["name"].strip()}
             if model is Country:
                 values["is_eu"] = row.get("is_eu") == "1"

@@ -32,8 +32,13 @@ def create_user() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         password = accounts.generate_password()
         try:
-            user = accounts.create_user(form.email.data or "", form.role.data or "", password,
-                                        form.full_name.data or "", actor=current_user)
+            user = accounts.create_user(
+                form.email.data or "",
+                form.role.data or "",
+                password,
+                form.full_name.data or "",
+                actor=current_user,
+            )
         except ValidationError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -54,8 +59,13 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
         form.role.data = user.role.value
     if form.validate_on_submit():
         try:
-            accounts.update_user(user, form.role.data or "", bool(form.is_active.data),
-                                 form.full_name.data or "", actor=current_user)
+            accounts.update_user(
+                user,
+                form.role.data or "",
+                bool(form.is_active.data),
+                form.full_name.data or "",
+                actor=current_user,
+            )
         except ValidationError as error:
             db.session.rollback()
             attach_error(form, error)

@@ -51,8 +51,11 @@ def login() -> Response | str | tuple[str, int, dict[str, str]]:
         config = current_app.config
         try:
             user = accounts.authenticate(
-                form.email.data or "", form.password.data or "", request.remote_addr or "unknown",
-                config["CRM_LOGIN_MAX_FAILURES"], config["CRM_LOGIN_WINDOW"],
+                form.email.data or "",
+                form.password.data or "",
+                request.remote_addr or "unknown",
+                config["CRM_LOGIN_MAX_FAILURES"],
+                config["CRM_LOGIN_WINDOW"],
             )
         except accounts.Throttled as throttled:
             minutes = max(1, round(throttled.retry_after / 60))
@@ -61,8 +64,11 @@ def login() -> Response | str | tuple[str, int, dict[str, str]]:
                 f"Please wait about {minutes} minute{'s' if minutes != 1 else ''} and try again."
             )
             form.form_errors.append(message)
-            return (render_template("auth/login.html", form=form, next=next_target), 429,
-                    {"Retry-After": str(throttled.retry_after)})
+            return (
+                render_template("auth/login.html", form=form, next=next_target),
+                429,
+                {"Retry-After": str(throttled.retry_after)},
+            )
         db.session.commit()
         if user is None:
             form.form_errors.append("The e-mail address or the password is wrong.")
@@ -89,8 +95,12 @@ def account() -> Response | str | tuple[str, int]:
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current_password.data or "",
-                                     form.new_password.data or "", form.confirmation.data or "")
+            accounts.change_password(
+                current_user,
+                form.current_password.data or "",
+                form.new_password.data or "",
+                form.confirmation.data or "",
+            )
         except ValidationError as error:
             db.session.rollback()
             attach_error(form, error)
