@@ -81,5 +81,38 @@ def users_create(email: str, role: str, full_name: str) -> None:
         click.echo(f"password (shown once, change it under My account): {password}")
 
 
+@cli.command("demo")
+@click.option("--scale", type=click.IntRange(1, 1000), default=1, show_default=True,
+              help="Multiplies every volume; 100 gives about 100,000 people and "
+              "1,000,000 outreach records for benchmarks.")
+@click.option("--seed", "random_seed", type=int, default=2027, show_default=True,
+              help="Random seed; the same seed and scale always give the same data.")
+@click.option("--password", default=None,
+              help="Password of the demo users (default: generated and printed once). "
+              "At least 12 characters.")
+@with_appcontext
+def demo_command(scale: int, random_seed: int, password: str | None) -> None:
+    """Fill an empty database with a deterministic, realistic demo data set."""
+    from crm.progress import TerminalProgress
+    from crm.services import accounts
+    from crm.services.demo import DemoRefused, generate_demo
+
+    generated = password is None
+    password = password or accounts.generate_password()
+    try:
+        accounts.check_password_strength(password, field="--password")
+        report = generate_demo(scale=scale, seed=random_seed, password=password,
+                               progress=TerminalProgress())
+    except (ValidationError, DemoRefused) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(report.describe())
+    click.echo("Sign in at the app with any of these accounts:")
+    for email, role in report.users:
+        click.echo(f"  {role:<12} {email}")
+    click.echo(f"  password     {password}" + ("  (shown once)" if generated else ""))
+
+
 def main() -> None:
     cli(prog_name="crm")
