@@ -50,6 +50,10 @@ def seed_command(framework_path: Path | None) -> None:
     click.echo(f"seed: {report.describe()}")
 
 
+def stdin_is_terminal() -> bool:
+    return sys.stdin is None or sys.stdin.isatty()
+
+
 @cli.group("users")
 def users_group() -> None:
     """Manage user accounts."""
@@ -65,7 +69,7 @@ def users_create(email: str, role: str, full_name: str) -> None:
     otherwise one is generated and printed once."""
     from crm.services import accounts
 
-    generated = sys.stdin is None or sys.stdin.isatty()
+    generated = stdin_is_terminal()
     if generated:
         password = accounts.generate_password()
     else:
@@ -82,14 +86,28 @@ def users_create(email: str, role: str, full_name: str) -> None:
 
 
 @cli.command("demo")
-@click.option("--scale", type=click.IntRange(1, 1000), default=1, show_default=True,
-              help="Multiplies every volume; 100 gives about 100,000 people and "
-              "1,000,000 outreach records for benchmarks.")
-@click.option("--seed", "random_seed", type=int, default=2027, show_default=True,
-              help="Random seed; the same seed and scale always give the same data.")
-@click.option("--password", default=None,
-              help="Password of the demo users (default: generated and printed once). "
-              "At least 12 characters.")
+@click.option(
+    "--scale",
+    type=click.IntRange(1, 1000),
+    default=1,
+    show_default=True,
+    help="Multiplies every volume; 100 gives about 100,000 people and "
+    "1,000,000 outreach records for benchmarks.",
+)
+@click.option(
+    "--seed",
+    "random_seed",
+    type=int,
+    default=2027,
+    show_default=True,
+    help="Random seed; the same seed and scale always give the same data.",
+)
+@click.option(
+    "--password",
+    default=None,
+    help="Password of the demo users (default: generated and printed once). "
+    "At least 12 characters.",
+)
 @with_appcontext
 def demo_command(scale: int, random_seed: int, password: str | None) -> None:
     """Fill an empty database with a deterministic, realistic demo data set."""
@@ -101,8 +119,9 @@ def demo_command(scale: int, random_seed: int, password: str | None) -> None:
     password = password or accounts.generate_password()
     try:
         accounts.check_password_strength(password, field="--password")
-        report = generate_demo(scale=scale, seed=random_seed, password=password,
-                               progress=TerminalProgress())
+        report = generate_demo(
+            scale=scale, seed=random_seed, password=password, progress=TerminalProgress()
+        )
     except (ValidationError, DemoRefused) as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None

@@ -52,9 +52,16 @@ def _distinct_counts(
 ) -> dict[int, int]:
     """Count distinct records per item, each parent counting a record once however many of its
     sub-items it serves."""
-    mapping = sa.values(
-        sa.column("item_id", sa.Integer), sa.column("member_id", sa.Integer), name="tree"
-    ).data(pairs)
+    # A UNION ALL of literal rows: SQLite cannot alias the columns of a VALUES list.
+    mapping = sa.union_all(
+        *(
+            sa.select(
+                sa.literal(item, sa.Integer).label("item_id"),
+                sa.literal(member, sa.Integer).label("member_id"),
+            )
+            for item, member in pairs
+        )
+    ).cte("tree")
     query = (
         sa.select(mapping.c.item_id, sa.func.count(sa.distinct(link_fk)))
         .select_from(mapping)
@@ -63,7 +70,7 @@ def _distinct_counts(
         .where(live)
         .group_by(mapping.c.item_id)
     )
-    return dict(db.session.execute(query).tuples().all())
+    return {item_id: count for item_id, count in db.session.execute(query)}
 
 
 def framework_tree(framework_key: str | None = None) -> tuple[Framework | None, list[TreeNode]]:

@@ -1,0 +1,19 @@
+"""Text normalisation for search and duplicate detection (``Müller`` matches ``muller``)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+# Letters NFKD does not decompose into a base letter and a mark.
+_FOLD = str.maketrans(
+    {"ß": "ss", "ø": "o", "đ": "d", "ł": "l", "æ": "ae", "œ": "oe", "þ": "th", "ı": "i"}
+)
+
+
+def normalise_text(value: str) -> str:
+    """Lower-case, accent-free, punctuation collapsed to single spaces."""
+    folded = unicodedata.normalize("NFKD", value.casefold().translate(_FOLD))
+    stripped = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _NON_ALNUM.sub(" ", stripped).strip()

@@ -1,0 +1,155 @@
+"""Factories for realistic objects; each flushes (so ids exist) and leaves committing to tests."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+
+import sqlalchemy as sa
+
+from crm.extensions import db
+from crm.models import (
+    Channel,
+    CommitmentItem,
+    Event,
+    EventKind,
+    LawfulBasis,
+    Organisation,
+    OrganisationKind,
+    OurRole,
+    Outreach,
+    Person,
+    Position,
+    PositionRole,
+    Role,
+    SizeClass,
+    User,
+)
+from crm.services.accounts import hash_password
+from crm.services.text import normalise_text
+
+PASSWORD = "correct horse battery staple"
+_sequence = itertools.count(1)
+
+
+@cache
+def _password_hash(password: str) -> str:
+    return hash_password(password)  # argon2 is slow on purpose: hash each password once
+
+
+def make_user(
+    role: str | Role = Role.OFFICER,
+    email: str | None = None,
+    password: str = PASSWORD,
+    full_name: str | None = None,
+) -> User:
+    n = next(_sequence)
+    role = Role(role)
+    user = User(
+        email=email or f"{role.value}{n}@programme.example",
+        full_name=full_name or f"Test {role.label} {n}",
+        role=role,
+        password_hash=_password_hash(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_organisation(
+    name: str | None = None,
+    kind: OrganisationKind = OrganisationKind.ENTERPRISE,
+    country_code: str = "DE",
+    headcount: int | None = 42,
+) -> Organisation:
+    n = next(_sequence)
+    name = name or f"Müller Präzisionstechnik {n} GmbH"
+    organisation = Organisation(
+        name=name,
+        name_normalised=normalise_text(name),
+        kind=kind,
+        country_code=country_code,
+        city="Stuttgart",
+        headcount=headcount if kind == OrganisationKind.ENTERPRISE else None,
+        size_class=SizeClass.SMALL if kind == OrganisationKind.ENTERPRISE else None,
+    )
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def make_person(
+    first_name: str = "Jürgen",
+    last_name: str | None = None,
+    organisation: Organisation | None = None,
+    email: str | None = None,
+    role: PositionRole = PositionRole.MANAGER,
+) -> Person:
+    n = next(_sequence)
+    last_name = last_name or f"Schäfer{n}"
+    email = email or f"j.schaefer{n}@mueller-praezision.example"
+    person = Person(
+        first_name=first_name,
+        last_name=last_name,
+        name_normalised=normalise_text(f"{first_name} {last_name}"),
+        email=email,
+        email_normalised=email.lower(),
+        country_code="DE",
+        lawful_basis=LawfulBasis.LEGITIMATE_INTEREST,
+        lawful_basis_source="Met at EMO Hannover, business card",
+    )
+    if organisation is not None:
+        person.positions.append(
+            Position(
+                organisation=organisation,
+                role=role,
+                title="Head of production",
+                starts_on=date(2020, 1, 1),
+            )
+        )
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def subitem(code: str) -> CommitmentItem:
+    item = db.session.scalar(sa.select(CommitmentItem).where(CommitmentItem.code == code))
+    assert item is not None, f"sub-item {code} is not seeded"
+    return item
+
+
+def make_outreach(
+    subitem_codes: tuple[str, ...] = ("1.3b",),
+    logged_by: User | None = None,
+    organisations: list[Organisation] | None = None,
+    occurred_at: datetime | None = None,
+) -> Outreach:
+    outreach = Outreach(
+        occurred_at=occurred_at or datetime.now(UTC) - timedelta(days=3),
+        channel=Channel.MEETING,
+        subject="Presented the DESIGN-MTS guidelines to the management",
+        logged_by_id=logged_by.id if logged_by else None,
+        subitems=[subitem(code) for code in subitem_codes],
+        organisations=organisations or [],
+    )
+    db.session.add(outreach)
+    db.session.flush()
+    return outreach
+
+
+def make_event(subitem_codes: tuple[str, ...] = ("1.3c",), title: str = "METAV 2026") -> Event:
+    event = Event(
+        title=title,
+        kind=EventKind.TRADE_FAIR,
+        is_all_day=True,
+        start_date=date(2026, 3, 10),
+        end_date=date(2026, 3, 13),
+        city="Düsseldorf",
+        country_code="DE",
+        our_role=OurRole.EXHIBITOR,
+        subitems=[subitem(code) for code in subitem_codes],
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event

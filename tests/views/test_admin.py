@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from crm.models import Role, User
+from tests.conftest import csrf_token
+
+
+def _count(db) -> int:  # noqa: ANN001
+    return db.session.scalar(sa.select(sa.func.count()).select_from(User))
+
+
+def test_admin_creates_a_user_and_sees_the_password_once(client, signed_in, db) -> None:  # noqa: ANN001
+    signed_in("admin")
+    response = client.post(
+        "/admin/users",
+        data={
+            "email": "Pieter.Janssens@Agoria.example",
+            "full_name": "Pieter Janssens",
+            "role": "organiser",
+            "csrf_token": csrf_token(client, "/admin/users"),
+        },
+    )
+    assert response.status_code == 201
+    user = db.session.scalar(sa.select(User).where(User.email == "pieter.janssens@agoria.example"))
+    assert user.role is Role.ORGANISER
+    assert "can now sign in as organiser" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"email": "", "role": "officer"}, "This field is required."),
+        ({"email": "not-an-email", "role": "officer"}, "Invalid email address."),
+        ({"email": "x" * 250 + "@a.example", "role": "officer"}, "254"),
+        ({"email": "ok@a.example", "role": "emperor"}, "Not a valid choice"),
+        ({"email": "ok@a.example", "role": "officer", "full_name": "n" * 201}, "200"),
+    ],
+)
+def test_bad_user_input_is_refused_and_kept(client, signed_in, db, data, message) -> None:  # noqa: ANN001
+    signed_in("admin")
+    before = _count(db)
+    response = client.post(
+        "/admin/users", data={**data, "csrf_token": csrf_token(client, "/admin/users")}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page
+    assert _count(db) == before
+    if data["email"] and len(data["email"]) < 100:
+        assert f'value="{data["email"]}"' in page  # what the user typed is still there
+
+
+def test_duplicate_and_markup_are_refused_and_escaped(client, signed_in, db) -> None:  # noqa: ANN001
+    admin = signed_in("admin")
+    before = _count(db)
+    response = client.post(
+        "/admin/users",
+        data={
+            "email": admin.email,
+            "full_name": "<script>x</script>",
+            "role": "viewer",
+            "csrf_token": csrf_token(client, "/admin/users"),
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "already exists" in page
+    assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert _count(db) == before
+
+
+def test_admin_changes_a_role_and_it_is_audited(client, signed_in, db) -> None:  # noqa: ANN001
+    from crm.models import AuditEntry
+    from tests import factories
+
+    signed_in("admin")
+    user = factories.make_user("viewer")
+    db.session.commit()
+    response = client.post(
+        f"/admin/users/{user.id}",
+        data={
+            "full_name": user.full_name,
+            "role": "officer",
+            "is_active": "y",
+            "csrf_token": csrf_token(client, f"/admin/users/{user.id}"),
+        },
+    )
+    assert response.status_code == 302
+    assert db.session.get(User, user.id).role is Role.OFFICER
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.entity_type == "user",
+            AuditEntry.entity_id == user.id,
+            AuditEntry.action == "update",
+        )
+    ).one()
+    assert entry.changes == {"role": ["viewer", "officer"]}
+
+
+def test_unknown_user_is_404(client, signed_in) -> None:  # noqa: ANN001
+    signed_in("admin")
+    assert client.get("/admin/users/999999").status_code == 404

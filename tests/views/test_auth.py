@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from crm.models import User
+from tests import factories
+from tests.conftest import csrf_token, sign_in
+
+
+def test_anonymous_home_redirects_to_sign_in(client) -> None:  # noqa: ANN001
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_sign_in_and_out(client, db) -> None:  # noqa: ANN001
+    user = factories.make_user(full_name="Ana García")
+    db.session.commit()
+    response = sign_in(client, user.email.upper())
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert "Ana García" in page and "Commitments" in page
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_is_refused_without_saying_which_part(client, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    db.session.commit()
+    response = sign_in(client, user.email, "not the password")
+    assert response.status_code == 401
+    assert "The e-mail address or the password is wrong." in response.get_data(as_text=True)
+    assert sign_in(client, "ghost@x.example", "x").status_code == 401
+
+
+def test_empty_sign_in_form_says_what_is_missing(client) -> None:  # noqa: ANN001
+    response = client.post("/login", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 400
+    assert "This field is required." in response.get_data(as_text=True)
+
+
+def test_seven_wrong_passwords_meet_a_429(client, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    db.session.commit()
+    codes = [sign_in(client, user.email, f"wrong {n}").status_code for n in range(7)]
+    assert codes == [401] * 5 + [429] * 2
+    response = sign_in(client, user.email)
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.get_data(as_text=True)
+    assert int(response.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/admin/users", "/admin/users"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
+def test_next_target_stays_on_this_site(client, db, target, expected) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    db.session.commit()
+    response = client.post(
+        f"/login?next={target}",
+        data={
+            "email": user.email,
+            "password": factories.PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == expected
+
+
+def test_post_without_csrf_token_gets_400(client, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    db.session.commit()
+    response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+    assert response.status_code == 400
+    assert "The CSRF token is missing." in response.get_data(as_text=True)
+    response = client.post(
+        "/login", data={"email": user.email, "password": factories.PASSWORD, "csrf_token": "forged"}
+    )
+    assert response.status_code == 400
+
+
+def test_remember_me_lasts_at_most_30_days_and_cookies_are_locked_down(app, db) -> None:  # noqa: ANN001
+    app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    try:
+        client = app.test_client()
+        user = factories.make_user()
+        db.session.commit()
+        response = sign_in(client, user.email, remember=True)
+        cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    finally:
+        app.config.update(SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
+    for name in ("crm_session", "crm_remember"):
+        attributes = cookies[name].lower()
+        assert "secure" in attributes and "httponly" in attributes and "samesite=lax" in attributes
+    expires = re.search(r"expires=([^;]+)", cookies["crm_remember"], re.IGNORECASE).group(1)
+    lifetime = parsedate_to_datetime(expires) - datetime.now(UTC)
+    assert timedelta(days=29) < lifetime <= timedelta(days=30)
+
+
+def _second_device(app, email: str):  # noqa: ANN001, ANN202
+    other = app.test_client()
+    assert sign_in(other, email).status_code == 302
+    assert other.get("/").status_code == 200
+    return other
+
+
+def test_password_change_ends_the_other_sessions(app, client, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    db.session.commit()
+    sign_in(client, user.email)
+    other = _second_device(app, user.email)
+    response = client.post(
+        "/account",
+        data={
+            "current_password": factories.PASSWORD,
+            "new_password": "brand new passphrase 7",
+            "confirmation": "brand new passphrase 7",
+            "csrf_token": csrf_token(client, "/account"),
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200  # this session goes on
+    assert other.get("/").status_code == 302  # the other one is over
+
+
+def test_bad_password_change_shows_the_error_beside_the_field(client, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    db.session.commit()
+    sign_in(client, user.email)
+    digest = user.password_hash
+    response = client.post(
+        "/account",
+        data={
+            "current_password": factories.PASSWORD,
+            "new_password": "short",
+            "confirmation": "short",
+            "csrf_token": csrf_token(client, "/account"),
+        },
+    )
+    assert response.status_code == 400
+    assert 'id="new_password-error"' in response.get_data(as_text=True)
+    assert db.session.get(User, user.id).password_hash == digest
+
+
+def test_deactivation_ends_the_users_sessions(app, client, db) -> None:  # noqa: ANN001
+    admin, user = factories.make_user("admin"), factories.make_user()
+    db.session.commit()
+    other = _second_device(app, user.email)
+    sign_in(client, admin.email)
+    response = client.post(
+        f"/admin/users/{user.id}",
+        data={
+            "full_name": user.full_name,
+            "role": "officer",
+            "csrf_token": csrf_token(client, f"/admin/users/{user.id}"),
+        },
+    )
+    assert response.status_code == 302
+    assert other.get("/").status_code == 302
+    assert sign_in(other, user.email).status_code == 401

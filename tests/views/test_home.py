@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from tests import factories
+
+
+def _counts(page: str, code: str) -> tuple[int, int]:
+    row = re.search(
+        rf'<span class="code">{re.escape(code)}</span>.*?<span class="num">([\d,]+)</span> outreach'
+        rf'.*?<span class="num">([\d,]+)</span> events',
+        page,
+        re.S,
+    )
+    assert row, f"no row for {code}"
+    return int(row.group(1).replace(",", "")), int(row.group(2).replace(",", ""))
+
+
+def test_home_shows_the_framework_tree_with_live_counts(client, signed_in, db) -> None:  # noqa: ANN001
+    officer = signed_in("viewer")
+    baseline = client.get("/").get_data(as_text=True)
+    before = {code: _counts(baseline, code) for code in ("1", "1.3", "1.3a", "1.3b", "2.2", "3")}
+    organisation = factories.make_organisation()
+    # One outreach serving two sub-items of 1.3 counts once for 1.3 and once for 1.
+    factories.make_outreach(("1.3a", "1.3b"), logged_by=officer, organisations=[organisation])
+    factories.make_outreach(("2.2",), logged_by=officer)
+    deleted = factories.make_outreach(("1.3a",))
+    deleted.deleted_at = datetime.now(UTC)
+    factories.make_event(("1.3c", "1.3a"))
+    db.session.commit()
+
+    page = client.get("/").get_data(as_text=True)
+    after = {code: _counts(page, code) for code in before}
+    delta = {
+        code: (after[code][0] - before[code][0], after[code][1] - before[code][1])
+        for code in before
+    }
+    assert delta == {
+        "1": (1, 1),
+        "1.3": (1, 1),
+        "1.3a": (1, 1),
+        "1.3b": (1, 0),
+        "2.2": (1, 0),
+        "3": (0, 0),
+    }
+    for code in ("1.1", "1.2", "1.3c", "2.1", "2.3", "3.1", "3.2", "3.3"):
+        assert f'<span class="code">{code}</span>' in page
+    assert "Participate in strategic sectoral events" in page
