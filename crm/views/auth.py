@@ -71,8 +71,9 @@ def login() -> Response | str | tuple[str, int, dict[str, str]]:
             )
         db.session.commit()
         if user is None:
+            # 200 like any re-shown form (401 would demand an HTTP auth challenge).
             form.form_errors.append("The e-mail address or the password is wrong.")
-            return render_template("auth/login.html", form=form, next=next_target), 401
+            return render_template("auth/login.html", form=form, next=next_target), 200
         session.clear()  # a fresh session on sign-in, against session fixation
         login_user(user, remember=bool(form.remember.data))
         return redirect(next_target or url_for("main.home"))

@@ -1,0 +1,57 @@
+"""Sign-in throttling holds across processes: two gunicorn workers share one count."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.livedb import live_server, scratch_database
+
+EMAIL = "maria.rossi@ucimu.example"
+PASSWORD = "the real passphrase 42"
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder: Path = tmp_path_factory.mktemp("live")
+    with (
+        scratch_database(database_url, folder) as url,
+        live_server(url, folder, workers=2, users=((EMAIL, "officer", PASSWORD),)) as base_url,
+    ):
+        yield base_url
+
+
+def _post_login(base_url: str, password: str) -> tuple[int, str]:
+    """Each attempt from a new cookie jar, as a scripted guesser would."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(base_url + "/login") as response:
+        html = response.read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    data = urllib.parse.urlencode({"email": EMAIL, "password": password, "csrf_token": token})
+    try:
+        with opener.open(base_url + "/login", data=data.encode()) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_seven_wrong_passwords_meet_a_429_across_two_workers(server: str) -> None:
+    statuses = [_post_login(server, f"wrong guess {n}")[0] for n in range(7)]
+    assert statuses == [200] * 5 + [429] * 2
+    status, page = _post_login(server, PASSWORD)
+    assert status == 429  # the right password does not help while the account is throttled
+    assert "Too many failed sign-ins" in page
+
+
+def test_two_workers_served(server: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    logs = list(tmp_path_factory.getbasetemp().glob("live*/gunicorn-*.log"))
+    booted = sum(log.read_text().count("Booting worker") for log in logs)
+    assert booted >= 2, "the throttle test must run against more than one worker process"
