@@ -11,8 +11,12 @@ from flask import Flask
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: settings from ``CRM_*`` variables (or ``test_config``), extensions, views."""
+def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = True) -> Flask:
+    """Build the app: settings from ``CRM_*`` variables (or ``test_config``), extensions, views.
+
+    ``serving=False`` is for maintenance commands (migrations, seed, users), which sign no
+    sessions and so do not need the production secret key.
+    """
     from crm.config import build_config, check_production_safety
     from crm.database import configure_engine_events
     from crm.extensions import csrf, db, login_manager, migrate
@@ -29,7 +33,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(build_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
-    check_production_safety(app.config)
+    if serving:
+        check_production_safety(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)

@@ -16,10 +16,15 @@ from crm.config import ConfigError
 from crm.extensions import db
 from crm.services.errors import ValidationError
 
+SERVING_COMMANDS = {"run"}
+
 
 def _create_app():  # noqa: ANN202 - FlaskGroup's callback signature
+    """The app for a command; only commands that serve requests need the production secret."""
+    context = click.get_current_context(silent=True)
+    serving = context is None or context.command.name in SERVING_COMMANDS
     try:
-        return create_app()
+        return create_app(serving=serving)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
 

@@ -70,3 +70,17 @@ def test_seed_with_a_bad_file_says_where(runner, tmp_path: Path) -> None:  # noq
     result = runner.invoke(cli, ["seed", "--framework", str(path)])
     assert result.exit_code != 0
     assert f"{path}: items[0].text: text must be 1 to 500 characters" in result.output
+
+
+def test_maintenance_commands_need_no_secret_but_serving_does(tmp_path: Path) -> None:
+    import os
+
+    from tests.livedb import crm_command
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    env["CRM_DATABASE_URL"] = f"sqlite:///{tmp_path}/prod.sqlite3"  # CRM_ENV unset: production
+    crm_command("db", "upgrade", env=env)
+    assert "15 commitment items created" in crm_command("seed", env=env)
+    assert "nothing to change" in crm_command("seed", env=env)
+    with pytest.raises(AssertionError, match="CRM_SECRET_KEY is not set"):
+        crm_command("run", "--port", "0", env=env)

@@ -102,3 +102,46 @@ def test_admin_changes_a_role_and_it_is_audited(client, signed_in, db) -> None: 
 def test_unknown_user_is_404(client, signed_in) -> None:  # noqa: ANN001
     signed_in("admin")
     assert client.get("/admin/users/999999").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"role": "emperor", "full_name": "X"}, "Not a valid choice"),
+        ({"role": "viewer", "full_name": "n" * 201}, "200"),
+    ],
+)
+def test_bad_edits_are_refused(client, signed_in, db, data, message) -> None:  # noqa: ANN001
+    from tests import factories
+
+    signed_in("admin")
+    user = factories.make_user("officer", full_name="Jan Novák")
+    db.session.commit()
+    response = client.post(
+        f"/admin/users/{user.id}",
+        data={
+            **data,
+            "is_active": "y",
+            "csrf_token": csrf_token(client, f"/admin/users/{user.id}"),
+        },
+    )
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    stored = db.session.get(User, user.id)
+    assert (stored.role, stored.full_name) == (Role.OFFICER, "Jan Novák")
+
+
+def test_an_admin_cannot_demote_themselves(client, signed_in, db) -> None:  # noqa: ANN001
+    admin = signed_in("admin")
+    response = client.post(
+        f"/admin/users/{admin.id}",
+        data={
+            "role": "viewer",
+            "is_active": "y",
+            "full_name": "",
+            "csrf_token": csrf_token(client, f"/admin/users/{admin.id}"),
+        },
+    )
+    assert response.status_code == 400
+    assert "cannot change your own role" in response.get_data(as_text=True)
+    assert db.session.get(User, admin.id).role is Role.ADMIN
