@@ -99,9 +99,9 @@ def init_security(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see this page."
     login_manager.login_message_category = "info"
-    # "strong" would drop remember-me sessions on any change of address; the session token
-    # rotation on password change and deactivation is what ends stolen sessions.
-    login_manager.session_protection = "basic"
+    # Flask-Login's own session protection keys on X-Forwarded-For, which clients can forge;
+    # stolen sessions are ended by rotating the user's session token instead.
+    login_manager.session_protection = None
     app.after_request(_security_headers)
     app.jinja_env.globals["can"] = can
 

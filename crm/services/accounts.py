@@ -196,6 +196,7 @@ def authenticate(
         user = None
     if user is None:
         db.session.add(LoginFailure(email=email, ip_address=ip_address[:45]))
+        prune_login_failures()  # keeps the table small without a scheduled job
         return None
     user.last_login_at = utcnow()
     return user
