@@ -18,7 +18,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     sessions and so do not need the production secret key.
     """
     from crm.config import build_config, check_production_safety
-    from crm.database import configure_engine_events
+    from crm.database import configure_engine_events, init_request_transactions
     from crm.extensions import csrf, db, login_manager, migrate
     from crm.security import init_security
     from crm.templating import init_templating
@@ -40,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     db.init_app(app)
     with app.app_context():
         configure_engine_events(db.engine)
+    init_request_transactions(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -16,17 +16,23 @@ from crm.config import ConfigError
 from crm.extensions import db
 from crm.services.errors import ValidationError
 
-SERVING_COMMANDS = {"run"}
-
 
 def _create_app():  # noqa: ANN202 - FlaskGroup's callback signature
-    """The app for a command; only commands that serve requests need the production secret."""
+    """The app for a command. Maintenance commands sign no sessions and need no secret key;
+    the development server (with its debugger) is refused in production altogether."""
     context = click.get_current_context(silent=True)
-    serving = context is None or context.command.name in SERVING_COMMANDS
+    serving = context is not None and context.command.name == "run"
     try:
-        return create_app(serving=serving)
+        app = create_app(serving=serving)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
+    if serving and app.config["ENV_NAME"] == "production":
+        raise click.ClickException(
+            "crm run is the development server and its debugger must never face users: "
+            "serve production with gunicorn (gunicorn crm.wsgi:app), or set "
+            "CRM_ENV=development on your own machine"
+        )
+    return app
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)

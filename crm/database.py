@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask, request
+
+# SQLite: a transaction that reads and then writes fails at once ("database is locked") when
+# another writer committed in between; the busy timeout does not help then. Transactions of
+# requests that may write (anything but GET/HEAD/OPTIONS) and of commands therefore start with
+# BEGIN IMMEDIATE, which queues writers on the busy timeout instead.
+_may_write: ContextVar[bool] = ContextVar("crm_may_write", default=True)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def configure_engine_events(engine: sa.Engine) -> None:
@@ -29,7 +38,20 @@ def configure_engine_events(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write.get() else "BEGIN")
+
+
+def init_request_transactions(app: Flask) -> None:
+    """Mark read-only requests so that SQLite starts their transactions as readers."""
+
+    @app.before_request
+    def _mark_read_only() -> None:
+        if request.method in SAFE_METHODS:
+            _may_write.set(False)
+
+    @app.teardown_request
+    def _reset(_error: BaseException | None) -> None:
+        _may_write.set(True)
 
 
 def database_answers(engine: sa.Engine) -> bool:

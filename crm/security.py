@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, Response, abort, render_template, request
+from flask import Flask, Response, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from crm.extensions import db, login_manager
-from crm.models import Role, User
+from crm.models import Role, User, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,7 +68,15 @@ def requires(permission: str) -> Callable[[F], F]:
     return decorator
 
 
-def _load_user(session_token: str) -> User | None:
+def load_user(user_id: str) -> User | None:
+    """The user behind a session or remember-me id ``<session token>.<signed-in at>``."""
+    session_token, _, signed_in_at = user_id.rpartition(".")
+    try:
+        age = utcnow() - datetime.fromtimestamp(int(signed_in_at), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    if age > current_app.config["REMEMBER_COOKIE_DURATION"] or not session_token:
+        return None
     return db.session.scalar(
         sa.select(User).where(User.session_token == session_token, User.is_active.is_(True))
     )
@@ -95,7 +104,7 @@ def init_security(app: Flask) -> None:
         hops = app.config["CRM_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    login_manager.user_loader(_load_user)
+    login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see this page."
     login_manager.login_message_category = "info"

@@ -75,11 +75,16 @@ def crm_command(*args: str, env: dict[str, str], stdin: str | None = None) -> st
 
 @contextmanager
 def live_server(
-    database_url: str, folder: Path, workers: int = 2, users: tuple[tuple[str, str, str], ...] = ()
+    database_url: str,
+    folder: Path,
+    workers: int = 2,
+    users: tuple[tuple[str, str, str], ...] = (),
+    settings: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """A production-mode gunicorn on a migrated, seeded database; yields its base URL.
 
-    ``users`` are (email, role, password) created with ``crm users create`` beforehand.
+    ``users`` are (email, role, password) created with ``crm users create`` beforehand;
+    ``settings`` are extra ``CRM_*`` variables.
     """
     port = _free_port()
     env = {
@@ -89,6 +94,7 @@ def live_server(
         "CRM_DATABASE_URL": database_url,
         "CRM_BASE_URL": f"http://127.0.0.1:{port}",
         "CRM_COOKIE_SECURE": "0",  # plain http on loopback
+        **(settings or {}),
     }
     crm_command("db", "upgrade", env=env)
     crm_command("seed", env=env)

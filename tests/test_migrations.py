@@ -5,16 +5,14 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from crm.extensions import db as _db
 from crm.models import Base
 
 
-def test_models_and_migrations_agree(app) -> None:  # noqa: ANN001
-    with app.app_context(), _db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
-        )
-        differences = compare_metadata(context, Base.metadata)
+def test_models_and_migrations_agree(app, db) -> None:  # noqa: ANN001
+    context = MigrationContext.configure(
+        db.session.connection(), opts={"compare_type": True, "compare_server_default": True}
+    )
+    differences = compare_metadata(context, Base.metadata)
     assert differences == [], (
         "models and migrations differ; draft a migration with `crm db migrate -m '...'`:\n"
         + "\n".join(map(str, differences))

@@ -50,7 +50,10 @@ class User(TimestampMixin, VersionedMixin, Base):
         return False
 
     def get_id(self) -> str:
-        return self.session_token
+        """The session token plus the sign-in time, which also ends up in the remember-me
+        cookie: the user loader refuses ids older than the remember-me lifetime, so a copied
+        cookie stops working on the server, not only in the browser."""
+        return f"{self.session_token}.{int(utcnow().timestamp())}"
 
     @property
     def display_name(self) -> str:

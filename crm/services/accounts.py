@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -146,59 +147,67 @@ class Throttled(Exception):
         self.retry_after = retry_after
 
 
-def _recent_failures(column: sa.ColumnElement[str], value: str, since: datetime) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(LoginFailure)
-            .where(column == value, LoginFailure.at >= since)
-        )
-        or 0
-    )
+def throttle_address(ip_address: str) -> str:
+    """The address a failure is counted against: IPv6 clients get a whole /64 each, so that
+    rotating through one's own prefix does not reset the count."""
+    try:
+        address = ipaddress.ip_address(ip_address)
+    except ValueError:
+        return ip_address[:45]
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
-def check_throttle(email: str, ip_address: str, max_failures: int, window: timedelta) -> None:
-    """Raise ``Throttled`` if the account or the address failed too often within the window."""
+def _raise_if_throttled(email: str, address: str, limit: int, window: timedelta) -> None:
     since = utcnow() - window
-    email = email.strip().lower()
-    if (
-        _recent_failures(LoginFailure.email, email, since) >= max_failures
-        or _recent_failures(LoginFailure.ip_address, ip_address, since) >= max_failures
-    ):
-        oldest = db.session.scalar(
-            sa.select(sa.func.min(LoginFailure.at)).where(
-                LoginFailure.at >= since,
-                sa.or_(LoginFailure.email == email, LoginFailure.ip_address == ip_address),
-            )
-        )
-        retry = int(((oldest or utcnow()) + window - utcnow()).total_seconds()) + 1
-        raise Throttled(max(retry, 1))
+    for column, value in ((LoginFailure.email, email), (LoginFailure.ip_address, address)):
+        recent = sa.select(LoginFailure.at).where(column == value, LoginFailure.at >= since)
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(recent.subquery())) or 0
+        if count >= limit:
+            # The wait until enough failures have aged out of the window to allow one more try.
+            freeing = db.session.scalar(recent.order_by(LoginFailure.at).offset(count - limit))
+            retry = int(((freeing or utcnow()) + window - utcnow()).total_seconds()) + 1
+            raise Throttled(max(retry, 1))
 
 
-def authenticate(
-    email: str, password: str, ip_address: str, max_failures: int, window: timedelta
-) -> User | None:
-    """Return the active user these credentials belong to, or None after recording a failure.
+def begin_sign_in(
+    email: str, ip_address: str, max_failures: int, window: timedelta
+) -> LoginFailure:
+    """Check the limit, then record this attempt as a failure before any password is checked.
 
-    Raises ``Throttled`` before checking anything once the limit is reached, so a guesser
-    learns nothing more from further tries.
+    The caller commits the attempt first: parallel guesses then see each other's rows, so a
+    burst cannot slip more than ``max_failures`` tries past the count.
     """
     email = email.strip().lower()[:254]
-    check_throttle(email, ip_address, max_failures, window)
-    user = db.session.scalar(sa.select(User).where(User.email == email))
+    address = throttle_address(ip_address)
+    _raise_if_throttled(email, address, max_failures, window)
+    attempt = LoginFailure(email=email, ip_address=address)
+    db.session.add(attempt)
+    db.session.flush()
+    prune_login_failures()  # keeps the table small without a scheduled job
+    return attempt
+
+
+def finish_sign_in(
+    attempt: LoginFailure, password: str, max_failures: int, window: timedelta
+) -> User | None:
+    """Return the active user the credentials belong to (the attempt is then forgotten), or
+    None, leaving the attempt counted as a failure."""
+    # Our own attempt is among the rows now: more than the limit means a parallel burst.
+    _raise_if_throttled(attempt.email, attempt.ip_address, max_failures + 1, window)
+    user = db.session.scalar(sa.select(User).where(User.email == attempt.email))
     if user is None or not user.is_active:
         try:
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_DUMMY_HASH, password)  # the same work as a real check
         except VerificationError:
             pass
-        user = None
-    elif not verify_password(user, password):
-        user = None
-    if user is None:
-        db.session.add(LoginFailure(email=email, ip_address=ip_address[:45]))
-        prune_login_failures()  # keeps the table small without a scheduled job
         return None
-    user.last_login_at = utcnow()
+    if not verify_password(user, password):
+        return None
+    db.session.delete(attempt)
+    # A plain UPDATE: signing in is not an edit and must not bump the record's version.
+    db.session.execute(sa.update(User).where(User.id == user.id).values(last_login_at=utcnow()))
     return user
 
 

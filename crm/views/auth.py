@@ -49,15 +49,15 @@ def login() -> Response | str | tuple[str, int, dict[str, str]]:
     form = LoginForm()
     if form.validate_on_submit():
         config = current_app.config
+        limits = (config["CRM_LOGIN_MAX_FAILURES"], config["CRM_LOGIN_WINDOW"])
         try:
-            user = accounts.authenticate(
-                form.email.data or "",
-                form.password.data or "",
-                request.remote_addr or "unknown",
-                config["CRM_LOGIN_MAX_FAILURES"],
-                config["CRM_LOGIN_WINDOW"],
+            attempt = accounts.begin_sign_in(
+                form.email.data or "", request.remote_addr or "unknown", *limits
             )
+            db.session.commit()  # counted before the password is checked
+            user = accounts.finish_sign_in(attempt, form.password.data or "", *limits)
         except accounts.Throttled as throttled:
+            db.session.rollback()
             minutes = max(1, round(throttled.retry_after / 60))
             message = (
                 "Too many failed sign-ins for this account or from this address. "
@@ -84,8 +84,7 @@ def login() -> Response | str | tuple[str, int, dict[str, str]]:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    logout_user()
-    session.clear()
+    logout_user()  # also marks the remember-me cookie for deletion: keep the session's note of it
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 

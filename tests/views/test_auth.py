@@ -172,3 +172,38 @@ def test_deactivation_ends_the_users_sessions(app, client, db) -> None:  # noqa:
     assert other.get("/").status_code == 302
     assert sign_in(other, user.email).status_code == 200  # the form again, not signed in
     assert other.get("/").status_code == 302
+
+
+def test_sign_out_also_ends_remember_me(app, db) -> None:  # noqa: ANN001
+    client = app.test_client()
+    user = factories.make_user()
+    db.session.commit()
+    sign_in(client, user.email, remember=True)
+    assert client.get_cookie("crm_remember") is not None
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert client.get_cookie("crm_remember") is None
+    assert client.get("/").status_code == 302
+
+
+def test_remember_me_is_refused_by_the_server_after_30_days(app, db) -> None:  # noqa: ANN001
+    from crm.security import load_user
+
+    user = factories.make_user()
+    db.session.commit()
+    now = int(datetime.now(UTC).timestamp())
+    with app.app_context():
+        assert load_user(f"{user.session_token}.{now - 29 * 86400}").id == user.id
+        assert load_user(f"{user.session_token}.{now - 31 * 86400}") is None
+        assert load_user(f"{user.session_token}.not-a-time") is None
+        assert load_user(user.session_token) is None
+
+
+def test_a_remember_me_cookie_alone_signs_in_again(app, db) -> None:  # noqa: ANN001
+    client = app.test_client()
+    user = factories.make_user()
+    db.session.commit()
+    sign_in(client, user.email, remember=True)
+    remember = client.get_cookie("crm_remember").value
+    fresh = app.test_client()  # a browser restart: the session cookie is gone
+    fresh.set_cookie("crm_remember", remember)
+    assert fresh.get("/").status_code == 200
