@@ -55,9 +55,10 @@ def init_request_transactions(app: Flask) -> None:
 
 
 def database_answers(engine: sa.Engine) -> bool:
+    """True when the database answers and holds a migrated schema."""
     try:
         with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
+            connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
         return True
     except sa.exc.SQLAlchemyError:
         return False

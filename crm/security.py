@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask, Response, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from crm.extensions import db, login_manager
@@ -123,6 +124,20 @@ def init_security(app: Flask) -> None:
             message="The form could not be accepted: "
             f"{error.description} Reload the page and try again.",
         ), 400
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_error: StaleDataError) -> tuple[str, int]:
+        # The version check in the services catches most conflicts with a detailed answer;
+        # this catches a save that raced past it between the check and the UPDATE.
+        db.session.rollback()
+        return render_template(
+            "errors/error.html",
+            code=409,
+            title="Changed in the meantime",
+            message="Someone else saved this record a moment before you. "
+            "Nothing was overwritten: reload it and apply your changes "
+            "again.",
+        ), 409
 
     for code, title, message in (
         (403, "Not allowed", "Your role does not allow this. Ask an admin if you need it."),

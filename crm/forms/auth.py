@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
@@ -53,3 +60,4 @@ class UserEditForm(FlaskForm):
     full_name = StringField("Full name", validators=[Length(max=200)])
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired()])
     is_active = BooleanField("Active (may sign in)")
+    version = HiddenField()  # the version the form was built from: optimistic locking

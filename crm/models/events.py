@@ -147,5 +147,21 @@ class EventParticipant(TimestampMixin, VersionedMixin, Base):
         sa.CheckConstraint(
             "person_id IS NOT NULL OR organisation_id IS NOT NULL", name="someone_takes_part"
         ),
-        sa.UniqueConstraint("event_id", "person_id", "organisation_id"),
+        # A person takes part once; an organisation on its own (no person) once.
+        sa.Index(
+            "uq_event_participants_person",
+            "event_id",
+            "person_id",
+            unique=True,
+            sqlite_where=sa.text("person_id IS NOT NULL"),
+            postgresql_where=sa.text("person_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_event_participants_organisation",
+            "event_id",
+            "organisation_id",
+            unique=True,
+            sqlite_where=sa.text("person_id IS NULL"),
+            postgresql_where=sa.text("person_id IS NULL"),
+        ),
     )

@@ -15,7 +15,7 @@ from crm.extensions import db
 from crm.models import LoginFailure, Role, User, utcnow
 from crm.models.users import new_token
 from crm.services import audit
-from crm.services.errors import ValidationError
+from crm.services.errors import ValidationError, check_version
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -106,11 +106,27 @@ def change_password(user: User, current: str, new: str, confirmation: str) -> No
     audit.record("password-change", "user", user.id, user)
 
 
-def update_user(user: User, role: Role | str, is_active: bool, full_name: str, actor: User) -> None:
+def update_user(
+    user: User,
+    role: Role | str,
+    is_active: bool,
+    full_name: str,
+    actor: User,
+    expected_version: object = None,
+) -> None:
+    """Change a user's role, name or status; ``expected_version`` is the version the editing
+    form was built from (``None`` skips the check, for callers without a form)."""
     role = parse_role(role) if isinstance(role, str) else role
     full_name = full_name.strip()
     if len(full_name) > 200:
         raise ValidationError("the name must have at most 200 characters", field="full_name")
+    if expected_version is not None:
+        check_version(
+            user,
+            expected_version,
+            {"role": role, "is_active": is_active, "full_name": full_name},
+            f"The account {user.email}",
+        )
     if user.id == actor.id and (role != user.role or not is_active):
         raise ValidationError(
             "you cannot change your own role or deactivate yourself", field="role"

@@ -31,16 +31,19 @@ class TreeNode:
         return not self.children
 
 
-def _ancestor_pairs(items: list[CommitmentItem]) -> list[tuple[int, int]]:
-    """(item, leaf-or-self) pairs: every item paired with itself and each of its descendants."""
-    parent_of = {item.id: item.parent_id for item in items}
-    pairs = []
-    for item in items:
-        node: int | None = item.id
-        while node is not None:
-            pairs.append((node, item.id))
-            node = parent_of[node]
-    return pairs
+def _closure(framework_id: int) -> sa.CTE:
+    """(item, member) rows: every item of the framework paired with itself and each of its
+    descendants, built by a recursive query so frameworks of any depth and size work."""
+    items = CommitmentItem.__table__
+    closure = (
+        sa.select(items.c.id.label("item_id"), items.c.id.label("member_id"))
+        .where(items.c.framework_id == framework_id)
+        .cte("closure", recursive=True)
+    )
+    child = items.alias("child")
+    return closure.union_all(
+        sa.select(closure.c.item_id, child.c.id).where(child.c.parent_id == closure.c.member_id)
+    )
 
 
 def _distinct_counts(
@@ -48,27 +51,17 @@ def _distinct_counts(
     link_fk: sa.Column[int],
     record_id: sa.Column[int],
     live: sa.ColumnElement[bool],
-    pairs: list[tuple[int, int]],
+    closure: sa.CTE,
 ) -> dict[int, int]:
     """Count distinct records per item, each parent counting a record once however many of its
     sub-items it serves."""
-    # A UNION ALL of literal rows: SQLite cannot alias the columns of a VALUES list.
-    mapping = sa.union_all(
-        *(
-            sa.select(
-                sa.literal(item, sa.Integer).label("item_id"),
-                sa.literal(member, sa.Integer).label("member_id"),
-            )
-            for item, member in pairs
-        )
-    ).cte("tree")
     query = (
-        sa.select(mapping.c.item_id, sa.func.count(sa.distinct(link_fk)))
-        .select_from(mapping)
-        .join(link, link.c.commitment_item_id == mapping.c.member_id)
+        sa.select(closure.c.item_id, sa.func.count(sa.distinct(link_fk)))
+        .select_from(closure)
+        .join(link, link.c.commitment_item_id == closure.c.member_id)
         .join(record_id.table, record_id == link_fk)
         .where(live)
-        .group_by(mapping.c.item_id)
+        .group_by(closure.c.item_id)
     )
     return {item_id: count for item_id, count in db.session.execute(query)}
 
@@ -88,20 +81,20 @@ def framework_tree(framework_key: str | None = None) -> tuple[Framework | None, 
             .order_by(CommitmentItem.sort_order)
         )
     )
-    pairs = _ancestor_pairs(items)
+    closure = _closure(framework.id)
     outreach = _distinct_counts(
         outreach_subitems,
         outreach_subitems.c.outreach_id,
         Outreach.__table__.c.id,
         Outreach.deleted_at.is_(None),
-        pairs,
+        closure,
     )
     events = _distinct_counts(
         event_subitems,
         event_subitems.c.event_id,
         Event.__table__.c.id,
         Event.deleted_at.is_(None),
-        pairs,
+        closure,
     )
     nodes = {
         item.id: TreeNode(

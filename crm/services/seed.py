@@ -47,6 +47,10 @@ def _read_framework(path: Path) -> dict[str, Any]:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ValidationError("file not found", where=str(path)) from None
+    except UnicodeDecodeError:
+        raise ValidationError("not UTF-8 text", where=str(path)) from None
+    except OSError as error:
+        raise ValidationError(f"cannot be read: {error.strerror}", where=str(path)) from None
     except json.JSONDecodeError as error:
         raise ValidationError(
             f"not valid JSON: {error.msg}", where=f"{path}:{error.lineno}"
@@ -56,6 +60,12 @@ def _read_framework(path: Path) -> dict[str, Any]:
     for key in ("key", "name", "items"):
         if key not in raw:
             raise ValidationError(f"missing field {key!r}", where=str(path), field=key)
+    for key, limit in (("key", 60), ("name", 300), ("source", 300)):
+        value = raw.get(key, "")
+        if not isinstance(value, str) or len(value) > limit or (key != "source" and not value):
+            raise ValidationError(
+                f"must be text of 1 to {limit} characters", where=str(path), field=key
+            )
     return raw
 
 

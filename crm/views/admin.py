@@ -12,7 +12,7 @@ from crm.forms.auth import UserCreateForm, UserEditForm
 from crm.models import User
 from crm.security import requires
 from crm.services import accounts
-from crm.services.errors import ValidationError
+from crm.services.errors import ConflictError, ValidationError
 from crm.views.forms_support import attach_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -65,10 +65,20 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
                 bool(form.is_active.data),
                 form.full_name.data or "",
                 actor=current_user,
+                expected_version=form.version.data,
             )
         except ValidationError as error:
             db.session.rollback()
             attach_error(form, error)
+        except ConflictError as conflict:
+            db.session.rollback()
+            user = db.session.get(User, user_id) or abort(404)
+            fresh = UserEditForm(formdata=None, obj=user)
+            fresh.role.data = user.role.value
+            fresh.form_errors.append(conflict.message)
+            return render_template(
+                "admin/user_edit.html", user=user, form=fresh, conflict=conflict
+            ), 409
         else:
             db.session.commit()
             flash(f"{user.email} saved.", "success")

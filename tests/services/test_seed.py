@@ -78,6 +78,10 @@ def test_a_changed_text_is_updated_in_place(app, db, tmp_path: Path) -> None:  #
             '{"key": "x", "name": "X", "items": [{"code": "1", "text": "' + "a" * 501 + '"}]}',
             "1 to 500 characters",
         ),
+        ('{"key": "x", "name": 7, "items": []}', "name: must be text of 1 to 300 characters"),
+        ('{"key": "' + "k" * 61 + '", "name": "X", "items": []}', "key: must be text of 1 to 60"),
+        ('{"key": "x", "name": "X", "items": {"code": "1"}}', "items: must be a list"),
+        ("[1, 2]", "the top level must be an object"),
     ],
 )
 def test_bad_framework_files_say_where_and_write_nothing(  # noqa: ANN001
@@ -93,6 +97,12 @@ def test_bad_framework_files_say_where_and_write_nothing(  # noqa: ANN001
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Framework)) == before
 
 
-def test_missing_framework_file(app, db, tmp_path: Path) -> None:  # noqa: ANN001
+def test_missing_unreadable_or_binary_framework_files(app, db, tmp_path: Path) -> None:  # noqa: ANN001
     with pytest.raises(ValidationError, match="file not found"):
         load_framework(tmp_path / "nope.json")
+    with pytest.raises(ValidationError, match="cannot be read"):
+        load_framework(tmp_path)  # a folder
+    binary = tmp_path / "framework.json"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ValidationError, match="not UTF-8 text"):
+        load_framework(binary)

@@ -1,10 +1,23 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
 from crm.models import Role, User
 from tests.conftest import csrf_token
+
+
+def edit_form(client, user_id: int) -> dict[str, str]:  # noqa: ANN001
+    """The hidden fields of the edit form as the browser got it: CSRF token and version."""
+    html = client.get(f"/admin/users/{user_id}").get_data(as_text=True)
+    version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', html)
+    assert version, "the edit form carries no version"
+    return {
+        "csrf_token": csrf_token(client, f"/admin/users/{user_id}"),
+        "version": version.group(1),
+    }
 
 
 def _count(db) -> int:  # noqa: ANN001
@@ -84,7 +97,7 @@ def test_admin_changes_a_role_and_it_is_audited(client, signed_in, db) -> None: 
             "full_name": user.full_name,
             "role": "officer",
             "is_active": "y",
-            "csrf_token": csrf_token(client, f"/admin/users/{user.id}"),
+            **edit_form(client, user.id),
         },
     )
     assert response.status_code == 302
@@ -122,7 +135,7 @@ def test_bad_edits_are_refused(client, signed_in, db, data, message) -> None:  #
         data={
             **data,
             "is_active": "y",
-            "csrf_token": csrf_token(client, f"/admin/users/{user.id}"),
+            **edit_form(client, user.id),
         },
     )
     assert response.status_code == 400
@@ -139,9 +152,42 @@ def test_an_admin_cannot_demote_themselves(client, signed_in, db) -> None:  # no
             "role": "viewer",
             "is_active": "y",
             "full_name": "",
-            "csrf_token": csrf_token(client, f"/admin/users/{admin.id}"),
+            **edit_form(client, admin.id),
         },
     )
     assert response.status_code == 400
     assert "cannot change your own role" in response.get_data(as_text=True)
     assert db.session.get(User, admin.id).role is Role.ADMIN
+
+
+def test_the_second_of_two_concurrent_edits_gets_409_and_the_first_survives(  # noqa: ANN001
+    app, client, signed_in, db
+) -> None:
+    from tests import factories
+    from tests.conftest import sign_in
+
+    signed_in("admin")
+    other_admin = factories.make_user("admin")
+    user = factories.make_user("viewer", full_name="Eva Lindqvist")
+    db.session.commit()
+    second = app.test_client()
+    sign_in(second, other_admin.email)
+    first_form, second_form = edit_form(client, user.id), edit_form(second, user.id)
+
+    response = client.post(
+        f"/admin/users/{user.id}",
+        data={"full_name": "Eva Lindqvist", "role": "coordinator", "is_active": "y", **first_form},
+    )
+    assert response.status_code == 302
+    response = second.post(
+        f"/admin/users/{user.id}",
+        data={"full_name": "Eva Lindqvist-Berg", "role": "viewer", "is_active": "y", **second_form},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "changed by someone else" in page
+    assert re.search(r"<th scope=\"row\">role</th><td>coordinator</td><td>viewer</td>", page)
+    stored = db.session.get(User, user.id)
+    assert (stored.role, stored.full_name) == (Role.COORDINATOR, "Eva Lindqvist")
+    # The refused form comes back with the current values and version, ready to save again.
+    assert 'value="Eva Lindqvist"' in page and f'value="{stored.version}"' in page

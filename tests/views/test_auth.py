@@ -9,6 +9,7 @@ import pytest
 from crm.models import User
 from tests import factories
 from tests.conftest import csrf_token, sign_in
+from tests.views.test_admin import edit_form
 
 
 def test_anonymous_home_redirects_to_sign_in(client) -> None:  # noqa: ANN001
@@ -165,7 +166,7 @@ def test_deactivation_ends_the_users_sessions(app, client, db) -> None:  # noqa:
         data={
             "full_name": user.full_name,
             "role": "officer",
-            "csrf_token": csrf_token(client, f"/admin/users/{user.id}"),
+            **edit_form(client, user.id),
         },
     )
     assert response.status_code == 302

@@ -15,3 +15,8 @@ def test_healthz_answers_503_when_the_database_does_not(tmp_path) -> None:  # no
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "not answering"
+
+
+def test_healthz_answers_503_for_a_database_without_schema(tmp_path) -> None:  # noqa: ANN001
+    app = make_test_app(f"sqlite:///{tmp_path}/empty.sqlite3", tmp_path)
+    assert app.test_client().get("/healthz").status_code == 503

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 35874ad8f71d
+Revision ID: 91735b84f8b5
 Revises: 
-Create Date: 2026-11-25 08:34:34.081785
+Create Date: 2026-11-25 08:55:17.097378
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '35874ad8f71d'
+revision = '91735b84f8b5'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -355,13 +355,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_participants_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_event_participants_organisation_id_organisations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_event_participants_person_id_people'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_participants')),
-    sa.UniqueConstraint('event_id', 'person_id', 'organisation_id', name=op.f('uq_event_participants_event_id_person_id_organisation_id'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_participants'))
     )
     with op.batch_alter_table('event_participants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_participants_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_participants_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_participants_person_id'), ['person_id'], unique=False)
+        batch_op.create_index('uq_event_participants_organisation', ['event_id', 'organisation_id'], unique=True, sqlite_where=sa.text('person_id IS NULL'), postgresql_where=sa.text('person_id IS NULL'))
+        batch_op.create_index('uq_event_participants_person', ['event_id', 'person_id'], unique=True, sqlite_where=sa.text('person_id IS NOT NULL'), postgresql_where=sa.text('person_id IS NOT NULL'))
 
     op.create_table('event_subitems',
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -535,6 +536,8 @@ def downgrade():
 
     op.drop_table('event_subitems')
     with op.batch_alter_table('event_participants', schema=None) as batch_op:
+        batch_op.drop_index('uq_event_participants_person', sqlite_where=sa.text('person_id IS NOT NULL'), postgresql_where=sa.text('person_id IS NOT NULL'))
+        batch_op.drop_index('uq_event_participants_organisation', sqlite_where=sa.text('person_id IS NULL'), postgresql_where=sa.text('person_id IS NULL'))
         batch_op.drop_index(batch_op.f('ix_event_participants_person_id'))
         batch_op.drop_index(batch_op.f('ix_event_participants_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_event_participants_event_id'))
