@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -15,6 +16,10 @@ from crm.models import (
     event_subitems,
     outreach_subitems,
 )
+
+# Sub-items per bit mask column; 62 keeps every mask and every sum of distinct bits in a
+# signed 64-bit integer on both databases.
+BITS_PER_MASK = 62
 
 
 @dataclass
@@ -31,39 +36,52 @@ class TreeNode:
         return not self.children
 
 
-def _closure(framework_id: int) -> sa.CTE:
-    """(item, member) rows: every item of the framework paired with itself and each of its
-    descendants, built by a recursive query so frameworks of any depth and size work."""
-    items = CommitmentItem.__table__
-    closure = (
-        sa.select(items.c.id.label("item_id"), items.c.id.label("member_id"))
-        .where(items.c.framework_id == framework_id)
-        .cte("closure", recursive=True)
-    )
-    child = items.alias("child")
-    return closure.union_all(
-        sa.select(closure.c.item_id, child.c.id).where(child.c.parent_id == closure.c.member_id)
-    )
-
-
-def _distinct_counts(
+def _sub_item_sets(
     link: sa.Table,
-    link_fk: sa.Column[int],
-    record_id: sa.Column[int],
+    record_fk: sa.Column[int],
+    record: sa.Table,
     live: sa.ColumnElement[bool],
-    closure: sa.CTE,
-) -> dict[int, int]:
-    """Count distinct records per item, each parent counting a record once however many of its
-    sub-items it serves."""
-    query = (
-        sa.select(closure.c.item_id, sa.func.count(sa.distinct(link_fk)))
-        .select_from(closure)
-        .join(link, link.c.commitment_item_id == closure.c.member_id)
-        .join(record_id.table, record_id == link_fk)
+    leaf_ids: list[int],
+) -> Counter[tuple[int, ...]]:
+    """How many live records serve each combination of sub-items.
+
+    Each record's sub-items become one bit mask (a tuple of masks for frameworks of more than
+    62 sub-items), so one pass over the link table in primary-key order replaces the join of
+    every link with every ancestor that counting distinct records per parent would need.
+    """
+    masks = []
+    for start in range(0, max(len(leaf_ids), 1), BITS_PER_MASK):
+        chunk = leaf_ids[start : start + BITS_PER_MASK]
+        bit = sa.case(
+            {item_id: sa.literal(1 << n, sa.BigInteger) for n, item_id in enumerate(chunk)},
+            value=link.c.commitment_item_id,
+            else_=sa.literal(0, sa.BigInteger),
+        )
+        masks.append(sa.func.coalesce(sa.func.sum(bit), 0).label(f"mask_{start}"))
+    per_record = (
+        sa.select(*masks)
+        .select_from(link.join(record, record.c.id == record_fk))
+        # No filter on the sub-items: it would make SQLite read through the sub-item index
+        # and sort, instead of streaming in primary-key order; other items just add 0.
         .where(live)
-        .group_by(closure.c.item_id)
+        .group_by(record_fk)
+        .subquery()
     )
-    return {item_id: count for item_id, count in db.session.execute(query)}
+    columns = list(per_record.c)
+    query = sa.select(*columns, sa.func.count()).group_by(*columns)
+    return Counter({tuple(int(m) for m in row[:-1]): row[-1] for row in db.session.execute(query)})
+
+
+def _counts_per_item(
+    sets: Counter[tuple[int, ...]], item_masks: dict[int, tuple[int, ...]]
+) -> dict[int, int]:
+    """A record counts once for an item when it serves any sub-item below (or of) it."""
+    return {
+        item_id: sum(
+            n for masks, n in sets.items() if any(a & b for a, b in zip(masks, wanted, strict=True))
+        )
+        for item_id, wanted in item_masks.items()
+    }
 
 
 def framework_tree(framework_key: str | None = None) -> tuple[Framework | None, list[TreeNode]]:
@@ -81,31 +99,47 @@ def framework_tree(framework_key: str | None = None) -> tuple[Framework | None, 
             .order_by(CommitmentItem.sort_order)
         )
     )
-    closure = _closure(framework.id)
-    outreach = _distinct_counts(
-        outreach_subitems,
-        outreach_subitems.c.outreach_id,
-        Outreach.__table__.c.id,
-        Outreach.deleted_at.is_(None),
-        closure,
-    )
-    events = _distinct_counts(
-        event_subitems,
-        event_subitems.c.event_id,
-        Event.__table__.c.id,
-        Event.deleted_at.is_(None),
-        closure,
-    )
-    nodes = {
-        item.id: TreeNode(
-            item.id, item.code, item.text, outreach.get(item.id, 0), events.get(item.id, 0)
-        )
-        for item in items
-    }
+    nodes = {item.id: TreeNode(item.id, item.code, item.text) for item in items}
     roots = []
     for item in items:
         if item.parent_id is None:
             roots.append(nodes[item.id])
         else:
             nodes[item.parent_id].children.append(nodes[item.id])
+
+    leaf_ids = [item.id for item in items if nodes[item.id].is_leaf]
+    bit_of = {item_id: n for n, item_id in enumerate(leaf_ids)}
+    mask_count = max(1, -(-len(leaf_ids) // BITS_PER_MASK))
+    parent_of = {item.id: item.parent_id for item in items}
+    item_masks = {item.id: [0] * mask_count for item in items}
+    for leaf_id in leaf_ids:
+        n = bit_of[leaf_id]
+        node: int | None = leaf_id
+        while node is not None:  # the leaf and each of its ancestors
+            item_masks[node][n // BITS_PER_MASK] |= 1 << (n % BITS_PER_MASK)
+            node = parent_of[node]
+    wanted = {item_id: tuple(masks) for item_id, masks in item_masks.items()}
+
+    outreach = _counts_per_item(
+        _sub_item_sets(
+            outreach_subitems,
+            outreach_subitems.c.outreach_id,
+            Outreach.__table__,
+            Outreach.deleted_at.is_(None),
+            leaf_ids,
+        ),
+        wanted,
+    )
+    events = _counts_per_item(
+        _sub_item_sets(
+            event_subitems,
+            event_subitems.c.event_id,
+            Event.__table__,
+            Event.deleted_at.is_(None),
+            leaf_ids,
+        ),
+        wanted,
+    )
+    for item_id, node in nodes.items():
+        node.outreach_count, node.event_count = outreach[item_id], events[item_id]
     return framework, roots
