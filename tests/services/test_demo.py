@@ -38,7 +38,8 @@ from crm.models import (
 )
 from crm.progress import NullProgress, Progress
 from crm.services import accounts
-from crm.services.demo import DemoRefused, DemoReport, generate_demo, size_class_for
+from crm.services.demo import DemoRefused, DemoReport, generate_demo
+from crm.services.register import size_class_for
 from crm.services.text import normalise_text
 from tests import factories
 

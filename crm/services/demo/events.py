@@ -1,0 +1,393 @@
+"""The events stage: trade fairs, general assemblies and the programme's own events, with
+their participants.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date, datetime, timedelta
+
+from crm.models import Event, EventParticipant, event_subitems
+from crm.services.demo.base import (
+    AHEAD_DAYS,
+    WINDOW_DAYS,
+    _EventPlan,
+    _local,
+    _Org,
+    _PastEvent,
+    _sample,
+    _weighted,
+    _workday,
+)
+from crm.services.demo.catalogue import (
+    AUDIENCE_LABELS,
+    CONFERENCES,
+    ROUND_TABLE_TOPICS,
+    TRADE_FAIRS,
+    WEBINAR_TOPICS,
+    WORKSHOP_TOPICS,
+)
+from crm.services.demo.followups import _FollowUps
+from crm.services.demo.locales import COUNTRIES
+
+# The sub-item every event of a kind serves, and others it serves with some probability.
+EVENT_CODES: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {
+    "trade-fair": ("1.3c", (("1.3b", 0.7), ("2.3", 0.4))),
+    "conference": ("1.3c", (("1.1", 0.5), ("2.3", 0.3))),
+    "workshop": ("2.1", (("2.2", 0.6), ("1.3b", 0.4))),
+    "training-course": ("1.2", (("2.2", 0.5),)),
+    "webinar": ("1.1", (("2.1", 0.5), ("1.2", 0.3))),
+    "policy-round-table": ("3.2", (("3.1", 0.5),)),
+    "general-assembly": ("1.3a", (("3.1", 0.3),)),
+}
+EVENT_DESCRIPTIONS = {
+    "trade-fair": "Strategic sectoral trade fair; DESIGN-MTS materials at the stand and meetings "
+    "with exhibitors.",
+    "conference": "Sector conference with a session on corporate social responsibility.",
+    "workshop": "Hands-on workshop for machine-tool companies, hosted locally.",
+    "training-course": "Training course based on the DESIGN-MTS training modules.",
+    "webinar": "Online session of the DESIGN-MTS webinar series.",
+    "policy-round-table": "Round table with policy makers on the DESIGN-MTS recommendations.",
+    "general-assembly": "General assembly of a national association, with a DESIGN-MTS slot.",
+}
+
+
+class _Events(_FollowUps):
+    def create_events(self) -> None:
+        rng = self.rng("events")
+        plans = self.fair_plans() + self.assembly_plans(rng) + self.generated_plans(rng)
+        plans.sort(key=lambda plan: (plan.first_moment, plan.title))
+        self.progress.start("events", len(plans))
+        for plan in plans:
+            self.add_event(rng, plan)
+            self.progress.advance()
+            self.writer.flush_if_full()
+        self.writer.flush()
+        self.progress.finish()
+
+    def in_window(self, day: date) -> bool:
+        return self.window_start <= day <= self.anchor + timedelta(days=AHEAD_DAYS)
+
+    def fair_plans(self) -> list[_EventPlan]:
+        plans = []
+        fairs = TRADE_FAIRS
+        for (
+            title,
+            country,
+            city,
+            venue,
+            tz,
+            month,
+            weekday,
+            earliest,
+            days,
+            years,
+            by,
+            role,
+        ) in fairs:
+            for year in range(self.window_start.year, self.anchor.year + 2):
+                if not years(year):
+                    continue
+                first = date(year, month, earliest)
+                first += timedelta(days=(weekday - first.weekday()) % 7)
+                if not self.in_window(first):
+                    continue
+                organiser = next(o for o in self.by_kind["national-association"] if o.short == by)
+                plans.append(
+                    _EventPlan(
+                        kind="trade-fair", title=f"{title} {year}", day=first, days=days,
+                        timezone=tz, country=country, city=city, venue=venue,
+                        organiser_name=organiser.name, organiser=organiser, our_role=role,
+                    )
+                )  # fmt: skip
+        return plans
+
+    def assembly_plans(self, rng: random.Random) -> list[_EventPlan]:
+        plans = []
+        for country, association in self.associations.items():
+            month = rng.choice((4, 5, 6, 10, 11))
+            for year in range(self.window_start.year, self.anchor.year + 2):
+                day = _workday(date(year, month, rng.randint(3, 26)))
+                if not self.in_window(day) or rng.random() < 0.4:
+                    continue
+                city = association.city or COUNTRIES[country].cities[0][0]
+                plans.append(
+                    _EventPlan(
+                        kind="general-assembly",
+                        title=f"{association.short} General Assembly {year}",
+                        day=day, days=1, timezone=COUNTRIES[country].timezone, country=country,
+                        city=city, venue=f"{association.short} headquarters",
+                        organiser_name=association.name, organiser=association,
+                        our_role=rng.choice(("speaker", "speaker", "attendee")),
+                        hours=(10, 15),
+                    )
+                )  # fmt: skip
+        return plans
+
+    def generated_plans(self, rng: random.Random) -> list[_EventPlan]:
+        countries = [code for code, country in COUNTRIES.items() if country.weight]
+        weights = [COUNTRIES[code].weight for code in countries]
+        per_scale = {
+            "conference": 8, "workshop": 16, "training-course": 18, "webinar": 22,
+            "policy-round-table": 6,
+        }  # fmt: skip
+        plans = []
+        span = WINDOW_DAYS + AHEAD_DAYS - 30
+        consortium = "DESIGN-MTS consortium"
+        for kind, count in per_scale.items():
+            for n in range(1, count * self.scale + 1):
+                day = _workday(self.window_start + timedelta(days=25 + rng.randrange(span)))
+                code = rng.choices(countries, weights=weights)[0]
+                city, language = rng.choice(COUNTRIES[code].cities)
+                tz = COUNTRIES[code].timezone
+                year = day.year
+                if kind == "conference":
+                    organiser = self.associations.get(code) or self.orgs[0]
+                    plans.append(_EventPlan(
+                        kind=kind, title=f"{rng.choice(CONFERENCES)} {year}, {city}", day=day,
+                        days=rng.choice((1, 1, 2)), timezone=tz, country=code, city=city,
+                        venue=f"Congress Centre {city}", organiser_name=organiser.name,
+                        organiser=organiser,
+                        our_role=rng.choices(("speaker", "attendee", "organiser"), (5, 4, 1))[0],
+                        hours=(9, 17),
+                    ))  # fmt: skip
+                elif kind in ("workshop", "training-course"):
+                    hosts = (
+                        self.by_kind_country.get(("affiliate", code))
+                        or self.by_kind_country[("enterprise", code)]
+                    )
+                    host = rng.choice(hosts)
+                    if kind == "workshop":
+                        title = f"{rng.choice(WORKSHOP_TOPICS)} workshop, {host.city or city}"
+                        start = rng.choice((9, 13))
+                        hours, days = (start, start + 4), 1
+                    else:
+                        audience = rng.choice(tuple(AUDIENCE_LABELS))
+                        title = (
+                            f"DESIGN-MTS training: CSR for {AUDIENCE_LABELS[audience]}, "
+                            f"{host.city or city}"
+                        )
+                        hours, days = (9, 17), rng.choice((1, 2))
+                    plans.append(_EventPlan(
+                        kind=kind, title=title, day=day, days=days, timezone=tz, country=code,
+                        city=host.city or city, venue=host.name, organiser_name=consortium,
+                        organiser=None, our_role="organiser" if rng.random() < 0.85 else "speaker",
+                        hours=hours,
+                    ))  # fmt: skip
+                elif kind == "webinar":
+                    topic = rng.choice(WEBINAR_TOPICS)
+                    start = rng.choice((10, 14))
+                    plans.append(_EventPlan(
+                        kind=kind, title=f"Webinar: {topic}", day=day, days=1,
+                        timezone="Europe/Brussels", country=None, city=None, venue=None,
+                        online_url=f"https://meet.design-mts.example/webinar-{n}",
+                        organiser_name=consortium, organiser=None,
+                        our_role="organiser" if rng.random() < 0.85 else "speaker",
+                        hours=(start, start + 1),
+                    ))  # fmt: skip
+                else:
+                    eu = rng.random() < 0.5
+                    bodies = [
+                        o for o in self.by_kind["policy-body"]
+                        if (o.detail == "eu") == eu and o.detail != "local"
+                    ]  # fmt: skip
+                    host = rng.choice(bodies)
+                    topic = rng.choice(ROUND_TABLE_TOPICS)
+                    plans.append(_EventPlan(
+                        kind=kind, title=f"Policy round table: {topic}, {host.city}", day=day,
+                        days=1, timezone=COUNTRIES[host.country].timezone, country=host.country,
+                        city=host.city, venue=host.name, organiser_name=host.name, organiser=host,
+                        our_role="organiser" if rng.random() < 0.4 else "speaker",
+                        hours=(14, 17),
+                    ))  # fmt: skip
+        for plan in plans:
+            if plan.days > 1 and plan.day.weekday() == 4:
+                plan.day -= timedelta(days=1)  # two-day events run Thursday to Friday
+        return plans
+
+    def add_event(self, rng: random.Random, plan: _EventPlan) -> None:
+        event_id = self.new_id(Event.__table__)
+        last_day = plan.day + timedelta(days=plan.days - 1)
+        all_day = plan.kind == "trade-fair"
+        starts = _local(plan.day, plan.hours[0], 0, plan.timezone)
+        ends = _local(last_day, plan.hours[1], 0, plan.timezone)
+        if all_day:
+            starts = _local(plan.day, 9, 0, plan.timezone)
+            ends = _local(last_day, 18, 0, plan.timezone)
+        past = ends < self.anchor_at
+        status = self.event_status(rng, plan.day)
+        published = rng.random() < {
+            "confirmed": 0.9, "planned": 0.25, "postponed": 0.6, "cancelled": 0.4,
+        }[status]  # fmt: skip
+        created = min(
+            starts - timedelta(days=rng.randint(20, 150)), self.anchor_at - timedelta(hours=1)
+        )
+        creator = self.user_ids["organiser"] if rng.random() < 0.7 else rng.choice(self.officers)
+        self.writer.add(
+            Event.__table__,
+            {
+                "id": event_id,
+                "title": plan.title,
+                "kind": plan.kind,
+                "is_all_day": all_day,
+                "starts_at": None if all_day else starts,
+                "ends_at": None if all_day else ends,
+                "timezone": plan.timezone,
+                "start_date": plan.day if all_day else None,
+                "end_date": last_day if all_day else None,
+                "venue": plan.venue,
+                "city": plan.city,
+                "country_code": plan.country,
+                "online_url": plan.online_url,
+                "organiser_name": plan.organiser_name,
+                "organiser_organisation_id": plan.organiser.id if plan.organiser else None,
+                "our_role": plan.our_role,
+                "status": status,
+                "is_published": published,
+                "description": EVENT_DESCRIPTIONS[plan.kind],
+                "created_by_id": creator,
+                "created_at": created,
+                "updated_at": created,
+                "version": 1,
+                "deleted_at": None,
+            },
+        )
+        codes = [EVENT_CODES[plan.kind][0]] + [
+            code for code, share in EVENT_CODES[plan.kind][1] if rng.random() < share
+        ]
+        for code in codes:
+            self.writer.add(
+                event_subitems, {"event_id": event_id, "commitment_item_id": self.subitems[code]}
+            )
+        attended = self.add_participants(rng, plan, event_id, status, past, created)
+        if past and status == "confirmed" and attended:
+            self.past_events.append(
+                _PastEvent(
+                    id=event_id, kind=plan.kind, title=plan.title, codes=codes, day=plan.day,
+                    days=plan.days, timezone=plan.timezone,
+                    hours=(9, 18) if all_day else plan.hours, country=plan.country,
+                    attendees=attended,
+                )
+            )  # fmt: skip
+        if status != "cancelled" and plan.our_role != "attendee" and rng.random() < 0.8:
+            organiser = self.user_ids["organiser"]
+            if past:
+                title = (
+                    f"Send the materials and a thank-you note to the participants of {plan.title}"
+                )
+                due_day = _workday(last_day + timedelta(days=rng.randint(3, 12)))
+            else:
+                title = f"Prepare {plan.title}: materials, speakers and logistics"
+                due_day = _workday(plan.day - timedelta(days=rng.randint(3, 21)))
+            due = _local(due_day, rng.randint(9, 16), 0, "Europe/Brussels")
+            self.add_follow_up(
+                rng, title=title, due=due, created=created, assignee=organiser, creator=organiser,
+                person_id=None, organisation_id=None, outreach_id=None, event_id=event_id,
+            )  # fmt: skip
+
+    def event_status(self, rng: random.Random, day: date) -> str:
+        ahead = (day - self.anchor).days
+        if ahead < 0:
+            weights = (("confirmed", 94), ("cancelled", 4), ("postponed", 2))
+        elif ahead <= 60:
+            weights = (("confirmed", 80), ("planned", 15), ("postponed", 3), ("cancelled", 2))
+        else:
+            weights = (("planned", 60), ("confirmed", 35), ("postponed", 3), ("cancelled", 2))
+        values, cumulative = _weighted(weights)
+        return rng.choices(values, cum_weights=cumulative)[0]
+
+    def add_participants(
+        self, rng: random.Random, plan: _EventPlan, event_id: int, status: str, past: bool,
+        created: datetime,
+    ) -> list[int]:  # fmt: skip
+        """Write the participants; return who attended (the people outreach can be about)."""
+        kind, country = plan.kind, plan.country or ""
+        people: list[int] = []
+        lead_role = "speaker"
+        exhibitors: list[_Org] = []
+        if kind == "trade-fair":
+            boost = math.sqrt(self.scale)
+            count = int(rng.randint(25, 60) * boost)
+            local = self.people_of(("enterprise", country)) + self.people_of(
+                ("value-chain-partner", country)
+            )
+            people = _sample(rng, local, int(count * 0.6))
+            people += _sample(rng, self.people_by_role.get("manager", []), count - len(people))
+            local_firms = self.by_kind_country.get(("enterprise", country), [])
+            exhibitors = _sample(rng, local_firms, int(rng.randint(5, 15) * boost))
+        elif kind == "conference":
+            people = _sample(rng, self.people_by_role.get("association-staff", []), 6)
+            people += _sample(rng, self.people_by_role.get("manager", []), rng.randint(12, 35))
+        elif kind == "workshop":
+            people = _sample(rng, self.people_of(("enterprise", country)), rng.randint(8, 25))
+        elif kind == "training-course":
+            audience = next(
+                (role for role, label in AUDIENCE_LABELS.items() if label in plan.title), "manager"
+            )
+            pool = self.people_by_role_country.get((audience, country)) or self.people_by_role.get(
+                audience, []
+            )
+            people = _sample(rng, pool, rng.randint(6, 18))
+        elif kind == "webinar":
+            everyone = range(self.first_person_id, self.first_person_id + len(self.people))
+            people = _sample(rng, everyone, rng.randint(20, 80))
+        elif kind == "policy-round-table":
+            lead_role = "moderator"
+            people = _sample(rng, self.people_by_role.get("policy-maker", []), rng.randint(6, 15))
+            people += _sample(rng, self.people_by_role.get("association-staff", []), 4)
+        else:  # general assembly
+            lead_role = "organiser"
+            association = plan.organiser
+            people = _sample(rng, association.people if association else [], 3)
+            owners = self.people_by_role_country.get(("employer-owner", country), [])
+            people += _sample(rng, owners, rng.randint(10, 30))
+        people = list(dict.fromkeys(people))
+        attended = []
+        leads = 1 if kind in ("workshop", "training-course", "policy-round-table") else 2
+        for index, person_id in enumerate(people):
+            attendance = self.attendance(rng, status, past)
+            if attendance == "attended":
+                attended.append(person_id)
+            self.add_participant(
+                event_id, person_id, None, lead_role if index < leads else "attendee",
+                attendance, created,
+            )  # fmt: skip
+        for org in exhibitors:
+            attendance = (
+                "cancelled" if status == "cancelled" else "attended" if past else "registered"
+            )
+            self.add_participant(event_id, None, org.id, "exhibitor", attendance, created)
+        return attended
+
+    def people_of(self, key: tuple[str, str]) -> list[int]:
+        return self.people_by_kind_country.get(key, [])
+
+    @staticmethod
+    def attendance(rng: random.Random, status: str, past: bool) -> str:
+        if status == "cancelled":
+            return "cancelled"
+        if past and status == "confirmed":
+            return rng.choices(
+                ("attended", "no-show", "cancelled", "registered"), cum_weights=(78, 88, 95, 100)
+            )[0]
+        return rng.choices(("invited", "registered", "cancelled"), cum_weights=(35, 95, 100))[0]
+
+    def add_participant(
+        self, event_id: int, person_id: int | None, org_id: int | None, role: str,
+        attendance: str, created: datetime,
+    ) -> None:  # fmt: skip
+        self.writer.add(
+            EventParticipant.__table__,
+            {
+                "id": self.new_id(EventParticipant.__table__),
+                "event_id": event_id,
+                "person_id": person_id,
+                "organisation_id": org_id,
+                "role": role,
+                "attendance": attendance,
+                "created_at": created,
+                "updated_at": created,
+                "version": 1,
+            },
+        )

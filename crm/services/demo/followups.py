@@ -1,0 +1,97 @@
+"""Follow-ups and their reminders: those the events and outreach stages ask for, and the
+check-ins planned ahead.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from crm.models import FollowUp, Reminder
+from crm.services.demo.base import _local, _State, _weighted, _workday
+
+
+class _FollowUps(_State):
+    def add_follow_up(
+        self, rng: random.Random, *, title: str, due: datetime, created: datetime,
+        assignee: int, creator: int, person_id: int | None, organisation_id: int | None,
+        outreach_id: int | None, event_id: int | None,
+    ) -> None:  # fmt: skip
+        """A follow-up whose state fits its due date: old ones mostly done, some left overdue."""
+        if due < self.anchor_at - timedelta(days=14):
+            weights = (("done", 78), ("cancelled", 8), ("open", 14))
+        elif due < self.anchor_at:
+            weights = (("open", 55), ("done", 40), ("cancelled", 5))
+        else:
+            weights = (("open", 92), ("done", 6), ("cancelled", 2))
+        values, cumulative = _weighted(weights)
+        status = rng.choices(values, cum_weights=cumulative)[0]
+        completed = None
+        updated = created
+        if status == "done":
+            latest = min(due + timedelta(days=5), self.anchor_at)
+            earliest = min(created + timedelta(hours=1), latest)
+            completed = earliest + (latest - earliest) * rng.random()
+            updated = completed
+        follow_up_id = self.new_id(FollowUp.__table__)
+        self.writer.add(
+            FollowUp.__table__,
+            {
+                "id": follow_up_id,
+                "title": title[:300],
+                "notes": "",
+                "due_at": due,
+                "status": status,
+                "completed_at": completed,
+                "assignee_id": assignee,
+                "created_by_id": creator,
+                "person_id": person_id,
+                "organisation_id": organisation_id,
+                "outreach_id": outreach_id,
+                "event_id": event_id,
+                "created_at": created,
+                "updated_at": updated,
+                "version": 1,
+            },
+        )
+        remind_at = due - timedelta(days=1)
+        if status == "open" and due > self.anchor_at + timedelta(days=1):
+            self.add_reminder(follow_up_id, remind_at, "pending", None)
+        elif due <= self.anchor_at and remind_at > created and rng.random() < 0.7:
+            self.add_reminder(follow_up_id, remind_at, "sent", remind_at + timedelta(seconds=40))
+
+    def add_reminder(
+        self, follow_up_id: int, remind_at: datetime, status: str, sent_at: datetime | None
+    ) -> None:
+        self.writer.add(
+            Reminder.__table__,
+            {
+                "id": self.new_id(Reminder.__table__),
+                "follow_up_id": follow_up_id,
+                "remind_at": remind_at,
+                "status": status,
+                "attempts": 1 if sent_at else 0,
+                "claimed_at": remind_at if sent_at else None,
+                "sent_at": sent_at,
+                "last_error": None,
+            },
+        )
+
+    def create_planned_follow_ups(self) -> None:
+        """Follow-ups planned ahead: regular check-ins with associations and key enterprises."""
+        rng = self.rng("planned-follow-ups")
+        associations = self.by_kind["national-association"]
+        enterprises = self.pools["enterprise"][: 15 * self.scale]
+        for org in [*associations, *enterprises]:
+            due_day = _workday(self.anchor + timedelta(days=rng.randint(3, 120)))
+            due = _local(due_day, rng.randint(9, 16), 0, "Europe/Brussels")
+            person_id = rng.choice(org.people) if org.people else None
+            if org.kind == "national-association":
+                title = f"Quarterly check-in with {org.short}"
+            else:
+                title = f"Ask {org.name} how the CSR action plan is going"
+            self.add_follow_up(
+                rng, title=title, due=due, created=self.days_ago(rng, 1, 60),
+                assignee=org.officer, creator=org.officer, person_id=person_id,
+                organisation_id=org.id, outreach_id=None, event_id=None,
+            )  # fmt: skip
