@@ -34,7 +34,7 @@ database: setup
 
 instance/demo-login.txt:
 	@mkdir -p instance
-	@echo "Loading the demo data set (a minute or so) ..."
+	@echo "Loading the demo data set (a few seconds) ..."
 	umask 077; $(CRM) demo > instance/demo-login.tmp && mv instance/demo-login.tmp instance/demo-login.txt
 
 ## make test: set up and run the whole suite (SQLite unless CRM_TEST_DATABASE_URL is set)

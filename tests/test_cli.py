@@ -87,3 +87,20 @@ def test_maintenance_commands_need_no_secret_but_serving_does(tmp_path: Path) ->
     env["CRM_SECRET_KEY"] = "s" * 40
     with pytest.raises(AssertionError, match="crm run is the development server"):
         crm_command("--debug", "run", "--debugger", "--port", "0", env=env)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scale", "0"], "Invalid value for '--scale'"),
+        (["--scale", "1001"], "Invalid value for '--scale'"),
+        (["--scale", "many"], "'many' is not a valid integer"),
+        (["--password", "short"], "--password: the password must have at least 12 characters"),
+    ],
+)
+def test_demo_refuses_bad_options_and_writes_nothing(runner, db, args, message) -> None:  # noqa: ANN001
+    result = runner.invoke(cli, ["demo", *args])
+    assert result.exit_code != 0
+    assert message in result.output
+    demo_users = sa.select(sa.func.count()).where(User.email.like("%@demo.example"))
+    assert db.session.scalar(demo_users) == 0

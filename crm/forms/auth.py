@@ -53,7 +53,10 @@ ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 class UserCreateForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField("Full name", validators=[Length(max=200)])
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired()])
+    # Least privilege unless the admin chooses otherwise.
+    role = SelectField(
+        "Role", choices=ROLE_CHOICES, default=Role.VIEWER.value, validators=[DataRequired()]
+    )
 
 
 class UserEditForm(FlaskForm):
