@@ -2,8 +2,36 @@
 
 from __future__ import annotations
 
-from crm.models import SizeClass
-from crm.services.errors import ValidationError
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from difflib import SequenceMatcher
+
+import sqlalchemy as sa
+
+from crm.extensions import db
+from crm.models import (
+    Country,
+    Language,
+    LawfulBasis,
+    Organisation,
+    OrganisationKind,
+    OtherCategory,
+    Person,
+    PolicyBodyType,
+    PolicyLevel,
+    Position,
+    PositionRole,
+    SizeClass,
+    StrEnum,
+    Tag,
+    User,
+    ValueChainRole,
+    utcnow,
+)
+from crm.services import audit
+from crm.services.accounts import normalise_email
+from crm.services.errors import ValidationError, check_version
+from crm.services.text import normalise_text
 
 # Turnover ceilings of the EU SME definition; an SME above its ceiling would change class.
 TURNOVER_CEILING: dict[SizeClass, int] = {
@@ -28,3 +56,485 @@ def size_class_for(headcount: int) -> SizeClass:
     if headcount < 250:
         return SizeClass.MEDIUM
     return SizeClass.LARGE
+
+
+# --- Field checks shared by organisations and people ----------------------------------------
+
+
+def clean_text(value: object, field: str, limit: int, required: bool = False) -> str | None:
+    """Trimmed text or None; refuses over-long and (when required) empty values."""
+    text = str(value).strip() if value is not None else ""
+    if required and not text:
+        raise ValidationError("this field is required", field=field)
+    if len(text) > limit:
+        raise ValidationError(f"at most {limit} characters (this has {len(text)})", field=field)
+    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text):
+        raise ValidationError("contains control characters", field=field)
+    return text or None
+
+
+def clean_email(value: object, field: str = "email") -> str | None:
+    """A valid e-mail address (lower-cased domain kept as typed in the local part) or None."""
+    text = clean_text(value, field, 254)
+    if text is None:
+        return None
+    return normalise_email(text, field=field)
+
+
+def clean_enum(
+    enum_cls: type[StrEnum], value: object, field: str, required: bool = False
+) -> StrEnum | None:
+    if value in (None, ""):
+        if required:
+            raise ValidationError("this field is required", field=field)
+        return None
+    try:
+        return enum_cls(str(value))
+    except ValueError:
+        choices = ", ".join(m.value for m in enum_cls)
+        raise ValidationError(f"{value!r} is not one of {choices}", field=field) from None
+
+
+def clean_country(value: object, field: str = "country_code", required: bool = False) -> str | None:
+    code = clean_text(value, field, 100) or ""
+    if not code:
+        if required:
+            raise ValidationError("this field is required", field=field)
+        return None
+    code = code.upper()
+    if db.session.get(Country, code) is None:
+        raise ValidationError(f"{code!r} is not an ISO 3166-1 country code", field=field)
+    return code
+
+
+def clean_language(value: object, field: str = "language_code") -> str | None:
+    code = (clean_text(value, field, 100) or "").lower()
+    if not code:
+        return None
+    if db.session.get(Language, code) is None:
+        raise ValidationError(f"{code!r} is not an ISO 639-1 language code", field=field)
+    return code
+
+
+def clean_int(value: object, field: str, minimum: int = 0, maximum: int = 10**9) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValidationError(f"{value!r} is not a whole number", field=field) from None
+    if not minimum <= number <= maximum:
+        raise ValidationError(f"must be between {minimum:,} and {maximum:,}", field=field)
+    return number
+
+
+def clean_period(starts_on: date | None, ends_on: date | None, field: str = "ends_on") -> None:
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError("the end cannot come before the start", field=field)
+
+
+def _plain(value: object) -> object:
+    """JSON-friendly form of a value for the audit log."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, (date, datetime, Decimal)):
+        return str(value)
+    return value
+
+
+def apply_changes(record: object, values: dict[str, object]) -> dict[str, list[object]]:
+    """Set the values that differ and return them as ``{field: [old, new]}`` for the audit."""
+    changes: dict[str, list[object]] = {}
+    for field, new in values.items():
+        old = getattr(record, field)
+        if old != new:
+            changes[field] = [_plain(old), _plain(new)]
+            setattr(record, field, new)
+    return changes
+
+
+def _tags(names: list[str] | None) -> list[Tag]:
+    """Tags by name, created on first use."""
+    tags = []
+    for raw in names or []:
+        name = clean_text(raw, "tags", 80)
+        if not name:
+            continue
+        tag = db.session.scalar(sa.select(Tag).where(Tag.name == name))
+        if tag is None:
+            tag = Tag(name=name)
+            db.session.add(tag)
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+# --- Organisations -------------------------------------------------------------------------
+
+ORGANISATION_FIELDS = (
+    "name",
+    "acronym",
+    "kind",
+    "country_code",
+    "city",
+    "website",
+    "email",
+    "phone",
+    "language_code",
+    "headcount",
+    "turnover_eur",
+    "size_class",
+    "value_chain_role",
+    "policy_body_type",
+    "policy_level",
+    "other_category",
+    "notes",
+    "responsible_officer_id",
+)
+
+
+def clean_organisation(data: dict[str, object]) -> dict[str, object]:
+    """Check every field of an organisation form; the whole record is refused on one error."""
+    kind = clean_enum(OrganisationKind, data.get("kind"), "kind", required=True)
+    headcount = clean_int(data.get("headcount"), "headcount", 0, 10_000_000)
+    turnover = data.get("turnover_eur")
+    if turnover in (None, ""):
+        turnover_eur = None
+    else:
+        try:
+            turnover_eur = Decimal(str(turnover).strip().replace(" ", "").replace(",", ""))
+        except InvalidOperation:
+            raise ValidationError(
+                f"{turnover!r} is not an amount in euros", field="turnover_eur"
+            ) from None
+        if not Decimal(0) <= turnover_eur < Decimal(10) ** 14:
+            raise ValidationError("must be between 0 and 99,999,999,999,999", field="turnover_eur")
+    is_enterprise = kind == OrganisationKind.ENTERPRISE
+    website = clean_text(data.get("website"), "website", 300)
+    if website and not website.lower().startswith(("http://", "https://")):
+        website = "https://" + website
+    officer_id = clean_int(data.get("responsible_officer_id"), "responsible_officer_id", 1)
+    if officer_id is not None and db.session.get(User, officer_id) is None:
+        raise ValidationError("no such user", field="responsible_officer_id")
+    values: dict[str, object] = {
+        "name": clean_text(data.get("name"), "name", 200, required=True),
+        "acronym": clean_text(data.get("acronym"), "acronym", 40),
+        "kind": kind,
+        "country_code": clean_country(data.get("country_code"), required=True),
+        "city": clean_text(data.get("city"), "city", 120),
+        "website": website,
+        "email": clean_email(data.get("email")),
+        "phone": clean_text(data.get("phone"), "phone", 40),
+        "language_code": clean_language(data.get("language_code")),
+        "headcount": headcount if is_enterprise else None,
+        "turnover_eur": turnover_eur if is_enterprise else None,
+        "size_class": size_class_for(headcount)
+        if is_enterprise and headcount is not None
+        else None,
+        "value_chain_role": clean_enum(
+            ValueChainRole, data.get("value_chain_role"), "value_chain_role"
+        )
+        if kind == OrganisationKind.VALUE_CHAIN_PARTNER
+        else None,
+        "policy_body_type": clean_enum(
+            PolicyBodyType, data.get("policy_body_type"), "policy_body_type"
+        )
+        if kind == OrganisationKind.POLICY_BODY
+        else None,
+        "policy_level": clean_enum(PolicyLevel, data.get("policy_level"), "policy_level")
+        if kind == OrganisationKind.POLICY_BODY
+        else None,
+        "other_category": clean_enum(OtherCategory, data.get("other_category"), "other_category")
+        if kind == OrganisationKind.OTHER
+        else None,
+        "notes": clean_text(data.get("notes"), "notes", 10_000) or "",
+        "responsible_officer_id": officer_id,
+    }
+    return values
+
+
+def create_organisation(
+    data: dict[str, object], actor: User, tags: list[str] | None = None
+) -> Organisation:
+    values = clean_organisation(data)
+    organisation = Organisation(
+        **values,
+        name_normalised=normalise_text(str(values["name"]))[:200],
+        created_by_id=actor.id,
+        tags=_tags(tags),
+    )
+    db.session.add(organisation)
+    db.session.flush()
+    audit.record(
+        "create",
+        "organisation",
+        organisation.id,
+        actor,
+        {k: [None, _plain(v)] for k, v in values.items() if v not in (None, "")},
+        summary=f"created organisation {organisation.name}",
+    )
+    return organisation
+
+
+def update_organisation(
+    organisation: Organisation,
+    data: dict[str, object],
+    actor: User,
+    expected_version: object,
+    tags: list[str] | None = None,
+) -> dict[str, list[object]]:
+    """Save an edit made on ``expected_version``; a stale edit raises ConflictError."""
+    values = clean_organisation(data)
+    check_version(organisation, expected_version, values, f"The organisation {organisation.name}")
+    changes = apply_changes(organisation, values)
+    if "name" in changes:
+        organisation.name_normalised = normalise_text(organisation.name)[:200]
+    if tags is not None:
+        new_tags = _tags(tags)
+        old_names = sorted(t.name for t in organisation.tags)
+        if old_names != sorted(t.name for t in new_tags):
+            changes["tags"] = [old_names, sorted(t.name for t in new_tags)]
+            organisation.tags = new_tags
+    if changes:
+        audit.record("update", "organisation", organisation.id, actor, changes)
+    return changes
+
+
+def delete_record(record: Organisation | Person, actor: User) -> None:
+    """Soft delete: the record leaves lists and searches; an admin can restore it."""
+    if record.deleted_at is not None:
+        raise ValidationError("this record is already deleted")
+    record.deleted_at = utcnow()
+    audit.record("delete", _entity(record), record.id, actor)
+
+
+def restore_record(record: Organisation | Person, actor: User) -> None:
+    if record.deleted_at is None:
+        raise ValidationError("this record is not deleted")
+    if isinstance(record, Person) and record.email_normalised:
+        clash = db.session.scalar(
+            sa.select(Person.id).where(
+                Person.email_normalised == record.email_normalised, Person.deleted_at.is_(None)
+            )
+        )
+        if clash is not None:
+            raise ValidationError(
+                f"another live person (#{clash}) now has the e-mail {record.email}; "
+                "merge the two instead",
+                field="email",
+            )
+    record.deleted_at = None
+    audit.record("restore", _entity(record), record.id, actor)
+
+
+def _entity(record: Organisation | Person) -> str:
+    return "organisation" if isinstance(record, Organisation) else "person"
+
+
+def organisation_duplicates(
+    name: str, country_code: str, exclude_id: int | None = None
+) -> list[Organisation]:
+    """Live organisations with the same normalised name in the same country."""
+    query = sa.select(Organisation).where(
+        Organisation.name_normalised == normalise_text(name)[:200],
+        Organisation.country_code == country_code,
+        Organisation.deleted_at.is_(None),
+    )
+    if exclude_id is not None:
+        query = query.where(Organisation.id != exclude_id)
+    return list(db.session.scalars(query.order_by(Organisation.id).limit(10)))
+
+
+# --- People --------------------------------------------------------------------------------
+
+SIMILAR_NAME = 0.85  # difflib ratio from which two names at one organisation look alike
+
+
+def clean_person(data: dict[str, object]) -> dict[str, object]:
+    first = clean_text(data.get("first_name"), "first_name", 100)
+    last = clean_text(data.get("last_name"), "last_name", 100)
+    if not first and not last:
+        raise ValidationError("a first or a last name is required", field="last_name")
+    email = clean_email(data.get("email"))
+    officer_id = clean_int(data.get("responsible_officer_id"), "responsible_officer_id", 1)
+    if officer_id is not None and db.session.get(User, officer_id) is None:
+        raise ValidationError("no such user", field="responsible_officer_id")
+    return {
+        "first_name": first or "",
+        "last_name": last or "",
+        "email": email,
+        "email_normalised": email,
+        "phone": clean_text(data.get("phone"), "phone", 40),
+        "country_code": clean_country(data.get("country_code")),
+        "language_code": clean_language(data.get("language_code")),
+        "notes": clean_text(data.get("notes"), "notes", 10_000) or "",
+        "lawful_basis": clean_enum(
+            LawfulBasis, data.get("lawful_basis"), "lawful_basis", required=True
+        ),
+        "lawful_basis_source": clean_text(
+            data.get("lawful_basis_source"), "lawful_basis_source", 300, required=True
+        ),
+        "responsible_officer_id": officer_id,
+    }
+
+
+def _refuse_taken_email(email: str | None, exclude_id: int | None) -> None:
+    if not email:
+        return
+    query = sa.select(Person).where(Person.email_normalised == email, Person.deleted_at.is_(None))
+    if exclude_id is not None:
+        query = query.where(Person.id != exclude_id)
+    other = db.session.scalars(query.limit(1)).first()
+    if other is not None:
+        raise ValidationError(
+            f"{email} already belongs to {other.full_name} (#{other.id}); open that record "
+            "or merge the two",
+            field="email",
+        )
+
+
+def person_duplicates(
+    first_name: str,
+    last_name: str,
+    email: str | None,
+    organisation_id: int | None = None,
+    exclude_id: int | None = None,
+) -> list[Person]:
+    """Live people who are likely the same: same e-mail, or a very similar name at the same
+    organisation."""
+    found: dict[int, Person] = {}
+    if email:
+        for person in db.session.scalars(
+            sa.select(Person).where(
+                Person.email_normalised == email.lower(), Person.deleted_at.is_(None)
+            )
+        ):
+            found[person.id] = person
+    if organisation_id is not None:
+        wanted = normalise_text(f"{first_name} {last_name}")
+        colleagues = db.session.scalars(
+            sa.select(Person)
+            .join(Position, Position.person_id == Person.id)
+            .where(Position.organisation_id == organisation_id, Person.deleted_at.is_(None))
+            .limit(2000)
+        )
+        for person in colleagues:
+            if SequenceMatcher(None, wanted, person.name_normalised).ratio() >= SIMILAR_NAME:
+                found[person.id] = person
+    found.pop(exclude_id, None)  # type: ignore[arg-type]
+    return sorted(found.values(), key=lambda p: p.id)
+
+
+def clean_position(data: dict[str, object]) -> dict[str, object]:
+    organisation_id = clean_int(data.get("organisation_id"), "organisation_id", 1)
+    if organisation_id is None:
+        raise ValidationError("choose an organisation", field="organisation_id")
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or organisation.deleted_at is not None:
+        raise ValidationError("no such organisation", field="organisation_id")
+    starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+    for field, value in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if value is not None and not isinstance(value, date):
+            raise ValidationError("not a date", field=field)
+    clean_period(starts_on, ends_on)  # type: ignore[arg-type]
+    return {
+        "organisation_id": organisation_id,
+        "title": clean_text(data.get("title"), "title", 200) or "",
+        "role": clean_enum(PositionRole, data.get("role"), "role", required=True),
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+    }
+
+
+def create_person(
+    data: dict[str, object],
+    actor: User,
+    tags: list[str] | None = None,
+    position: dict[str, object] | None = None,
+) -> Person:
+    """A new person, optionally with a first position; a taken e-mail is refused."""
+    values = clean_person(data)
+    position_values = clean_position(position) if position else None
+    _refuse_taken_email(values["email_normalised"], None)  # type: ignore[arg-type]
+    person = Person(
+        **values,
+        name_normalised=normalise_text(f"{values['first_name']} {values['last_name']}")[:210],
+        created_by_id=actor.id,
+        tags=_tags(tags),
+    )
+    if position_values:
+        person.positions.append(Position(**position_values))
+    db.session.add(person)
+    db.session.flush()
+    changes = {
+        k: [None, _plain(v)]
+        for k, v in values.items()
+        if v not in (None, "") and k != "email_normalised"
+    }
+    if position_values:
+        changes["position"] = [None, {k: _plain(v) for k, v in position_values.items()}]
+    audit.record(
+        "create", "person", person.id, actor, changes, summary=f"created person #{person.id}"
+    )
+    return person
+
+
+def update_person(
+    person: Person,
+    data: dict[str, object],
+    actor: User,
+    expected_version: object,
+    tags: list[str] | None = None,
+) -> dict[str, list[object]]:
+    if person.erased_at is not None:
+        raise ValidationError("this person was erased and cannot be edited")
+    values = clean_person(data)
+    check_version(
+        person,
+        expected_version,
+        {k: v for k, v in values.items() if k != "email_normalised"},
+        f"The record of {person.full_name}",
+    )
+    _refuse_taken_email(values["email_normalised"], person.id)  # type: ignore[arg-type]
+    changes = apply_changes(person, values)
+    changes.pop("email_normalised", None)
+    if {"first_name", "last_name"} & changes.keys():
+        person.name_normalised = normalise_text(person.full_name)[:210]
+    if tags is not None:
+        new_tags = _tags(tags)
+        old_names = sorted(t.name for t in person.tags)
+        if old_names != sorted(t.name for t in new_tags):
+            changes["tags"] = [old_names, sorted(t.name for t in new_tags)]
+            person.tags = new_tags
+    if changes:
+        audit.record("update", "person", person.id, actor, changes)
+    return changes
+
+
+def add_position(person: Person, data: dict[str, object], actor: User) -> Position:
+    values = clean_position(data)
+    position = Position(person_id=person.id, **values)
+    db.session.add(position)
+    db.session.flush()
+    audit.record(
+        "add-position",
+        "person",
+        person.id,
+        actor,
+        {"position": [None, {k: _plain(v) for k, v in values.items()}]},
+    )
+    return position
+
+
+def end_position(position: Position, ends_on: date, actor: User) -> None:
+    clean_period(position.starts_on, ends_on)
+    if position.ends_on is not None:
+        raise ValidationError("this position has already ended", field="ends_on")
+    position.ends_on = ends_on
+    audit.record(
+        "end-position",
+        "person",
+        position.person_id,
+        actor,
+        {"position": [position.id, str(ends_on)]},
+    )

@@ -1,12 +1,18 @@
-"""The register's rules: the EU SME size class by headcount."""
+"""The register's rules: size classes, field checks, audit, versions, duplicates."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import date
+from decimal import Decimal
 
-from crm.models import SizeClass
-from crm.services.errors import ValidationError
+import pytest
+import sqlalchemy as sa
+
+from crm.models import AuditEntry, Organisation, Person, SizeClass
+from crm.services import register
+from crm.services.errors import ConflictError, ValidationError
 from crm.services.register import TURNOVER_CEILING, size_class_for
+from tests import factories
 
 
 @pytest.mark.parametrize(
@@ -41,3 +47,186 @@ def test_turnover_ceilings_are_the_eu_sme_ceilings() -> None:
         SizeClass.MEDIUM: 50_000_000,
     }
     assert SizeClass.LARGE not in TURNOVER_CEILING
+
+
+# --- Organisations and people ---------------------------------------------------------------
+
+ORGANISATION = {
+    "name": "Müller Präzisionstechnik GmbH",
+    "kind": "enterprise",
+    "country_code": "de",
+    "city": "Stuttgart",
+    "headcount": "42",
+    "turnover_eur": "6 500 000",
+    "email": "info@mueller-praezision.example",
+}
+PERSON = {
+    "first_name": "Jürgen",
+    "last_name": "Müller",
+    "email": "J.Mueller@Example.org",
+    "country_code": "DE",
+    "lawful_basis": "legitimate-interest",
+    "lawful_basis_source": "Business card, EMO Hannover 2025",
+}
+
+
+def _audit(db, entity: str, entity_id: int) -> list[AuditEntry]:  # noqa: ANN001
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.entity_type == entity, AuditEntry.entity_id == entity_id)
+            .order_by(AuditEntry.id)
+        )
+    )
+
+
+def test_create_organisation_derives_size_class_and_audits(app, db) -> None:  # noqa: ANN001
+    officer = factories.make_user()
+    organisation = register.create_organisation(ORGANISATION, officer, tags=["CSR pilot"])
+    assert organisation.country_code == "DE"
+    assert organisation.size_class is SizeClass.SMALL
+    assert organisation.turnover_eur == Decimal("6500000")
+    assert organisation.name_normalised == "muller prazisionstechnik gmbh"
+    assert [t.name for t in organisation.tags] == ["CSR pilot"]
+    (entry,) = _audit(db, "organisation", organisation.id)
+    assert entry.action == "create" and entry.changes["name"] == [None, organisation.name]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"name": ""}, "name", "required"),
+        ({"name": "x" * 201}, "name", "at most 200"),
+        ({"country_code": "XX"}, "country_code", "not an ISO 3166-1"),
+        ({"country_code": ""}, "country_code", "required"),
+        ({"kind": "guild"}, "kind", "not one of"),
+        ({"email": "not-an-address"}, "email", "not a valid"),
+        ({"headcount": "-3"}, "headcount", "between 0"),
+        ({"headcount": "many"}, "headcount", "not a whole number"),
+        ({"turnover_eur": "lots"}, "turnover_eur", "not an amount"),
+        ({"language_code": "xx"}, "language_code", "not an ISO 639-1"),
+        ({"city": "Stutt\x00gart"}, "city", "control characters"),
+    ],
+)
+def test_bad_organisations_are_refused_and_nothing_is_written(  # noqa: ANN001
+    app, db, change, field, message
+) -> None:
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Organisation))
+    with pytest.raises(ValidationError) as raised:
+        register.create_organisation({**ORGANISATION, **change}, factories.make_user())
+    assert (raised.value.field, message in raised.value.message) == (field, True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == before
+
+
+def test_markup_is_stored_as_typed(app, db) -> None:  # noqa: ANN001
+    organisation = register.create_organisation(
+        {**ORGANISATION, "name": "<script>alert(1)</script> GmbH"}, factories.make_user()
+    )
+    assert organisation.name == "<script>alert(1)</script> GmbH"  # escaped on output only
+
+
+def test_update_records_old_and_new_values_and_refuses_stale_edits(app, db) -> None:  # noqa: ANN001
+    officer = factories.make_user()
+    organisation = register.create_organisation(ORGANISATION, officer)
+    db.session.commit()
+    changes = register.update_organisation(
+        organisation,
+        {**ORGANISATION, "city": "Esslingen", "headcount": "260"},
+        officer,
+        expected_version=1,
+    )
+    db.session.commit()
+    assert changes["city"] == ["Stuttgart", "Esslingen"]
+    assert changes["size_class"] == ["small", "large"]
+    with pytest.raises(ConflictError) as conflict:
+        register.update_organisation(
+            organisation, {**ORGANISATION, "city": "Ulm"}, officer, expected_version=1
+        )
+    assert conflict.value.differences["city"] == ("Esslingen", "Ulm")
+    assert organisation.city == "Esslingen"
+
+
+def test_delete_and_restore_are_audited(app, db) -> None:  # noqa: ANN001
+    admin = factories.make_user("admin")
+    organisation = register.create_organisation(ORGANISATION, admin)
+    register.delete_record(organisation, admin)
+    with pytest.raises(ValidationError, match="already deleted"):
+        register.delete_record(organisation, admin)
+    register.restore_record(organisation, admin)
+    assert organisation.deleted_at is None
+    actions = [e.action for e in _audit(db, "organisation", organisation.id)]
+    assert actions == ["create", "delete", "restore"]
+
+
+def test_organisation_duplicates_by_normalised_name_and_country(app, db) -> None:  # noqa: ANN001
+    first = register.create_organisation(ORGANISATION, factories.make_user())
+    assert register.organisation_duplicates("MULLER prazisionstechnik gmbh", "DE") == [first]
+    assert register.organisation_duplicates("Müller Präzisionstechnik GmbH", "AT") == []
+    assert register.organisation_duplicates(first.name, "DE", exclude_id=first.id) == []
+
+
+def test_create_person_with_a_position(app, db) -> None:  # noqa: ANN001
+    officer = factories.make_user()
+    organisation = register.create_organisation(ORGANISATION, officer)
+    person = register.create_person(
+        PERSON,
+        officer,
+        position={
+            "organisation_id": organisation.id,
+            "role": "manager",
+            "title": "Head of HR",
+            "starts_on": date(2024, 1, 1),
+        },
+    )
+    assert person.email == person.email_normalised == "j.mueller@example.org"
+    assert person.name_normalised == "jurgen muller"
+    assert [p.organisation.name for p in person.positions] == [organisation.name]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"first_name": "", "last_name": ""}, "last_name", "first or a last name"),
+        ({"last_name": "M" * 101}, "last_name", "at most 100"),
+        ({"email": "j.mueller@"}, "email", "not a valid"),
+        ({"country_code": "ZZ"}, "country_code", "not an ISO 3166-1"),
+        ({"lawful_basis": "whim"}, "lawful_basis", "not one of"),
+        ({"lawful_basis_source": ""}, "lawful_basis_source", "required"),
+    ],
+)
+def test_bad_people_are_refused(app, db, change, field, message) -> None:  # noqa: ANN001
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
+    with pytest.raises(ValidationError) as raised:
+        register.create_person({**PERSON, **change}, factories.make_user())
+    assert raised.value.field == field and message in raised.value.message
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == before
+
+
+def test_a_position_may_not_end_before_it_starts(app, db) -> None:  # noqa: ANN001
+    officer = factories.make_user()
+    organisation = register.create_organisation(ORGANISATION, officer)
+    with pytest.raises(ValidationError, match="end cannot come before"):
+        register.create_person(
+            PERSON,
+            officer,
+            position={
+                "organisation_id": organisation.id,
+                "role": "manager",
+                "starts_on": date(2024, 5, 1),
+                "ends_on": date(2024, 4, 30),
+            },
+        )
+
+
+def test_a_taken_email_is_refused_and_duplicates_are_found(app, db) -> None:  # noqa: ANN001
+    officer = factories.make_user()
+    organisation = register.create_organisation(ORGANISATION, officer)
+    first = register.create_person(
+        PERSON, officer, position={"organisation_id": organisation.id, "role": "manager"}
+    )
+    with pytest.raises(ValidationError, match="already belongs to Jürgen Müller"):
+        register.create_person({**PERSON, "email": "j.MUELLER@example.org"}, officer)
+    assert register.person_duplicates("Jurgen", "Muller", None, organisation.id) == [first]
+    assert register.person_duplicates("Jürgen", "Mueller", None, organisation.id) == [first]
+    assert register.person_duplicates("Anna", "Schmidt", None, organisation.id) == []
+    assert register.person_duplicates("X", "Y", "J.Mueller@example.org") == [first]
