@@ -25,6 +25,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "framework.manage": frozenset({Role.ADMIN}),
     "register.write": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER}),
     "register.merge": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "register.restore": frozenset({Role.ADMIN}),
+    "register.audit": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "outreach.write": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER}),
     "events.write": frozenset({Role.ADMIN, Role.COORDINATOR, Role.ORGANISER}),
     "followups.write": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER, Role.ORGANISER}),

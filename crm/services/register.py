@@ -331,18 +331,46 @@ def _entity(record: Organisation | Person) -> str:
     return "organisation" if isinstance(record, Organisation) else "person"
 
 
+# Legal forms that say nothing about which organisation it is ("Rossi S.p.A." = "Rossi SpA").
+LEGAL_FORMS = frozenset(
+    "gmbh ag kg ohg ug ek mbh co kgaa spa srl sas snc sa sarl sas sasu sl slu sau bv nv vof "
+    "ltd limited plc llp llc inc corp as oy oyj ab sro as kft zrt bt sp zoo doo ad ood eood "
+    "aps a s".split()
+)
+
+
+def organisation_key(name: str) -> str:
+    """The name without case, accents, punctuation or legal form, for duplicate checks."""
+    merged: list[str] = []
+    previous_single = False
+    for token in normalise_text(name).split():
+        single = len(token) == 1
+        if single and previous_single:
+            merged[-1] += token  # "s p a" -> "spa": initials written with dots
+        else:
+            merged.append(token)
+        previous_single = single
+    return " ".join(t for t in merged if t not in LEGAL_FORMS)
+
+
 def organisation_duplicates(
     name: str, country_code: str, exclude_id: int | None = None
 ) -> list[Organisation]:
-    """Live organisations with the same normalised name in the same country."""
+    """Live organisations in the same country whose name differs at most in case, accents,
+    punctuation or legal form."""
+    key = organisation_key(name)
+    if not key:
+        return []
+    longest = max(key.split(), key=len)
     query = sa.select(Organisation).where(
-        Organisation.name_normalised == normalise_text(name)[:200],
         Organisation.country_code == country_code,
         Organisation.deleted_at.is_(None),
+        Organisation.name_normalised.like(f"%{longest}%"),
     )
     if exclude_id is not None:
         query = query.where(Organisation.id != exclude_id)
-    return list(db.session.scalars(query.order_by(Organisation.id).limit(10)))
+    candidates = db.session.scalars(query.order_by(Organisation.id).limit(500))
+    return [o for o in candidates if organisation_key(o.name) == key][:10]
 
 
 # --- People --------------------------------------------------------------------------------

@@ -1,0 +1,274 @@
+"""Finding records in the register: filters, accent-free search, sorting and pages.
+
+The same filtered ``select()`` feeds the lists and the exports, so an export holds exactly
+what the list shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from crm.extensions import db
+from crm.models import (
+    CommitmentItem,
+    Organisation,
+    Person,
+    Position,
+    Tag,
+    organisation_tags,
+    outreach_organisations,
+    outreach_people,
+    outreach_subitems,
+    person_tags,
+)
+from crm.services.text import normalise_text
+
+PAGE_SIZE = 50
+MAX_TOKENS = 6
+
+
+@dataclass
+class RegisterFilter:
+    """What a list is narrowed to; every field optional. Built from the query string."""
+
+    q: str = ""
+    kind: str = ""
+    country: str = ""
+    size: str = ""
+    tag: str = ""
+    officer: int | None = None
+    engaged: str = ""  # a sub-item code the record was engaged on
+    never_engaged: str = ""  # a sub-item code the record was never engaged on
+    organisation: int | None = None  # people: positions at this organisation
+    deleted: bool = False  # admins: show deleted records instead
+    sort: str = "name"
+    page: int = 1
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_args(cls, args: Any) -> RegisterFilter:
+        """Read the query string; a bad value is dropped with a message, never a 500."""
+        result = cls()
+        result.q = (args.get("q") or "").strip()[:200]
+        for name in ("kind", "country", "size", "tag", "engaged", "never_engaged", "sort"):
+            value = (args.get(name) or "").strip()[:80]
+            if value:
+                setattr(result, name, value)
+        for name in ("officer", "organisation", "page"):
+            raw = (args.get(name) or "").strip()
+            if raw:
+                try:
+                    setattr(result, name, max(1, int(raw)))
+                except ValueError:
+                    result.errors.append(f"{name}: {raw!r} is not a number; ignored")
+        result.deleted = args.get("deleted") == "1"
+        result.country = result.country.upper()
+        return result
+
+    def args(self, **override: Any) -> dict[str, Any]:
+        """The query string of this filter (for links to other pages and sorts)."""
+        values = {
+            "q": self.q,
+            "kind": self.kind,
+            "country": self.country,
+            "size": self.size,
+            "tag": self.tag,
+            "officer": self.officer,
+            "engaged": self.engaged,
+            "never_engaged": self.never_engaged,
+            "organisation": self.organisation,
+            "deleted": "1" if self.deleted else "",
+            "sort": self.sort,
+            "page": self.page,
+        }
+        values.update(override)
+        if values["page"] == 1:
+            del values["page"]
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def _tokens(q: str) -> list[str]:
+    return [t for t in normalise_text(q).split() if t][:MAX_TOKENS]
+
+
+def _like(column: sa.ColumnElement[str], token: str) -> sa.ColumnElement[bool]:
+    escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
+
+
+def _engaged(
+    link_table: sa.Table, link_column: sa.Column[int], record_id: Any, code: str
+) -> sa.ColumnElement[bool]:
+    item_ids = sa.select(CommitmentItem.id).where(CommitmentItem.code == code)
+    return sa.exists().where(
+        link_column == record_id,
+        outreach_subitems.c.outreach_id == link_table.c.outreach_id,
+        outreach_subitems.c.commitment_item_id.in_(item_ids),
+    )
+
+
+ORGANISATION_SORTS = {
+    "name": (Organisation.name_normalised, Organisation.id),
+    "-name": (Organisation.name_normalised.desc(), Organisation.id.desc()),
+    "country": (Organisation.country_code, Organisation.name_normalised),
+    "kind": (Organisation.kind, Organisation.name_normalised),
+    "-updated": (Organisation.updated_at.desc(), Organisation.id.desc()),
+}
+PEOPLE_SORTS = {
+    "name": (Person.last_name, Person.first_name, Person.id),
+    "-name": (Person.last_name.desc(), Person.first_name.desc(), Person.id.desc()),
+    "country": (Person.country_code, Person.last_name, Person.id),
+    "-updated": (Person.updated_at.desc(), Person.id.desc()),
+}
+
+
+def organisations_query(f: RegisterFilter) -> sa.Select[tuple[Organisation]]:
+    query = sa.select(Organisation).where(
+        Organisation.deleted_at.is_not(None) if f.deleted else Organisation.deleted_at.is_(None)
+    )
+    for token in _tokens(f.q):
+        query = query.where(
+            sa.or_(
+                _like(Organisation.name_normalised, token),
+                _like(sa.func.lower(sa.func.coalesce(Organisation.acronym, "")), token),
+                _like(sa.func.lower(sa.func.coalesce(Organisation.email, "")), token),
+            )
+        )
+    if f.kind:
+        query = query.where(Organisation.kind == f.kind)
+    if f.country:
+        query = query.where(Organisation.country_code == f.country)
+    if f.size:
+        query = query.where(Organisation.size_class == f.size)
+    if f.officer:
+        query = query.where(Organisation.responsible_officer_id == f.officer)
+    if f.tag:
+        query = query.where(
+            sa.exists().where(
+                organisation_tags.c.organisation_id == Organisation.id,
+                organisation_tags.c.tag_id == Tag.id,
+                Tag.name == f.tag,
+            )
+        )
+    link = outreach_organisations
+    if f.engaged:
+        query = query.where(_engaged(link, link.c.organisation_id, Organisation.id, f.engaged))
+    if f.never_engaged:
+        query = query.where(
+            ~_engaged(link, link.c.organisation_id, Organisation.id, f.never_engaged)
+        )
+    return query.order_by(*ORGANISATION_SORTS.get(f.sort, ORGANISATION_SORTS["name"]))
+
+
+def people_query(f: RegisterFilter) -> sa.Select[tuple[Person]]:
+    query = sa.select(Person).where(
+        Person.deleted_at.is_not(None) if f.deleted else Person.deleted_at.is_(None)
+    )
+    for token in _tokens(f.q):
+        at_organisation = sa.exists().where(
+            Position.person_id == Person.id,
+            Position.organisation_id == Organisation.id,
+            _like(Organisation.name_normalised, token),
+        )
+        query = query.where(
+            sa.or_(
+                _like(Person.name_normalised, token),
+                _like(sa.func.coalesce(Person.email_normalised, ""), token),
+                at_organisation,
+            )
+        )
+    if f.country:
+        query = query.where(Person.country_code == f.country)
+    if f.officer:
+        query = query.where(Person.responsible_officer_id == f.officer)
+    if f.organisation:
+        query = query.where(
+            sa.exists().where(
+                Position.person_id == Person.id, Position.organisation_id == f.organisation
+            )
+        )
+    if f.kind or f.size:
+        at = sa.exists().where(
+            Position.person_id == Person.id, Position.organisation_id == Organisation.id
+        )
+        if f.kind:
+            at = at.where(Organisation.kind == f.kind)
+        if f.size:
+            at = at.where(Organisation.size_class == f.size)
+        query = query.where(at)
+    if f.tag:
+        query = query.where(
+            sa.exists().where(
+                person_tags.c.person_id == Person.id,
+                person_tags.c.tag_id == Tag.id,
+                Tag.name == f.tag,
+            )
+        )
+    link = outreach_people
+    if f.engaged:
+        query = query.where(_engaged(link, link.c.person_id, Person.id, f.engaged))
+    if f.never_engaged:
+        query = query.where(~_engaged(link, link.c.person_id, Person.id, f.never_engaged))
+    return query.order_by(*PEOPLE_SORTS.get(f.sort, PEOPLE_SORTS["name"]))
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    total: int
+    page: int
+    pages: int
+
+
+def paginate(query: sa.Select[Any], page: int, size: int = PAGE_SIZE) -> Page:
+    total = (
+        db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+        or 0
+    )
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    items = list(db.session.scalars(query.limit(size).offset((page - 1) * size)))
+    return Page(items, total, page, pages)
+
+
+def find_organisation(name: str) -> Organisation:
+    """The one live organisation a typed name points to; otherwise a message that helps."""
+    from crm.services.errors import ValidationError
+
+    tokens = _tokens(name)
+    if not tokens:
+        raise ValidationError("type the organisation's name", field="organisation")
+    exact = db.session.scalars(
+        sa.select(Organisation)
+        .where(Organisation.name_normalised == " ".join(tokens), Organisation.deleted_at.is_(None))
+        .limit(2)
+    ).all()
+    if len(exact) == 1:
+        return exact[0]
+    matches = organisation_suggestions(name, limit=6)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise ValidationError(
+            f"no organisation matches {name!r}; create it first", field="organisation"
+        )
+    listed = "; ".join(f"{o.name} ({o.country_code})" for o in matches[:5])
+    raise ValidationError(
+        f"{name!r} matches several organisations: {listed}. Type more of the name",
+        field="organisation",
+    )
+
+
+def organisation_suggestions(q: str, limit: int = 10) -> list[Organisation]:
+    """Live organisations whose name holds every word typed, shortest names first."""
+    query = sa.select(Organisation).where(Organisation.deleted_at.is_(None))
+    tokens = _tokens(q)
+    if not tokens:
+        return []
+    for token in tokens:
+        query = query.where(_like(Organisation.name_normalised, token))
+    query = query.order_by(sa.func.length(Organisation.name_normalised), Organisation.id)
+    return list(db.session.scalars(query.limit(limit)))

@@ -1,0 +1,234 @@
+"""Organisations of the register: list, search, create, edit, delete, restore, detail."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from crm.extensions import db
+from crm.forms.register import OrganisationForm
+from crm.models import (
+    Organisation,
+    OrganisationKind,
+    OrganisationLink,
+    Person,
+    Position,
+    SizeClass,
+)
+from crm.security import can, requires
+from crm.services import register
+from crm.services.errors import ConflictError, ValidationError
+from crm.services.search import (
+    RegisterFilter,
+    organisation_suggestions,
+    organisations_query,
+    paginate,
+)
+from crm.services.timeline import record_timeline
+from crm.views.forms_support import attach_error
+from crm.views.register_support import fill_choices, form_data, list_context, tag_list
+
+bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+
+FIELDS = (
+    "name",
+    "acronym",
+    "kind",
+    "country_code",
+    "city",
+    "website",
+    "email",
+    "phone",
+    "language_code",
+    "headcount",
+    "turnover_eur",
+    "value_chain_role",
+    "policy_body_type",
+    "policy_level",
+    "other_category",
+    "responsible_officer_id",
+    "notes",
+)
+
+
+def _filter() -> RegisterFilter:
+    f = RegisterFilter.from_args(request.args)
+    if f.deleted and not can(current_user, "register.restore"):
+        f.deleted = False
+    return f
+
+
+@bp.get("")
+@login_required
+def index() -> str:
+    f = _filter()
+    page = paginate(organisations_query(f).options(selectinload(Organisation.tags)), f.page)
+    return render_template(
+        "organisations/list.html",
+        page=page,
+        kinds=OrganisationKind,
+        sizes=SizeClass,
+        **list_context(f),
+    )
+
+
+@bp.get("/lookup.json")
+@login_required
+def lookup() -> Response:
+    """Names for the organisation field's suggestions while typing."""
+    found = organisation_suggestions(request.args.get("q", "")[:200])
+    return jsonify([{"id": o.id, "name": o.name, "country": o.country_code} for o in found])
+
+
+def _get(organisation_id: int) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or (
+        organisation.deleted_at is not None and not can(current_user, "register.restore")
+    ):
+        abort(404)
+    return organisation
+
+
+def _render_form(
+    form: OrganisationForm,
+    organisation: Organisation | None,
+    duplicates: list[Organisation] | None = None,
+    status: int = 200,
+    conflict: ConflictError | None = None,
+) -> tuple[str, int]:
+    return render_template(
+        "organisations/form.html",
+        form=form,
+        organisation=organisation,
+        duplicates=duplicates or [],
+        conflict=conflict,
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("register.write")
+def create() -> Response | tuple[str, int]:
+    form = OrganisationForm()
+    fill_choices(form)
+    if not form.validate_on_submit():
+        return _render_form(form, None, status=400 if request.method == "POST" else 200)
+    data = form_data(form, *FIELDS)
+    duplicates = register.organisation_duplicates(data["name"] or "", data["country_code"] or "")
+    if duplicates and not form.confirm_duplicate.data:
+        form.form_errors.append(
+            "This looks like an organisation already in the register. "
+            "Open it, or tick 'Save anyway' if it is another one."
+        )
+        return _render_form(form, None, duplicates, 409)
+    try:
+        organisation = register.create_organisation(
+            data, current_user, tags=tag_list(form.tags.data)
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _render_form(form, None, status=400)
+    db.session.commit()
+    flash(f"{organisation.name} was added.", "success")
+    return redirect(url_for("organisations.show", organisation_id=organisation.id))
+
+
+@bp.get("/<int:organisation_id>")
+@login_required
+def show(organisation_id: int) -> str:
+    organisation = _get(organisation_id)
+    positions = db.session.execute(
+        sa.select(Position, Person)
+        .join(Person)
+        .where(Position.organisation_id == organisation.id, Person.deleted_at.is_(None))
+        .order_by(Position.ends_on.is_not(None), Person.last_name, Person.first_name)
+        .limit(500)
+    ).all()
+    links = db.session.scalars(
+        sa.select(OrganisationLink)
+        .where(
+            sa.or_(
+                OrganisationLink.source_id == organisation.id,
+                OrganisationLink.target_id == organisation.id,
+            )
+        )
+        .options(selectinload(OrganisationLink.source), selectinload(OrganisationLink.target))
+        .order_by(OrganisationLink.link_type)
+        .limit(500)
+    ).all()
+    timeline = record_timeline(organisation, with_changes=can(current_user, "register.audit"))
+    return render_template(
+        "organisations/detail.html",
+        organisation=organisation,
+        positions=positions,
+        links=links,
+        timeline=timeline,
+    )
+
+
+@bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
+@requires("register.write")
+def edit(organisation_id: int) -> Response | tuple[str, int]:
+    organisation = _get(organisation_id)
+    if request.method == "GET":
+        form = OrganisationForm(obj=organisation)
+        form.tags.data = ", ".join(t.name for t in organisation.tags)
+        form.responsible_officer_id.data = str(organisation.responsible_officer_id or "")
+    else:
+        form = OrganisationForm()
+    fill_choices(form)
+    if not form.validate_on_submit():
+        return _render_form(form, organisation, status=400 if request.method == "POST" else 200)
+    try:
+        register.update_organisation(
+            organisation,
+            form_data(form, *FIELDS),
+            current_user,
+            form.version.data,
+            tags=tag_list(form.tags.data),
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _render_form(form, organisation, status=400)
+    except ConflictError as conflict:
+        db.session.rollback()
+        fresh = OrganisationForm(formdata=None, obj=organisation)
+        fresh.tags.data = ", ".join(t.name for t in organisation.tags)
+        fill_choices(fresh)
+        fresh.form_errors.append(conflict.message)
+        return _render_form(fresh, organisation, status=409, conflict=conflict)
+    db.session.commit()
+    flash("Saved.", "success")
+    return redirect(url_for("organisations.show", organisation_id=organisation.id))
+
+
+@bp.post("/<int:organisation_id>/delete")
+@requires("register.write")
+def delete(organisation_id: int) -> Response:
+    organisation = _get(organisation_id)
+    try:
+        register.delete_record(organisation, current_user)
+    except ValidationError as error:
+        flash(error.message, "error")
+        return redirect(url_for("organisations.show", organisation_id=organisation_id))
+    db.session.commit()
+    flash(f"{organisation.name} was deleted. An admin can restore it.", "success")
+    return redirect(url_for("organisations.index"))
+
+
+@bp.post("/<int:organisation_id>/restore")
+@requires("register.restore")
+def restore(organisation_id: int) -> Response:
+    organisation = _get(organisation_id)
+    try:
+        register.restore_record(organisation, current_user)
+    except ValidationError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{organisation.name} was restored.", "success")
+    return redirect(url_for("organisations.show", organisation_id=organisation_id))

@@ -1,0 +1,237 @@
+"""People of the register: list, search, create, edit, delete, restore, detail, positions."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from crm.extensions import db
+from crm.forms.register import PersonForm, PositionForm
+from crm.models import ConsentRecord, OrganisationKind, Person, Position, SizeClass
+from crm.security import can, requires
+from crm.services import register
+from crm.services.errors import ConflictError, ValidationError
+from crm.services.search import RegisterFilter, find_organisation, paginate, people_query
+from crm.services.timeline import record_timeline
+from crm.views.forms_support import attach_error
+from crm.views.register_support import fill_choices, form_data, list_context, tag_list
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "country_code",
+    "language_code",
+    "lawful_basis",
+    "lawful_basis_source",
+    "responsible_officer_id",
+    "notes",
+)
+
+
+@bp.get("")
+@login_required
+def index() -> str:
+    f = RegisterFilter.from_args(request.args)
+    if f.deleted and not can(current_user, "register.restore"):
+        f.deleted = False
+    query = people_query(f).options(
+        selectinload(Person.positions).selectinload(Position.organisation),
+        selectinload(Person.tags),
+    )
+    return render_template(
+        "people/list.html",
+        page=paginate(query, f.page),
+        kinds=OrganisationKind,
+        sizes=SizeClass,
+        **list_context(f),
+    )
+
+
+def _get(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None or (
+        person.deleted_at is not None and not can(current_user, "register.restore")
+    ):
+        abort(404)
+    return person
+
+
+def _render_form(
+    form: PersonForm,
+    person: Person | None,
+    duplicates: list[Person] | None = None,
+    status: int = 200,
+    conflict: ConflictError | None = None,
+) -> tuple[str, int]:
+    return render_template(
+        "people/form.html", form=form, person=person, duplicates=duplicates or [], conflict=conflict
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("register.write")
+def create() -> Response | tuple[str, int]:
+    form = PersonForm()
+    fill_choices(form)
+    if not form.validate_on_submit():
+        return _render_form(form, None, status=400 if request.method == "POST" else 200)
+    data = form_data(form, *FIELDS)
+    try:
+        position = None
+        if (form.organisation.data or "").strip():
+            organisation = find_organisation(form.organisation.data)
+            position = {
+                "organisation_id": organisation.id,
+                "title": form.position_title.data,
+                "role": form.position_role.data or "other",
+                "starts_on": form.position_starts_on.data,
+            }
+        duplicates = register.person_duplicates(
+            data["first_name"] or "",
+            data["last_name"] or "",
+            data["email"],
+            position["organisation_id"] if position else None,
+        )
+        if duplicates and not form.confirm_duplicate.data:
+            form.form_errors.append(
+                "This looks like someone already in the register. Open "
+                "the record, or tick 'Save anyway' if it is another person."
+            )
+            return _render_form(form, None, duplicates, 409)
+        person = register.create_person(
+            data, current_user, tags=tag_list(form.tags.data), position=position
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        if error.field == "organisation_id":
+            error.field = "organisation"
+        attach_error(form, error)
+        return _render_form(form, None, status=400)
+    db.session.commit()
+    flash(f"{person.full_name} was added.", "success")
+    return redirect(url_for("people.show", person_id=person.id))
+
+
+@bp.get("/<int:person_id>")
+@login_required
+def show(person_id: int) -> str:
+    person = _get(person_id)
+    consents = db.session.scalars(
+        sa.select(ConsentRecord)
+        .where(ConsentRecord.person_id == person.id)
+        .order_by(ConsentRecord.given_at.desc())
+    ).all()
+    timeline = record_timeline(person, with_changes=can(current_user, "register.audit"))
+    position_form = PositionForm(formdata=None)
+    return render_template(
+        "people/detail.html",
+        person=person,
+        consents=consents,
+        timeline=timeline,
+        position_form=position_form,
+    )
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@requires("register.write")
+def edit(person_id: int) -> Response | tuple[str, int]:
+    person = _get(person_id)
+    if request.method == "GET":
+        form = PersonForm(obj=person)
+        form.tags.data = ", ".join(t.name for t in person.tags)
+        form.responsible_officer_id.data = str(person.responsible_officer_id or "")
+    else:
+        form = PersonForm()
+    fill_choices(form)
+    if not form.validate_on_submit():
+        return _render_form(form, person, status=400 if request.method == "POST" else 200)
+    try:
+        register.update_person(
+            person,
+            form_data(form, *FIELDS),
+            current_user,
+            form.version.data,
+            tags=tag_list(form.tags.data),
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _render_form(form, person, status=400)
+    except ConflictError as conflict:
+        db.session.rollback()
+        fresh = PersonForm(formdata=None, obj=person)
+        fresh.tags.data = ", ".join(t.name for t in person.tags)
+        fill_choices(fresh)
+        fresh.form_errors.append(conflict.message)
+        return _render_form(fresh, person, status=409, conflict=conflict)
+    db.session.commit()
+    flash("Saved.", "success")
+    return redirect(url_for("people.show", person_id=person.id))
+
+
+@bp.post("/<int:person_id>/positions")
+@requires("register.write")
+def add_position(person_id: int) -> Response | tuple[str, int]:
+    person = _get(person_id)
+    form = PositionForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError(
+                "; ".join(
+                    f"{getattr(form, n).label.text}: {' '.join(e)}" for n, e in form.errors.items()
+                )
+            )
+        organisation = find_organisation(form.organisation.data or "")
+        register.add_position(
+            person,
+            {
+                "organisation_id": organisation.id,
+                "title": form.title.data,
+                "role": form.role.data,
+                "starts_on": form.starts_on.data,
+                "ends_on": form.ends_on.data,
+            },
+            current_user,
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        flash(f"The position was not added: {error.message}", "error")
+        return redirect(url_for("people.show", person_id=person_id, _anchor="positions"))
+    db.session.commit()
+    flash(f"Position at {organisation.name} added.", "success")
+    return redirect(url_for("people.show", person_id=person_id, _anchor="positions"))
+
+
+@bp.post("/<int:person_id>/delete")
+@requires("register.write")
+def delete(person_id: int) -> Response:
+    person = _get(person_id)
+    try:
+        register.delete_record(person, current_user)
+    except ValidationError as error:
+        flash(error.message, "error")
+        return redirect(url_for("people.show", person_id=person_id))
+    db.session.commit()
+    flash(f"{person.full_name} was deleted. An admin can restore the record.", "success")
+    return redirect(url_for("people.index"))
+
+
+@bp.post("/<int:person_id>/restore")
+@requires("register.restore")
+def restore(person_id: int) -> Response:
+    person = _get(person_id)
+    try:
+        register.restore_record(person, current_user)
+    except ValidationError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{person.full_name} was restored.", "success")
+    return redirect(url_for("people.show", person_id=person_id))

@@ -1,0 +1,289 @@
+"""The register's pages: lists and search, create with duplicate warnings, edits, deletes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from crm.models import Organisation, Person
+from crm.services import register
+from tests import factories
+from tests.conftest import csrf_token
+
+ORGANISATION = {
+    "name": "Officine Meccaniche Rossi S.p.A.",
+    "kind": "enterprise",
+    "country_code": "IT",
+    "city": "Brescia",
+    "headcount": "120",
+}
+
+
+def _version(client, path: str) -> str:  # noqa: ANN001
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'id="version" name="version" type="hidden" value="(\d+)"', html).group(1)
+
+
+def _count(db, model) -> int:  # noqa: ANN001
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_unaccented_search_finds_accented_names(client, signed_in, db) -> None:  # noqa: ANN001
+    officer = signed_in("viewer")
+    organisation = register.create_organisation(
+        {"name": "Müller Präzisionstechnik GmbH", "kind": "enterprise", "country_code": "DE"},
+        officer,
+    )
+    register.create_person(
+        {
+            "first_name": "Jürgen",
+            "last_name": "Müller",
+            "email": "jm@mueller.example",
+            "lawful_basis": "consent",
+            "lawful_basis_source": "Web form",
+        },
+        officer,
+        position={"organisation_id": organisation.id, "role": "manager"},
+    )
+    register.create_person(
+        {
+            "first_name": "Anna",
+            "last_name": "Schmidt",
+            "lawful_basis": "consent",
+            "lawful_basis_source": "Web form",
+        },
+        officer,
+    )
+    db.session.commit()
+    page = client.get("/people?q=muller").get_data(as_text=True)
+    assert "Müller, Jürgen" in page and "Schmidt" not in page
+    assert "Müller, Jürgen" in client.get("/people?q=prazision").get_data(as_text=True)
+    page = client.get("/organisations?q=MULLER+prazisions&country=DE").get_data(as_text=True)
+    assert "Müller Präzisionstechnik GmbH" in page and "1 organisation" in page
+    assert "0 organisations" in client.get("/organisations?q=muller&country=FR").get_data(
+        as_text=True
+    )
+
+
+def test_bad_list_arguments_are_ignored_with_a_message(client, signed_in) -> None:  # noqa: ANN001
+    signed_in("viewer")
+    response = client.get("/people?page=abc&officer=x")
+    assert response.status_code == 200
+    assert "page: &#39;abc&#39; is not a number; ignored" in response.get_data(as_text=True)
+
+
+def test_create_an_organisation_and_see_it(client, signed_in, db) -> None:  # noqa: ANN001
+    signed_in("officer")
+    response = client.post(
+        "/organisations/new",
+        data={
+            **ORGANISATION,
+            "tags": "pilot, Lombardy",
+            "csrf_token": csrf_token(client, "/organisations/new"),
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Officine Meccaniche Rossi S.p.A." in page and "Medium" in page and "Lombardy" in page
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name": ""}, "This field is required."),
+        ({"name": "n" * 201}, "Field cannot be longer than 200 characters."),
+        ({"country_code": "XX"}, "Not a valid choice."),
+        ({"email": "rossi@"}, "Invalid email address."),
+        ({"headcount": "-4"}, "must be between 0"),
+    ],
+)
+def test_bad_organisations_are_refused_beside_the_field(
+    client,
+    signed_in,
+    db,
+    change,  # noqa: ANN001
+    message,
+) -> None:
+    signed_in("officer")
+    before = _count(db, Organisation)
+    data = {**ORGANISATION, **change, "csrf_token": csrf_token(client, "/organisations/new")}
+    response = client.post("/organisations/new", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page and 'class="error"' in page
+    assert 'value="Brescia"' in page  # what was typed is kept
+    assert _count(db, Organisation) == before
+
+
+def test_markup_is_shown_escaped_everywhere(client, signed_in, db) -> None:  # noqa: ANN001
+    signed_in("officer")
+    response = client.post(
+        "/organisations/new",
+        data={
+            **ORGANISATION,
+            "name": "<script>alert(1)</script> Rossi",
+            "csrf_token": csrf_token(client, "/organisations/new"),
+        },
+    )
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    listing = client.get("/organisations?q=rossi").get_data(as_text=True)
+    for page in (detail, listing):
+        assert "<script>alert(1)</script>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Rossi" in page
+
+
+def test_a_likely_duplicate_warns_before_saving(client, signed_in, db) -> None:  # noqa: ANN001
+    officer = signed_in("officer")
+    register.create_organisation(ORGANISATION, officer)
+    db.session.commit()
+    before = _count(db, Organisation)
+    data = {**ORGANISATION, "name": "officine meccaniche ROSSI spa"}
+    token = csrf_token(client, "/organisations/new")
+    response = client.post("/organisations/new", data={**data, "csrf_token": token})
+    assert response.status_code == 409
+    assert "Possible duplicates" in response.get_data(as_text=True)
+    assert _count(db, Organisation) == before
+    response = client.post(
+        "/organisations/new", data={**data, "confirm_duplicate": "y", "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert _count(db, Organisation) == before + 1
+
+
+def test_two_concurrent_edits_second_gets_409_first_survives(app, client, signed_in, db) -> None:  # noqa: ANN001
+    from tests.conftest import sign_in
+
+    officer = signed_in("officer")
+    colleague = factories.make_user("officer")
+    organisation = register.create_organisation(ORGANISATION, officer)
+    db.session.commit()
+    other = app.test_client()
+    sign_in(other, colleague.email)
+    path = f"/organisations/{organisation.id}/edit"
+    mine, theirs = _version(client, path), _version(other, path)
+    token_mine, token_theirs = csrf_token(client, path), csrf_token(other, path)
+    first = client.post(
+        path, data={**ORGANISATION, "city": "Bergamo", "version": mine, "csrf_token": token_mine}
+    )
+    assert first.status_code == 302
+    second = other.post(
+        path, data={**ORGANISATION, "city": "Milano", "version": theirs, "csrf_token": token_theirs}
+    )
+    page = second.get_data(as_text=True)
+    assert second.status_code == 409
+    assert "changed by someone else" in page
+    assert re.search(r"<th scope=\"row\">city</th><td>Bergamo</td><td>Milano</td>", page)
+    assert db.session.get(Organisation, organisation.id).city == "Bergamo"
+
+
+def test_the_audit_log_shows_on_the_record_to_coordinators_only(
+    app,
+    client,
+    signed_in,  # noqa: ANN001
+    db,
+) -> None:
+    from tests.conftest import sign_in
+
+    officer = signed_in("officer")
+    organisation = register.create_organisation(ORGANISATION, officer)
+    db.session.commit()
+    path = f"/organisations/{organisation.id}/edit"
+    client.post(
+        path,
+        data={
+            **ORGANISATION,
+            "city": "Bergamo",
+            "version": _version(client, path),
+            "csrf_token": csrf_token(client, path),
+        },
+    )
+    assert "Brescia" not in client.get(f"/organisations/{organisation.id}").get_data(as_text=True)
+    coordinator = factories.make_user("coordinator")
+    db.session.commit()
+    other = app.test_client()
+    sign_in(other, coordinator.email)
+    page = other.get(f"/organisations/{organisation.id}").get_data(as_text=True)
+    assert re.search(r"<th scope=\"row\">city</th>\s*<td>Brescia</td>\s*<td>Bergamo</td>", page)
+
+
+def test_viewers_cannot_write_and_only_admins_restore(client, signed_in, db) -> None:  # noqa: ANN001
+    officer = factories.make_user("officer")
+    organisation = register.create_organisation(ORGANISATION, officer)
+    db.session.commit()
+    signed_in("viewer")
+    token = csrf_token(client, "/")
+    for path in (
+        "/organisations/new",
+        f"/organisations/{organisation.id}/edit",
+        f"/organisations/{organisation.id}/delete",
+        "/people/new",
+    ):
+        assert client.post(path, data={**ORGANISATION, "csrf_token": token}).status_code == 403
+    # Requests end the shared test session: load the record again before changing it.
+    register.delete_record(db.session.get(Organisation, organisation.id), officer)
+    db.session.commit()
+    assert client.get(f"/organisations/{organisation.id}").status_code == 404
+    assert (
+        client.post(
+            f"/organisations/{organisation.id}/restore", data={"csrf_token": token}
+        ).status_code
+        == 403
+    )
+
+
+def test_an_officer_deletes_and_an_admin_restores(app, client, signed_in, db) -> None:  # noqa: ANN001
+    from tests.conftest import sign_in
+
+    officer = signed_in("officer")
+    organisation = register.create_organisation(ORGANISATION, officer)
+    db.session.commit()
+    response = client.post(
+        f"/organisations/{organisation.id}/delete", data={"csrf_token": csrf_token(client, "/")}
+    )
+    assert response.status_code == 302
+    assert "0 organisations" in client.get("/organisations?q=rossi").get_data(as_text=True)
+    admin = factories.make_user("admin")
+    db.session.commit()
+    other = app.test_client()
+    sign_in(other, admin.email)
+    assert "Officine" in other.get("/organisations?q=rossi&deleted=1").get_data(as_text=True)
+    response = other.post(
+        f"/organisations/{organisation.id}/restore", data={"csrf_token": csrf_token(other, "/")}
+    )
+    assert response.status_code == 302
+    assert db.session.get(Organisation, organisation.id).deleted_at is None
+
+
+def test_create_a_person_at_an_organisation_typed_by_name(client, signed_in, db) -> None:  # noqa: ANN001
+    officer = signed_in("officer")
+    register.create_organisation(ORGANISATION, officer)
+    db.session.commit()
+    token = csrf_token(client, "/people/new")
+    person = {
+        "first_name": "Giulia",
+        "last_name": "Bianchi",
+        "email": "g.bianchi@rossi.example",
+        "lawful_basis": "legitimate-interest",
+        "lawful_basis_source": "BIEMH 2026 stand",
+        "position_title": "HR manager",
+        "position_role": "manager",
+        "csrf_token": token,
+    }
+    response = client.post("/people/new", data={**person, "organisation": "meccaniche rossi"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Officine Meccaniche Rossi S.p.A." in page and "HR manager" in page
+    before = _count(db, Person)
+    response = client.post(
+        "/people/new",
+        data={**person, "email": "other@rossi.example", "organisation": "Nonexistent Works"},
+    )
+    assert response.status_code == 400
+    assert "no organisation matches" in response.get_data(as_text=True)
+    response = client.post(
+        "/people/new", data={**person, "email": "G.Bianchi@rossi.example", "organisation": ""}
+    )
+    assert response.status_code == 409  # same e-mail: a likely duplicate
+    assert _count(db, Person) == before
