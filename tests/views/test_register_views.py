@@ -287,3 +287,33 @@ def test_create_a_person_at_an_organisation_typed_by_name(client, signed_in, db)
     )
     assert response.status_code == 409  # same e-mail: a likely duplicate
     assert _count(db, Person) == before
+
+
+def test_duplicates_page_and_merge_roles(app, client, signed_in, db) -> None:  # noqa: ANN001
+    from tests.conftest import sign_in
+
+    officer = signed_in("officer")
+    first = register.create_organisation(ORGANISATION, officer)
+    second = register.create_organisation(
+        {**ORGANISATION, "name": "Officine Meccaniche Rossi"}, officer
+    )
+    db.session.commit()
+    page = client.get("/duplicates").get_data(as_text=True)
+    assert "Officine Meccaniche Rossi S.p.A." in page and "same name and country" in page
+    assert "Keep #" not in page  # officers see candidates but cannot merge
+    data = {"keep": first.id, "merge": second.id, "csrf_token": csrf_token(client, "/")}
+    assert client.post("/duplicates/organisations/merge", data=data).status_code == 403
+    coordinator = factories.make_user("coordinator")
+    db.session.commit()
+    other = app.test_client()
+    sign_in(other, coordinator.email)
+    data["csrf_token"] = csrf_token(other, "/")
+    response = other.post("/duplicates/organisations/merge", data=data)
+    assert response.status_code == 302
+    assert db.session.get(Organisation, second.id).deleted_at is not None
+    assert "No likely duplicates" in other.get("/duplicates").get_data(as_text=True)
+    bad = other.post(
+        "/duplicates/organisations/merge",
+        data={"keep": "x", "merge": "1", "csrf_token": data["csrf_token"]},
+    )
+    assert bad.status_code == 400
