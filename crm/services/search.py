@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
 from crm.extensions import db
 from crm.models import (
@@ -94,9 +95,33 @@ def _tokens(q: str) -> list[str]:
     return [t for t in normalise_text(q).split() if t][:MAX_TOKENS]
 
 
+class _Contains(sa.sql.expression.FunctionElement[bool]):
+    """``column`` holds ``token`` (already normalised): LIKE on PostgreSQL, where a trigram
+    index can serve it; instr() on SQLite, whose planner would otherwise walk the column's
+    b-tree index row by row for a '%...%' pattern (ten times slower on 100,000 people)."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+    name = "crm_contains"
+
+
+@compiles(_Contains)
+def _contains_default(element: _Contains, compiler: Any, **kw: Any) -> str:
+    column, token = list(element.clauses)
+    return (
+        f"({compiler.process(column, **kw)} LIKE '%%' || {compiler.process(token, **kw)} || '%%')"
+    )
+
+
+@compiles(_Contains, "sqlite")
+def _contains_sqlite(element: _Contains, compiler: Any, **kw: Any) -> str:
+    column, token = list(element.clauses)
+    return f"(instr({compiler.process(column, **kw)}, {compiler.process(token, **kw)}) > 0)"
+
+
 def _like(column: sa.ColumnElement[str], token: str) -> sa.ColumnElement[bool]:
-    escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(f"%{escaped}%", escape="\\")
+    # Tokens come from normalise_text: letters, digits and nothing LIKE would interpret.
+    return _Contains(column, sa.literal(token))
 
 
 def _engaged(
@@ -168,10 +193,14 @@ def people_query(f: RegisterFilter) -> sa.Select[tuple[Person]]:
         Person.deleted_at.is_not(None) if f.deleted else Person.deleted_at.is_(None)
     )
     for token in _tokens(f.q):
-        at_organisation = sa.exists().where(
-            Position.person_id == Person.id,
-            Position.organisation_id == Organisation.id,
-            _like(Organisation.name_normalised, token),
+        # People at a matching organisation, as one set computed once (a correlated EXISTS
+        # would run per person).
+        at_organisation = Person.id.in_(
+            sa.select(Position.person_id).where(
+                Position.organisation_id.in_(
+                    sa.select(Organisation.id).where(_like(Organisation.name_normalised, token))
+                )
+            )
         )
         query = query.where(
             sa.or_(
