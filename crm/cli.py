@@ -144,5 +144,16 @@ def demo_command(scale: int, random_seed: int, password: str | None) -> None:
     click.echo(f"  password     {password}" + ("  (shown once)" if generated else ""))
 
 
+@cli.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the search index of the register (after a bulk load or a restore from backup)."""
+    from crm.services import search_index
+
+    written = search_index.rebuild()
+    db.session.commit()
+    click.echo(f"search index rebuilt: {written:,} terms")
+
+
 def main() -> None:
     cli(prog_name="crm")

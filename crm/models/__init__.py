@@ -45,7 +45,7 @@ from crm.models.register import (
 )
 from crm.models.targets import Target, TargetMetric
 from crm.models.users import LoginFailure, Role, User
-from crm.models.vocab import Country, Language, Tag
+from crm.models.vocab import Country, Language, SearchTerm, Tag
 
 __all__ = [
     "Attendance",
@@ -87,6 +87,7 @@ __all__ = [
     "Reminder",
     "ReminderStatus",
     "Role",
+    "SearchTerm",
     "SizeClass",
     "StrEnum",
     "Tag",

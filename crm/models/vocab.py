@@ -32,3 +32,19 @@ class Tag(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+
+
+class SearchTerm(Base):
+    """A word of a record's name, e-mail or organisation, for fast prefix search.
+
+    Searching "mull" becomes an index range scan over ``term`` instead of a substring scan
+    of every person; the register service rewrites a record's terms whenever it changes.
+    """
+
+    __tablename__ = "search_terms"
+
+    entity: Mapped[str] = mapped_column(sa.String(20), primary_key=True)  # person, organisation
+    entity_id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+
+    __table_args__ = (sa.Index("ix_search_terms_lookup", "entity", "term", "entity_id"),)

@@ -29,7 +29,7 @@ from crm.models import (
     person_tags,
     utcnow,
 )
-from crm.services import audit
+from crm.services import audit, search_index
 from crm.services.errors import ValidationError
 from crm.services.register import organisation_key
 
@@ -208,6 +208,7 @@ def merge_people(survivor: Person, other: Person, actor: User) -> dict[str, int]
     if survivor.notes != other.notes and other.notes:
         survivor.notes = "\n\n".join(n for n in (survivor.notes, other.notes) if n)
     db.session.flush()
+    search_index.reindex(survivor)  # it may have taken over the other's e-mail
     db.session.expire(survivor, ["positions", "tags"])
     summary = f"merged person #{other.id} into #{survivor.id}"
     audit.record(
@@ -297,6 +298,7 @@ def merge_organisations(survivor: Organisation, other: Organisation, actor: User
     filled = _fill(survivor, other, ORGANISATION_FILL)
     other.deleted_at = utcnow()
     db.session.flush()
+    search_index.reindex(survivor)
     db.session.expire(survivor)
     summary = f"merged organisation #{other.id} into #{survivor.id}"
     audit.record(

@@ -28,7 +28,7 @@ from crm.models import (
     ValueChainRole,
     utcnow,
 )
-from crm.services import audit
+from crm.services import audit, search_index
 from crm.services.accounts import normalise_email
 from crm.services.errors import ValidationError, check_version
 from crm.services.text import normalise_text
@@ -265,6 +265,7 @@ def create_organisation(
     )
     db.session.add(organisation)
     db.session.flush()
+    search_index.reindex(organisation)
     audit.record(
         "create",
         "organisation",
@@ -295,6 +296,8 @@ def update_organisation(
         if old_names != sorted(t.name for t in new_tags):
             changes["tags"] = [old_names, sorted(t.name for t in new_tags)]
             organisation.tags = new_tags
+    if {"name", "acronym", "email"} & changes.keys():
+        search_index.reindex(organisation)
     if changes:
         audit.record("update", "organisation", organisation.id, actor, changes)
     return changes
@@ -494,6 +497,7 @@ def create_person(
         person.positions.append(Position(**position_values))
     db.session.add(person)
     db.session.flush()
+    search_index.reindex(person)
     changes = {
         k: [None, _plain(v)]
         for k, v in values.items()
@@ -534,6 +538,8 @@ def update_person(
         if old_names != sorted(t.name for t in new_tags):
             changes["tags"] = [old_names, sorted(t.name for t in new_tags)]
             person.tags = new_tags
+    if {"first_name", "last_name", "email"} & changes.keys():
+        search_index.reindex(person)
     if changes:
         audit.record("update", "person", person.id, actor, changes)
     return changes

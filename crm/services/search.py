@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 
 from crm.extensions import db
 from crm.models import (
@@ -25,6 +24,7 @@ from crm.models import (
     outreach_subitems,
     person_tags,
 )
+from crm.services.search_index import matching_ids
 from crm.services.text import normalise_text
 
 PAGE_SIZE = 50
@@ -95,35 +95,6 @@ def _tokens(q: str) -> list[str]:
     return [t for t in normalise_text(q).split() if t][:MAX_TOKENS]
 
 
-class _Contains(sa.sql.expression.FunctionElement[bool]):
-    """``column`` holds ``token`` (already normalised): LIKE on PostgreSQL, where a trigram
-    index can serve it; instr() on SQLite, whose planner would otherwise walk the column's
-    b-tree index row by row for a '%...%' pattern (ten times slower on 100,000 people)."""
-
-    type = sa.Boolean()
-    inherit_cache = True
-    name = "crm_contains"
-
-
-@compiles(_Contains)
-def _contains_default(element: _Contains, compiler: Any, **kw: Any) -> str:
-    column, token = list(element.clauses)
-    return (
-        f"({compiler.process(column, **kw)} LIKE '%%' || {compiler.process(token, **kw)} || '%%')"
-    )
-
-
-@compiles(_Contains, "sqlite")
-def _contains_sqlite(element: _Contains, compiler: Any, **kw: Any) -> str:
-    column, token = list(element.clauses)
-    return f"(instr({compiler.process(column, **kw)}, {compiler.process(token, **kw)}) > 0)"
-
-
-def _like(column: sa.ColumnElement[str], token: str) -> sa.ColumnElement[bool]:
-    # Tokens come from normalise_text: letters, digits and nothing LIKE would interpret.
-    return _Contains(column, sa.literal(token))
-
-
 def _engaged(
     link_table: sa.Table, link_column: sa.Column[int], record_id: Any, code: str
 ) -> sa.ColumnElement[bool]:
@@ -155,13 +126,7 @@ def organisations_query(f: RegisterFilter) -> sa.Select[tuple[Organisation]]:
         Organisation.deleted_at.is_not(None) if f.deleted else Organisation.deleted_at.is_(None)
     )
     for token in _tokens(f.q):
-        query = query.where(
-            sa.or_(
-                _like(Organisation.name_normalised, token),
-                _like(sa.func.lower(sa.func.coalesce(Organisation.acronym, "")), token),
-                _like(sa.func.lower(sa.func.coalesce(Organisation.email, "")), token),
-            )
-        )
+        query = query.where(Organisation.id.in_(matching_ids("organisation", token)))
     if f.kind:
         query = query.where(Organisation.kind == f.kind)
     if f.country:
@@ -193,21 +158,13 @@ def people_query(f: RegisterFilter) -> sa.Select[tuple[Person]]:
         Person.deleted_at.is_not(None) if f.deleted else Person.deleted_at.is_(None)
     )
     for token in _tokens(f.q):
-        # People at a matching organisation, as one set computed once (a correlated EXISTS
-        # would run per person).
-        at_organisation = Person.id.in_(
-            sa.select(Position.person_id).where(
-                Position.organisation_id.in_(
-                    sa.select(Organisation.id).where(_like(Organisation.name_normalised, token))
-                )
-            )
+        # Every word typed must start a word of the name or e-mail, or of an organisation
+        # the person holds a position at: index range scans, not a scan of every person.
+        at_organisation = sa.select(Position.person_id).where(
+            Position.organisation_id.in_(matching_ids("organisation", token))
         )
         query = query.where(
-            sa.or_(
-                _like(Person.name_normalised, token),
-                _like(sa.func.coalesce(Person.email_normalised, ""), token),
-                at_organisation,
-            )
+            sa.or_(Person.id.in_(matching_ids("person", token)), Person.id.in_(at_organisation))
         )
     if f.country:
         query = query.where(Person.country_code == f.country)
@@ -298,6 +255,6 @@ def organisation_suggestions(q: str, limit: int = 10) -> list[Organisation]:
     if not tokens:
         return []
     for token in tokens:
-        query = query.where(_like(Organisation.name_normalised, token))
+        query = query.where(Organisation.id.in_(matching_ids("organisation", token)))
     query = query.order_by(sa.func.length(Organisation.name_normalised), Organisation.id)
     return list(db.session.scalars(query.limit(limit)))

@@ -23,7 +23,7 @@ from crm.models import (
     User,
 )
 from crm.progress import Progress
-from crm.services import audit
+from crm.services import audit, search_index
 from crm.services.accounts import hash_password
 from crm.services.demo.base import FRAMEWORK_KEY, LEAF_CODES, WINDOW_DAYS
 from crm.services.demo.catalogue import DEMO_USERS, MATERIALS, TAGS
@@ -204,6 +204,7 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
         self.create_planned_follow_ups()
         self.create_targets()
         self.writer.flush()
+        search_index.rebuild()
         # Fresh statistics after a bulk load: without them SQLite's planner walks partial
         # indexes row by row where a plain scan is ten times faster (people search).
         db.session.execute(sa.text("ANALYZE"))
