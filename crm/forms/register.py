@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from crm.models import (
     LawfulBasis,
+    LinkType,
     OrganisationKind,
     OtherCategory,
     PolicyBodyType,
@@ -102,3 +103,20 @@ class PositionForm(FlaskForm):
     role = SelectField("Role", choices=choices(PositionRole, None), validators=[DataRequired()])
     starts_on = DateField("Start", validators=[Optional()])
     ends_on = DateField("End", validators=[Optional()])
+
+
+class LinkForm(FlaskForm):
+    link_type = SelectField(
+        "This organisation is", choices=choices(LinkType, None), validators=[DataRequired()]
+    )
+    target = StringField(
+        "Organisation",
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"list": "organisation-names", "autocomplete": "off"},
+    )
+    starts_on = DateField("Since", validators=[Optional()])
+    ends_on = DateField("Until", validators=[Optional()])
+
+
+class EndForm(FlaskForm):
+    ends_on = DateField("Ended on", validators=[DataRequired()])

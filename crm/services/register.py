@@ -13,8 +13,10 @@ from crm.models import (
     Country,
     Language,
     LawfulBasis,
+    LinkType,
     Organisation,
     OrganisationKind,
+    OrganisationLink,
     OtherCategory,
     Person,
     PolicyBodyType,
@@ -572,3 +574,67 @@ def end_position(position: Position, ends_on: date, actor: User) -> None:
         actor,
         {"position": [position.id, str(ends_on)]},
     )
+
+
+# --- Links between organisations -------------------------------------------------------------
+
+
+def add_link(
+    source: Organisation,
+    target: Organisation,
+    link_type: object,
+    starts_on: date | None,
+    ends_on: date | None,
+    actor: User,
+) -> OrganisationLink:
+    """``source`` is <link type> ``target`` (an enterprise member-of an association)."""
+    kind = clean_enum(LinkType, link_type, "link_type", required=True)
+    if source.id == target.id:
+        raise ValidationError("an organisation cannot be linked to itself", field="target")
+    clean_period(starts_on, ends_on)
+    existing = db.session.scalar(
+        sa.select(OrganisationLink.id).where(
+            OrganisationLink.source_id == source.id,
+            OrganisationLink.target_id == target.id,
+            OrganisationLink.link_type == kind,
+            OrganisationLink.ends_on.is_(None),
+        )
+    )
+    if existing is not None:
+        raise ValidationError(
+            f"{source.name} is already {kind.label.lower()} {target.name}", field="target"
+        )
+    link = OrganisationLink(
+        source_id=source.id,
+        target_id=target.id,
+        link_type=kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    db.session.add(link)
+    db.session.flush()
+    change = {"link": [None, f"{kind.value} #{target.id} {target.name}"]}
+    audit.record("add-link", "organisation", source.id, actor, change)
+    audit.record(
+        "add-link",
+        "organisation",
+        target.id,
+        actor,
+        {"link": [None, f"#{source.id} {source.name} is {kind.value}"]},
+    )
+    return link
+
+
+def end_link(link: OrganisationLink, ends_on: date, actor: User) -> None:
+    if link.ends_on is not None:
+        raise ValidationError("this link has already ended", field="ends_on")
+    clean_period(link.starts_on, ends_on)
+    link.ends_on = ends_on
+    for organisation_id in (link.source_id, link.target_id):
+        audit.record(
+            "end-link",
+            "organisation",
+            organisation_id,
+            actor,
+            {"link": [link.link_type.value, f"ended {ends_on}"]},
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -9,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from crm.extensions import db
-from crm.forms.register import OrganisationForm
+from crm.forms.register import EndForm, LinkForm, OrganisationForm
 from crm.models import (
     Organisation,
     OrganisationKind,
@@ -23,6 +25,7 @@ from crm.services import register
 from crm.services.errors import ConflictError, ValidationError
 from crm.services.search import (
     RegisterFilter,
+    find_organisation,
     organisation_suggestions,
     organisations_query,
     paginate,
@@ -166,6 +169,9 @@ def show(organisation_id: int) -> str:
         positions=positions,
         links=links,
         timeline=timeline,
+        link_form=LinkForm(formdata=None),
+        end_form=EndForm(formdata=None),
+        today=date.today(),
     )
 
 
@@ -232,3 +238,55 @@ def restore(organisation_id: int) -> Response:
         db.session.commit()
         flash(f"{organisation.name} was restored.", "success")
     return redirect(url_for("organisations.show", organisation_id=organisation_id))
+
+
+@bp.post("/<int:organisation_id>/links")
+@requires("register.write")
+def add_link(organisation_id: int) -> Response:
+    organisation = _get(organisation_id)
+    form = LinkForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError(
+                "; ".join(
+                    f"{getattr(form, name).label.text}: {' '.join(errors)}"
+                    for name, errors in form.errors.items()
+                )
+            )
+        target = find_organisation(form.target.data or "")
+        register.add_link(
+            organisation,
+            target,
+            form.link_type.data,
+            form.starts_on.data,
+            form.ends_on.data,
+            current_user,
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        flash(f"The link was not added: {error.message}", "error")
+    else:
+        db.session.commit()
+        flash(f"Linked to {target.name}.", "success")
+    return redirect(url_for("organisations.show", organisation_id=organisation_id, _anchor="links"))
+
+
+@bp.post("/<int:organisation_id>/links/<int:link_id>/end")
+@requires("register.write")
+def end_link(organisation_id: int, link_id: int) -> Response:
+    _get(organisation_id)
+    link = db.session.get(OrganisationLink, link_id)
+    if link is None or organisation_id not in (link.source_id, link.target_id):
+        abort(404)
+    form = EndForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError("give the date the link ended")
+        register.end_link(link, form.ends_on.data, current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(f"The link was not ended: {error.message}", "error")
+    else:
+        db.session.commit()
+        flash("The link was ended.", "success")
+    return redirect(url_for("organisations.show", organisation_id=organisation_id, _anchor="links"))

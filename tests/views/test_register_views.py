@@ -317,3 +317,58 @@ def test_duplicates_page_and_merge_roles(app, client, signed_in, db) -> None:  #
         data={"keep": "x", "merge": "1", "csrf_token": data["csrf_token"]},
     )
     assert bad.status_code == 400
+
+
+def test_links_show_on_both_sides_and_can_end(client, signed_in, db) -> None:  # noqa: ANN001
+    officer = signed_in("officer")
+    rossi = register.create_organisation(ORGANISATION, officer)
+    ucimu = register.create_organisation(
+        {
+            "name": "UCIMU-Sistemi per Produrre",
+            "kind": "national-association",
+            "country_code": "IT",
+        },
+        officer,
+    )
+    db.session.commit()
+    path = f"/organisations/{rossi.id}"
+    token = csrf_token(client, path)
+    response = client.post(
+        f"{path}/links",
+        data={
+            "link_type": "member-of",
+            "target": "ucimu",
+            "starts_on": "2019-03-01",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302
+    assert "Member of" in client.get(path).get_data(as_text=True)
+    other_side = client.get(f"/organisations/{ucimu.id}").get_data(as_text=True)
+    assert "Officine Meccaniche Rossi S.p.A.</a> is member of this organisation" in other_side
+    bad = client.post(
+        f"{path}/links",
+        data={"link_type": "member-of", "target": "ucimu", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "already member of" in bad.get_data(as_text=True)
+    bad = client.post(
+        f"{path}/links",
+        data={"link_type": "member-of", "target": "officine", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "cannot be linked to itself" in bad.get_data(as_text=True)
+    from crm.models import OrganisationLink
+
+    link_id = db.session.scalar(sa.select(OrganisationLink.id))
+    bad = client.post(
+        f"{path}/links/{link_id}/end",
+        data={"ends_on": "2019-01-01", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "end cannot come before the start" in bad.get_data(as_text=True)
+    ok = client.post(
+        f"{path}/links/{link_id}/end", data={"ends_on": "2025-12-31", "csrf_token": token}
+    )
+    assert ok.status_code == 302
+    assert db.session.get(OrganisationLink, link_id).ends_on.isoformat() == "2025-12-31"
