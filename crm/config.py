@@ -98,6 +98,11 @@ def build_config(instance_path: str, environ: Mapping[str, str] | None = None) -
     if not config["SECRET_KEY"] and not production:
         # Development and tests get a per-process key; sessions just do not survive restarts.
         config["SECRET_KEY"] = os.urandom(32).hex()
+    # Keys the hashes that recognise erased people's e-mails; unlike the secret key it must
+    # never be rotated, or erased people would come back through the next import.
+    config["CRM_ERASURE_KEY"] = env.get("CRM_ERASURE_KEY", "")
+    if not config["CRM_ERASURE_KEY"] and not production:
+        config["CRM_ERASURE_KEY"] = "development-only-erasure-key-not-for-production"
     return config
 
 
@@ -116,6 +121,13 @@ def check_production_safety(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"CRM_SECRET_KEY is {len(key)} characters long: production needs at least "
             f"{MIN_SECRET_KEY_LENGTH} so that sessions cannot be forged"
+        )
+    erasure_key = config.get("CRM_ERASURE_KEY") or ""
+    if len(erasure_key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            "CRM_ERASURE_KEY is missing or shorter than "
+            f"{MIN_SECRET_KEY_LENGTH} characters: it keys the hashes by which erased people "
+            "are recognised; generate it once like CRM_SECRET_KEY and never change it"
         )
     if config.get("DEBUG"):
         raise ConfigError(

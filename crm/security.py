@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "register.merge": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "register.restore": frozenset({Role.ADMIN}),
     "register.audit": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "register.export": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER}),
+    "privacy.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "outreach.write": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER}),
     "events.write": frozenset({Role.ADMIN, Role.COORDINATOR, Role.ORGANISER}),
     "followups.write": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER, Role.ORGANISER}),

@@ -91,6 +91,7 @@ def live_server(
         **os.environ,
         "CRM_ENV": "production",
         "CRM_SECRET_KEY": "live-test-secret-" + uuid.uuid4().hex,
+        "CRM_ERASURE_KEY": "live-test-erasure-" + uuid.uuid4().hex,
         "CRM_DATABASE_URL": database_url,
         "CRM_BASE_URL": f"http://127.0.0.1:{port}",
         "CRM_COOKIE_SECURE": "0",  # plain http on loopback

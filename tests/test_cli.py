@@ -84,7 +84,7 @@ def test_maintenance_commands_need_no_secret_but_serving_does(tmp_path: Path) ->
     assert "nothing to change" in crm_command("seed", env=env)
     with pytest.raises(AssertionError, match="CRM_SECRET_KEY is not set"):
         crm_command("run", "--port", "0", env=env)
-    env["CRM_SECRET_KEY"] = "s" * 40
+    env["CRM_SECRET_KEY"] = env["CRM_ERASURE_KEY"] = "s" * 40
     with pytest.raises(AssertionError, match="crm run is the development server"):
         crm_command("--debug", "run", "--debugger", "--port", "0", env=env)
 

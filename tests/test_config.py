@@ -6,6 +6,7 @@ from crm import create_app
 from crm.config import ConfigError, build_config, check_production_safety
 
 GOOD_KEY = "k" * 40
+GOOD = {"CRM_SECRET_KEY": GOOD_KEY, "CRM_ERASURE_KEY": "e" * 40}
 
 
 def test_defaults_to_sqlite_in_instance_folder(tmp_path) -> None:  # noqa: ANN001
@@ -26,7 +27,9 @@ def test_postgresql_url_gets_the_psycopg_driver(tmp_path) -> None:  # noqa: ANN0
     [
         ({}, "CRM_SECRET_KEY is not set"),
         ({"CRM_SECRET_KEY": "short"}, "5 characters long"),
-        ({"CRM_SECRET_KEY": GOOD_KEY, "CRM_DEBUG": "1"}, "CRM_DEBUG is on in production"),
+        ({**GOOD, "CRM_DEBUG": "1"}, "CRM_DEBUG is on in production"),
+        ({"CRM_SECRET_KEY": GOOD_KEY}, "CRM_ERASURE_KEY is missing"),
+        ({**GOOD, "CRM_ERASURE_KEY": "short"}, "CRM_ERASURE_KEY is missing or shorter"),
     ],
 )
 def test_production_refuses_unsafe_settings(tmp_path, environ, message) -> None:  # noqa: ANN001
@@ -44,7 +47,7 @@ def test_create_app_refuses_to_start_without_secret(monkeypatch, tmp_path) -> No
 
 
 def test_production_with_a_good_key_starts_with_secure_cookies(tmp_path) -> None:  # noqa: ANN001
-    config = build_config(str(tmp_path), {"CRM_SECRET_KEY": GOOD_KEY})
+    config = build_config(str(tmp_path), GOOD)
     check_production_safety(config)
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
     assert config["SESSION_COOKIE_HTTPONLY"] and config["REMEMBER_COOKIE_HTTPONLY"]

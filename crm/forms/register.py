@@ -16,6 +16,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from crm.models import (
+    ConsentPurpose,
+    ConsentStatus,
     LawfulBasis,
     LinkType,
     OrganisationKind,
@@ -120,3 +122,30 @@ class LinkForm(FlaskForm):
 
 class EndForm(FlaskForm):
     ends_on = DateField("Ended on", validators=[DataRequired()])
+
+
+class ConsentForm(FlaskForm):
+    purpose = SelectField(
+        "Purpose", choices=choices(ConsentPurpose, None), validators=[DataRequired()]
+    )
+    status = SelectField(
+        "Consent", choices=choices(ConsentStatus, None), validators=[DataRequired()]
+    )
+    source = StringField(
+        "Source",
+        validators=[DataRequired(), Length(max=300)],
+        description="How it was given, e.g. 'sign-up sheet, METAV 2026'.",
+    )
+    given_on = DateField("Given on", validators=[DataRequired()])
+
+
+class RestrictionForm(FlaskForm):
+    restricted = BooleanField("Restrict processing (keep out of exports and mailings)")
+    reason = StringField("Reason", validators=[DataRequired(), Length(max=300)])
+
+
+class ErasureForm(FlaskForm):
+    confirm = BooleanField(
+        "I understand that the name, e-mail, phone and notes are erased for good",
+        validators=[DataRequired()],
+    )

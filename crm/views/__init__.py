@@ -6,7 +6,16 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from crm.views import admin, auth, duplicates, health, main, organisations, people
+    from crm.views import (
+        admin,
+        auth,
+        duplicates,
+        health,
+        main,
+        organisations,
+        people,
+        privacy,
+    )
 
-    for module in (auth, main, organisations, people, duplicates, admin, health):
+    for module in (auth, main, organisations, people, privacy, duplicates, admin, health):
         app.register_blueprint(module.bp)

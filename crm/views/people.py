@@ -9,7 +9,13 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from crm.extensions import db
-from crm.forms.register import PersonForm, PositionForm
+from crm.forms.register import (
+    ConsentForm,
+    ErasureForm,
+    PersonForm,
+    PositionForm,
+    RestrictionForm,
+)
 from crm.models import ConsentRecord, OrganisationKind, Person, Position, SizeClass
 from crm.security import can, requires
 from crm.services import register
@@ -129,13 +135,15 @@ def show(person_id: int) -> str:
         .order_by(ConsentRecord.given_at.desc())
     ).all()
     timeline = record_timeline(person, with_changes=can(current_user, "register.audit"))
-    position_form = PositionForm(formdata=None)
     return render_template(
         "people/detail.html",
         person=person,
         consents=consents,
         timeline=timeline,
-        position_form=position_form,
+        position_form=PositionForm(formdata=None),
+        consent_form=ConsentForm(formdata=None),
+        restriction_form=RestrictionForm(formdata=None),
+        erasure_form=ErasureForm(formdata=None),
     )
 
 

@@ -1,0 +1,162 @@
+"""Data protection on a person's record, and exports of the register's lists."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+
+from crm.extensions import db
+from crm.forms.register import ConsentForm, ErasureForm, RestrictionForm
+from crm.models import utcnow
+from crm.security import can, requires
+from crm.services import audit, exports, privacy
+from crm.services.errors import ValidationError
+from crm.services.search import RegisterFilter, organisations_query, people_query
+from crm.templating import viewer_timezone
+from crm.views.people import _get
+
+bp = Blueprint("privacy", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _form_problem(form: object) -> str:
+    return "; ".join(
+        f"{getattr(form, name).label.text}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+    )  # type: ignore[attr-defined]
+
+
+def _back(person_id: int) -> Response:
+    return redirect(url_for("people.show", person_id=person_id, _anchor="data-protection"))
+
+
+@bp.post("/people/<int:person_id>/consents")
+@requires("register.write")
+def add_consent(person_id: int) -> Response:
+    person = _get(person_id)
+    form = ConsentForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError(_form_problem(form))
+        # A day in the viewer's calendar; noon keeps it on that day in every time zone.
+        given_at = datetime.combine(form.given_on.data, time(12), viewer_timezone())
+        privacy.record_consent(
+            person, form.purpose.data, form.status.data, form.source.data, given_at, current_user
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        flash(f"The consent was not recorded: {error}", "error")
+    else:
+        db.session.commit()
+        flash("Consent recorded.", "success")
+    return _back(person_id)
+
+
+@bp.post("/people/<int:person_id>/restriction")
+@requires("register.write")
+def set_restriction(person_id: int) -> Response:
+    person = _get(person_id)
+    form = RestrictionForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError(_form_problem(form))
+        changed = privacy.set_restriction(
+            person, bool(form.restricted.data), form.reason.data, current_user
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        flash(f"Nothing changed: {error}", "error")
+    else:
+        db.session.commit()
+        if changed:
+            flash(
+                "Processing restricted." if person.is_restricted else "Restriction lifted.",
+                "success",
+            )
+    return _back(person_id)
+
+
+@bp.get("/people/<int:person_id>/subject-access.<any(json, zip):fmt>")
+@requires("privacy.manage")
+def subject_access(person_id: int, fmt: str) -> Response:
+    person = _get(person_id)
+    stamp = utcnow().strftime("%Y%m%d")
+    if fmt == "json":
+        body = json.dumps(privacy.subject_access_export(person), ensure_ascii=False, indent=2)
+        mimetype, data = "application/json", body.encode("utf-8")
+    else:
+        mimetype, data = "application/zip", privacy.subject_access_csv(person)
+    audit.record(
+        "subject-access",
+        "person",
+        person.id,
+        current_user,
+        summary=f"subject-access export ({fmt})",
+    )
+    db.session.commit()
+    filename = f"subject-access-{person.id}-{stamp}.{fmt}"
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.post("/people/<int:person_id>/erase")
+@requires("privacy.manage")
+def erase(person_id: int) -> Response:
+    person = _get(person_id)
+    form = ErasureForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError("tick the confirmation to erase")
+        key = current_app.config["CRM_ERASURE_KEY"].encode("utf-8")
+        privacy.erase_person(person, current_user, key)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(f"Not erased: {error}", "error")
+    else:
+        db.session.commit()
+        flash(f"Person #{person_id} was erased. Their outreach still counts in reports.", "success")
+    return _back(person_id)
+
+
+def _export(kind: str, fmt: str) -> Response:
+    f = RegisterFilter.from_args(request.args)
+    f.deleted = f.deleted and can(current_user, "register.restore")
+    query = people_query(f) if kind == "people" else organisations_query(f)
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    name = f"{kind}-{stamp}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "csv":
+        chunks = exports.people_csv(query) if kind == "people" else exports.organisations_csv(query)
+        return Response(
+            stream_with_context(chunks), mimetype="text/csv; charset=utf-8", headers=headers
+        )
+    data = exports.people_xlsx(query) if kind == "people" else exports.organisations_xlsx(query)
+    return Response(data, mimetype=XLSX, headers=headers)
+
+
+@bp.get("/people/export.<any(csv, xlsx):fmt>")
+@requires("register.export")
+def export_people(fmt: str) -> Response:
+    return _export("people", fmt)
+
+
+@bp.get("/organisations/export.<any(csv, xlsx):fmt>")
+@requires("register.export")
+def export_organisations(fmt: str) -> Response:
+    return _export("organisations", fmt)

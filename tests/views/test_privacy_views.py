@@ -1,0 +1,142 @@
+"""Data protection and exports through the pages, with the roles that may use them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from crm.models import ConsentRecord, Person
+from crm.services import register
+from tests import factories
+from tests.conftest import csrf_token, sign_in
+
+PERSON = {
+    "first_name": "Łucja",
+    "last_name": "Kowalska",
+    "email": "l.kowalska@fpt.example",
+    "phone": "+48 22 555 0101",
+    "country_code": "PL",
+    "lawful_basis": "consent",
+    "lawful_basis_source": "Sign-up sheet, MACH 2026",
+}
+
+
+def _person(db, **change: str) -> Person:  # noqa: ANN001
+    person = register.create_person({**PERSON, **change}, factories.make_user())
+    db.session.commit()
+    return person
+
+
+def test_exports_follow_the_filter_and_leave_restricted_people_out(
+    client,
+    signed_in,  # noqa: ANN001
+    db,
+) -> None:
+    signed_in("officer")
+    _person(db)
+    _person(db, first_name='=HYPERLINK("http://x")', last_name="Kowalski", email="k@fpt.example")
+    hidden = _person(db, first_name="Ola", last_name="Kowalczyk", email="o@fpt.example")
+    db.session.get(Person, hidden.id).is_restricted = True
+    db.session.commit()
+    response = client.get("/people/export.csv?q=kowal")
+    body = response.get_data()
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    names = {row[2] for row in rows[1:]}
+    assert "Kowalska" in names and "Kowalczyk" not in names
+    assert any(row[1].startswith("'=HYPERLINK") for row in rows[1:])
+    assert "attachment" in response.headers["Content-Disposition"]
+    response = client.get("/people/export.xlsx?q=kowal")
+    sheet = load_workbook(io.BytesIO(response.get_data()), read_only=True).active
+    assert len(list(sheet.iter_rows())) == 3  # header and two people
+    assert client.get("/organisations/export.csv").status_code == 200
+
+
+def test_viewers_cannot_export(client, signed_in) -> None:  # noqa: ANN001
+    signed_in("viewer")
+    assert client.get("/people/export.csv").status_code == 403
+    assert client.get("/organisations/export.xlsx").status_code == 403
+
+
+def test_consent_is_recorded_and_bad_input_writes_nothing(client, signed_in, db) -> None:  # noqa: ANN001
+    signed_in("officer")
+    person = _person(db)
+    path = f"/people/{person.id}"
+    token = csrf_token(client, path)
+    response = client.post(
+        f"{path}/consents",
+        data={
+            "purpose": "newsletter",
+            "status": "granted",
+            "source": "",
+            "given_on": "2026-03-10",
+            "csrf_token": token,
+        },
+        follow_redirects=True,
+    )
+    assert "The consent was not recorded" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsentRecord)) == 0
+    response = client.post(
+        f"{path}/consents",
+        data={
+            "purpose": "newsletter",
+            "status": "granted",
+            "source": "METAV sign-up sheet",
+            "given_on": "2026-03-10",
+            "csrf_token": token,
+        },
+        follow_redirects=True,
+    )
+    assert "Consent recorded." in response.get_data(as_text=True)
+    record = db.session.scalar(sa.select(ConsentRecord))
+    assert record.source == "METAV sign-up sheet"
+
+
+def test_restriction_then_subject_access_then_erasure(app, client, signed_in, db) -> None:  # noqa: ANN001
+    from crm.services.framework import framework_tree
+
+    signed_in("officer")
+    person = _person(db)
+    outreach = factories.make_outreach(("1.3b",))
+    outreach.people.append(db.session.get(Person, person.id))
+    db.session.commit()
+    path = f"/people/{person.id}"
+    token = csrf_token(client, path)
+    client.post(
+        f"{path}/restriction",
+        data={"restricted": "y", "reason": "Asked on the phone", "csrf_token": token},
+    )
+    assert db.session.get(Person, person.id).is_restricted
+    # Officers neither see subject-access nor erase.
+    assert client.get(f"{path}/subject-access.json").status_code == 403
+    assert (
+        client.post(f"{path}/erase", data={"confirm": "y", "csrf_token": token}).status_code == 403
+    )
+
+    coordinator = factories.make_user("coordinator")
+    db.session.commit()
+    other = app.test_client()
+    sign_in(other, coordinator.email)
+    response = other.get(f"{path}/subject-access.json")
+    held = json.loads(response.get_data())
+    assert held["person"]["last_name"] == "Kowalska"
+    assert other.get(f"{path}/subject-access.zip").mimetype == "application/zip"
+
+    with app.app_context():
+        before = [n.outreach_count for n in framework_tree()[1]]
+    token = csrf_token(other, path)
+    refused = other.post(f"{path}/erase", data={"csrf_token": token}, follow_redirects=True)
+    assert "Not erased" in refused.get_data(as_text=True)
+    response = other.post(
+        f"{path}/erase", data={"confirm": "y", "csrf_token": token}, follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert "was erased" in page and "Kowalska" not in page and "l.kowalska" not in page
+    with app.app_context():
+        assert [n.outreach_count for n in framework_tree()[1]] == before
+    assert "Kowalska" not in other.get("/people?q=kowalska").get_data(as_text=True)
