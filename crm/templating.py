@@ -18,5 +18,23 @@ def localtime(value: datetime, fmt: str = "%d %b %Y %H:%M") -> str:
     return value.astimezone(viewer_timezone()).strftime(fmt)
 
 
+def audit_value(value: object) -> str:
+    """A value of the audit log as a reader wants it: nested values as "field: value"."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{str(k).replace('_', ' ')}: {audit_value(v)}"
+            for k, v in value.items()
+            if v not in (None, "")
+        )
+    if isinstance(value, list):
+        return ", ".join(audit_value(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["audit_value"] = audit_value

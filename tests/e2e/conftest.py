@@ -23,7 +23,17 @@ CHROMIUM_ARGS = [
 E2E_USERS = (
     ("sofia.berger@vdw.example", "officer", "officer passphrase 2027"),
     ("admin@programme.example", "admin", "admin passphrase 2027"),
+    ("marta.ruiz@afm.example", "coordinator", "coordinator passphrase 2027"),
 )
+
+
+def sign_in_as(page, live_url: str, index: int) -> None:  # noqa: ANN001
+    email, _, password = E2E_USERS[index]
+    page.goto(live_url + "/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_url + "/")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,0 +1,86 @@
+"""A coordinator's day in the register, in a real browser: create, find, edit, audit, merge,
+export. (Officers do the same minus the audit log and the merge, which need a coordinator.)"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import sign_in_as
+
+
+def test_register_journey(page, live_url: str) -> None:  # noqa: ANN001
+    sign_in_as(page, live_url, 2)
+
+    # An organisation, from the keyboard.
+    page.get_by_role("link", name="Organisations").click()
+    page.get_by_role("link", name="New organisation").click()
+    page.get_by_label("Name", exact=True).fill("Präzisionswerke Müller GmbH")
+    page.get_by_label("Kind").select_option("enterprise")
+    page.get_by_label("Country").select_option("DE")
+    page.get_by_label("City").fill("Chemnitz")
+    page.get_by_label("Headcount (staff)").fill("85")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Präzisionswerke Müller GmbH")).to_be_visible()
+    expect(page.get_by_text("Medium (85 staff)")).to_be_visible()
+
+    # A person with a position there; the organisation is typed, not picked from 30,000.
+    page.get_by_role("link", name="People").click()
+    page.get_by_role("link", name="New person").click()
+    page.get_by_label("First name").fill("Jürgen")
+    page.get_by_label("Last name").fill("Müller")
+    page.get_by_label("E-mail").fill("j.mueller@praezisionswerke.example")
+    page.get_by_label("Organisation").fill("Präzisionswerke Müller")
+    page.get_by_label("Position title").fill("Managing director")
+    page.get_by_label("Role").select_option("employer-owner")
+    page.get_by_label("Source of the data and basis").fill("Business card, METAV 2026")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Jürgen Müller")).to_be_visible()
+    expect(page.get_by_role("cell", name="Managing director", exact=True)).to_be_visible()
+
+    # Found again without typing the accents.
+    page.get_by_role("link", name="People").click()
+    page.get_by_label("Search").fill("jurgen muller")
+    page.get_by_role("button", name="Find").click()
+    expect(page.get_by_text("1 person", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Müller, Jürgen").click()
+
+    # An edit, then the change in the audit log on the record.
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Phone").fill("+49 371 555 0199")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    change = page.locator(".timeline-change").filter(has_text="update")
+    expect(change.get_by_role("row", name="phone")).to_contain_text("+49 371 555 0199")
+
+    # A duplicate typed in by a colleague, warned about, saved anyway, then merged.
+    page.goto(live_url + "/people/new")
+    page.get_by_label("First name").fill("Jurgen")
+    page.get_by_label("Last name").fill("Muller")
+    page.get_by_label("Organisation").fill("Präzisionswerke Müller")
+    page.get_by_label("Role").select_option("manager")
+    page.get_by_label("Source of the data and basis").fill("Phone call")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Possible duplicates already in the register")).to_be_visible()
+    page.get_by_label("Save anyway: this is not the same person").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Jurgen Muller")).to_be_visible()
+    page.get_by_role("link", name="Duplicates").click()
+    row = page.get_by_role("row").filter(has_text="same name at the same organisation")
+    expect(row).to_have_count(1)
+    page.on("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button").first.click()
+    expect(page.get_by_text("Merged #")).to_be_visible()
+
+    # The list as a spreadsheet.
+    page.get_by_role("link", name="People").click()
+    page.get_by_label("Search").fill("muller")
+    page.get_by_role("button", name="Find").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV").click()
+    content = download_info.value.path().read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content)))
+    assert len(rows) == 2, rows  # the header and the one person left after the merge
+    assert "Müller" in rows[1] and "Präzisionswerke Müller GmbH" in ";".join(rows[1])
