@@ -1,0 +1,434 @@
+"""Benchmark of the people list and a search under load, next to a bare page of the same app.
+
+    python -m tests.bench.bench_register [--database-url URL] [--password PW] [--duration 20]
+
+Point ``--database-url`` at a database filled by ``crm demo --scale 100`` (it only reads; the
+one sign-in is its only write). Without it, a new SQLite file in a temporary folder is filled
+with ``crm db upgrade``, ``crm seed`` and ``crm demo --scale 100`` first (about 3 minutes).
+
+It serves the app as in production (gunicorn, 2 sync workers, on loopback), signs in as a demo
+viewer through the real form, and loads three pages with ``wrk`` (2 threads, 16 connections),
+each after a short warm-up, in this order:
+
+- ``/login`` for an anonymous visitor: the baseline, a page that renders a template and signs a
+  session cookie but runs no SQL (checked in-process before timing). It is loaded without the
+  session cookie, because a signed-in visitor is looked up in the database and redirected.
+- ``/people``: the first page of the people list (count of all live people, 50 rows, their
+  positions, organisations and tags).
+- ``/people?q=muller``: an accent-free search.
+
+Target from issue 3: the list and the search reach at least a fifth of the bare page's
+throughput, with p95 under 100 ms, on a 2-core machine where wrk competes with gunicorn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from unittest import mock
+
+import sqlalchemy as sa
+
+SCALE = 100
+WORKERS = 2
+THREADS = 2
+CONNECTIONS = 16
+WARMUP_SECONDS = 3
+MIN_RATIO = 0.2  # a fifth of the bare page's throughput
+MAX_P95_MS = 100.0
+BARE = "/login"
+PAGES = ("/people", "/people?q=muller")
+COOKIE = "crm_session"
+DEFAULT_EMAIL = "viewer@demo.example"
+
+# wrk prints the summary, not p95: this prints p95 (and the exact byte count) when it is done.
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("bench-p95-us: %d\\n", latency:percentile(95)))
+  io.write(string.format("bench-bytes: %d\\n", summary.bytes))
+  io.write(string.format("bench-requests: %d\\n", summary.requests))
+end
+"""
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+PERCENTILE = re.compile(r"^\s*(50|75|90|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.M)
+RESULT_COUNT = re.compile(r'class="result-count">\s*([\d,]+)\s')
+
+
+@dataclass
+class Page:
+    """What one page answered before timing: its size and the people it lists."""
+
+    path: str
+    status: int
+    body: str
+
+    @property
+    def people(self) -> int | None:
+        match = RESULT_COUNT.search(self.body)
+        return int(match.group(1).replace(",", "")) if match else None
+
+
+@dataclass
+class Result:
+    """One timed wrk run; ``problems`` non-empty means it is no figure at all."""
+
+    path: str
+    requests_per_second: float = 0.0
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    p99_ms: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def crm_command() -> list[str]:
+    """The installed ``crm`` console script next to this interpreter (what users run)."""
+    script = Path(sys.executable).with_name("crm")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from crm.cli import main; main()"]
+
+
+def build_demo_database(folder: Path, password: str) -> str:
+    """A fresh SQLite file filled by the real commands, as a user would fill one."""
+    url = "sqlite:///" + str(folder / "crm.sqlite3")
+    env = {**os.environ, "CRM_ENV": "development", "CRM_DATABASE_URL": url}
+    print(f"building a scale-{SCALE} demo database in {folder} (about 3 minutes) ...", flush=True)
+    steps = (
+        ["db", "upgrade"],
+        ["seed"],
+        ["demo", "--scale", str(SCALE), "--password", password],
+    )
+    for args in steps:
+        started = time.perf_counter()
+        result = subprocess.run(
+            [*crm_command(), *args],
+            env=env,
+            text=True,
+            capture_output=True,
+            timeout=30 * 60,
+            check=False,
+        )
+        if result.returncode != 0:
+            sys.exit(f"crm {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        print(f"  crm {args[0]}: {time.perf_counter() - started:.0f} s", flush=True)
+    return url
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(database_url: str, base_url: str) -> dict[str, str]:
+    """Production mode as deployed, but plain http on loopback and throwaway keys."""
+    return {
+        **os.environ,
+        "CRM_ENV": "production",
+        "CRM_SECRET_KEY": secrets.token_hex(32),
+        "CRM_ERASURE_KEY": secrets.token_hex(32),  # required in production; unused here
+        "CRM_DATABASE_URL": database_url,
+        "CRM_BASE_URL": base_url,
+        "CRM_COOKIE_SECURE": "0",
+    }
+
+
+def bare_page_statements(env: dict[str, str]) -> int:
+    """SQL statements the baseline runs for an anonymous visitor: it must stay database-free."""
+    with mock.patch.dict(os.environ, env):
+        from crm import create_app
+        from crm.extensions import db
+
+        app = create_app()
+        statements: list[str] = []
+        with app.app_context():
+            sa.event.listen(
+                db.engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+            )
+            response = app.test_client().get(BARE)
+            db.engine.dispose()
+    if response.status_code != 200:
+        sys.exit(f"{BARE} answered {response.status_code} in-process; expected 200")
+    return len(statements)
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], port: int, folder: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """The app under gunicorn on loopback, stopped whatever happens."""
+    log_path = folder / f"gunicorn-{port}.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(WORKERS),
+                "--worker-class",
+                "sync",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--chdir",
+                str(folder),
+                "crm.wsgi:app",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_healthy(f"http://127.0.0.1:{port}", server, log_path)
+            yield server
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=5)
+
+
+def wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            sys.exit("gunicorn did not come up:\n" + log.read_text())
+        time.sleep(0.2)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are answers to check, not to follow (the home page is slow at scale 100)."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+class _CsrfToken(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.token: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "input" and values.get("name") == "csrf_token" and self.token is None:
+            self.token = values.get("value")
+
+
+def fetch(
+    opener: urllib.request.OpenerDirector, url: str, data: bytes | None = None
+) -> tuple[int, dict[str, str], str]:
+    """Status, headers and body of one request; HTTP errors and redirects are answers too."""
+    try:
+        with opener.open(url, data=data, timeout=30) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode(errors="replace")
+
+
+def sign_in(base_url: str, email: str, password: str) -> str:
+    """The session cookie of a real sign-in through the form, CSRF token included."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
+    status, _, body = fetch(opener, base_url + "/login")
+    parser = _CsrfToken()
+    parser.feed(body)
+    if status != 200 or not parser.token:
+        sys.exit(f"GET /login answered {status} without a csrf_token field")
+    form = urllib.parse.urlencode(
+        {"csrf_token": parser.token, "email": email, "password": password}
+    ).encode()
+    status, headers, _ = fetch(opener, base_url + "/login", form)
+    if status == 429:
+        sys.exit(f"sign-in as {email} is throttled (too many failures); wait and retry")
+    if status not in (302, 303) or "/login" in headers.get("Location", ""):
+        sys.exit(f"sign-in as {email} failed (HTTP {status}): wrong e-mail or password?")
+    for cookie in jar:
+        if cookie.name == COOKIE:
+            return cookie.value
+    sys.exit(f"sign-in as {email} set no {COOKIE} cookie")
+
+
+def check_page(base_url: str, path: str, cookie: str | None) -> Page:
+    """One request before timing, so that a redirect or an error is not timed as a figure."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    if cookie:
+        opener.addheaders = [("Cookie", f"{COOKIE}={cookie}")]
+    status, headers, body = fetch(opener, base_url + path)
+    if status != 200:
+        where = headers.get("Location", "")
+        sys.exit(f"GET {path} answered {status} {where}".rstrip() + "; expected 200")
+    return Page(path, status, body)
+
+
+def parse_wrk(path: str, output: str, expected_bytes: int) -> Result:
+    """Throughput and latencies from wrk's report; errors or odd sizes make the run invalid."""
+    result = Result(path)
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
+    percentiles = {p: float(v) * UNITS_MS[u] for p, v, u in PERCENTILE.findall(output)}
+    p95 = re.search(r"^bench-p95-us: (\d+)", output, re.M)
+    if not rate or "50" not in percentiles or "99" not in percentiles or not p95:
+        result.problems.append("wrk output not understood:\n" + output)
+        return result
+    result.requests_per_second = float(rate.group(1))
+    result.p50_ms = percentiles["50"]
+    result.p99_ms = percentiles["99"]
+    result.p95_ms = int(p95.group(1)) / 1000
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if non_2xx and int(non_2xx.group(1)):
+        result.problems.append(f"{non_2xx.group(1)} non-2xx/3xx responses")
+    socket_errors = re.search(r"Socket errors: (.+)", output)
+    if socket_errors:
+        result.problems.append(f"socket errors: {socket_errors.group(1).strip()}")
+    done = re.search(r"^bench-requests: (\d+)", output, re.M)
+    size = re.search(r"^bench-bytes: (\d+)", output, re.M)
+    if not done or not int(done.group(1)):
+        result.problems.append("no request completed")
+    elif size:
+        # A redirect (expired session) is not counted as non-2xx by wrk, but it is tiny.
+        mean = int(size.group(1)) / int(done.group(1))
+        if not expected_bytes * 0.9 <= mean <= expected_bytes + 4096:
+            result.problems.append(
+                f"responses average {mean:,.0f} bytes, the checked page has {expected_bytes:,}"
+            )
+    return result
+
+
+def run_wrk(url: str, seconds: int, script: Path, cookie: str | None) -> str:
+    """One bounded wrk run; its report as text."""
+    command = [
+        "wrk",
+        f"-t{THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(script),
+    ]
+    if cookie:
+        command += ["-H", f"Cookie: {COOKIE}={cookie}"]
+    result = subprocess.run(
+        [*command, url], text=True, capture_output=True, timeout=seconds + 60, check=False
+    )
+    if result.returncode != 0:
+        sys.exit(f"wrk failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def measure(base_url: str, page: Page, cookie: str | None, duration: int, script: Path) -> Result:
+    print(f"  {page.path}: {WARMUP_SECONDS} s warm-up, {duration} s timed ...", flush=True)
+    run_wrk(base_url + page.path, WARMUP_SECONDS, script, cookie)
+    output = run_wrk(base_url + page.path, duration, script, cookie)
+    return parse_wrk(page.path, output, len(page.body.encode()))
+
+
+def report(bare: Result, pages: list[Result]) -> bool:
+    """The table, with a verdict per page; True when every run is valid and on target."""
+    header = f"{'URL':<20} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'vs bare':>8}  "
+    print("\n" + header + "target")
+    print("-" * (len(header) + 6))
+    ok = True
+    for result in (bare, *pages):
+        if not result.valid:
+            ok = False
+            print(f"{result.path:<20} INVALID: {'; '.join(result.problems)}")
+            continue
+        line = (
+            f"{result.path:<20} {result.requests_per_second:>8,.0f} {result.p50_ms:>8.1f} "
+            f"{result.p95_ms:>8.1f} {result.p99_ms:>8.1f}"
+        )
+        if result is bare:
+            print(f"{line} {'1.00':>8}  (baseline)")
+            continue
+        if not bare.valid:
+            ok = False
+            print(f"{line} {'-':>8}  no verdict: the baseline is invalid")
+            continue
+        ratio = result.requests_per_second / bare.requests_per_second
+        passed = ratio >= MIN_RATIO and result.p95_ms < MAX_P95_MS
+        ok = ok and passed
+        print(f"{line} {ratio:>8.2f}  {'PASS' if passed else 'FAIL'}")
+    print(
+        f"\ntarget: at least {MIN_RATIO:.2f} x the bare page's requests/s and p95 under "
+        f"{MAX_P95_MS:.0f} ms ({WORKERS} gunicorn workers, wrk -t{THREADS} -c{CONNECTIONS})"
+    )
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database-url", help=f"a database filled by crm demo --scale {SCALE} (only read)"
+    )
+    parser.add_argument("--email", default=DEFAULT_EMAIL, help="demo user to sign in as")
+    parser.add_argument(
+        "--password",
+        default=os.environ.get("CRM_BENCH_PASSWORD"),
+        help="the demo password (default: $CRM_BENCH_PASSWORD)",
+    )
+    parser.add_argument("--duration", type=int, default=20, help="seconds per timed run")
+    args = parser.parse_args(argv)
+    if not 1 <= args.duration <= 600:
+        parser.error("--duration must be between 1 and 600 seconds")
+    if args.database_url and not args.password:
+        parser.error("give --password (or CRM_BENCH_PASSWORD) of the demo users")
+
+    with tempfile.TemporaryDirectory(prefix="crm-bench-register-") as name:
+        folder = Path(name)
+        password = args.password or "bench " + secrets.token_hex(8)
+        url = args.database_url or build_demo_database(folder, password)
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        env = server_env(url, base_url)
+        script = folder / "p95.lua"
+        script.write_text(WRK_SCRIPT)
+
+        backend = sa.make_url(url).get_backend_name()
+        print(f"people list and search under load: {backend}, {os.cpu_count()} CPUs")
+        statements = bare_page_statements(env)
+        note = "no SQL" if not statements else f"WARNING: {statements} SQL statements"
+        print(f"baseline {BARE} for an anonymous visitor: {note}")
+
+        with gunicorn(env, port, folder):
+            cookie = sign_in(base_url, args.email, password)
+            bare_page = check_page(base_url, BARE, None)
+            pages = [check_page(base_url, path, cookie) for path in PAGES]
+            for page in pages:
+                if page.people is None:
+                    sys.exit(f"GET {page.path} is not the people list (no result count)")
+                print(f"  {page.path} lists {page.people:,} people")
+            if not pages[1].people:
+                sys.exit("the search finds nobody: is the search index built (crm reindex)?")
+            bare = measure(base_url, bare_page, None, args.duration, script)
+            results = [measure(base_url, page, cookie, args.duration, script) for page in pages]
+            check_page(base_url, PAGES[0], cookie)  # still signed in: no figure was a redirect
+    return 0 if report(bare, results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
