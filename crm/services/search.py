@@ -207,17 +207,31 @@ class Page:
     total: int
     page: int
     pages: int
+    is_capped: bool = False  # more than COUNT_CAP records: total and pages are lower bounds
+    has_next: bool = False
+
+
+COUNT_CAP = 10_000
 
 
 def paginate(query: sa.Select[Any], page: int, size: int = PAGE_SIZE) -> Page:
-    total = (
-        db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-        or 0
-    )
+    """One page of ``query`` and how many records there are, counted up to ``COUNT_CAP``.
+
+    Counting every one of 100,000 people on each page view was most of the list's cost; past
+    ten thousand the exact number helps nobody (the page says "more than 10,000").
+    """
+    capped = query.order_by(None).limit(COUNT_CAP + 1).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0
+    is_capped = total > COUNT_CAP
+    total = min(total, COUNT_CAP)
     pages = max(1, -(-total // size))
-    page = min(max(1, page), pages)
+    page = max(1, page) if is_capped else min(max(1, page), pages)
     items = list(db.session.scalars(query.limit(size).offset((page - 1) * size)))
-    return Page(items, total, page, pages)
+    if is_capped and not items and page > 1:
+        page = pages
+        items = list(db.session.scalars(query.limit(size).offset((page - 1) * size)))
+    has_next = page < pages or (is_capped and len(items) == size)
+    return Page(items, total, page, max(pages, page), is_capped, has_next)
 
 
 def find_organisation(name: str) -> Organisation:

@@ -88,3 +88,20 @@ def test_edits_reindex_and_rebuild_matches(app, db) -> None:  # noqa: ANN001
         db.session.execute(sa.select(SearchTerm.entity, SearchTerm.entity_id, SearchTerm.term))
     )
     assert before == after
+
+
+def test_counts_stop_at_the_cap(app, db, monkeypatch) -> None:  # noqa: ANN001
+    from crm.services import search
+
+    for n in range(7):
+        factories.make_organisation(name=f"Werkzeugbau {n} GmbH")
+    monkeypatch.setattr(search, "COUNT_CAP", 5)
+    query = organisations_query(RegisterFilter.from_args({"q": "werkzeugbau"}))
+    page = search.paginate(query, 1, size=2)
+    assert (page.total, page.is_capped, len(page.items)) == (5, True, 2)
+    page = search.paginate(query, 4, size=2)  # past the counted pages, still records
+    assert (page.page, len(page.items)) == (4, 1)
+    exact = search.paginate(query, 1, size=10)
+    assert exact.is_capped and exact.total == 5
+    small = search.paginate(organisations_query(RegisterFilter.from_args({"q": "nothing"})), 1)
+    assert (small.total, small.is_capped, small.pages) == (0, False, 1)
