@@ -67,7 +67,7 @@ end
 """
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 PERCENTILE = re.compile(r"^\s*(50|75|90|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.M)
-RESULT_COUNT = re.compile(r'class="result-count">\s*([\d,]+)\s')
+RESULT_COUNT = re.compile(r'class="result-count">\s*(?:More than )?([\d,]+)\s')
 
 
 @dataclass
