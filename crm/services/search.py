@@ -198,7 +198,16 @@ def people_query(f: RegisterFilter) -> sa.Select[tuple[Person]]:
         query = query.where(_engaged(link, link.c.person_id, Person.id, f.engaged))
     if f.never_engaged:
         query = query.where(~_engaged(link, link.c.person_id, Person.id, f.never_engaged))
-    return query.order_by(*PEOPLE_SORTS.get(f.sort, PEOPLE_SORTS["name"]))
+    order = PEOPLE_SORTS.get(f.sort, PEOPLE_SORTS["name"])
+    if f.q and f.sort in ("name", ""):
+        # A search matches few people: sort those few. Ordering by the bare columns would make
+        # SQLite walk the name index over everyone, testing each person against the matches.
+        order = (
+            sa.func.coalesce(Person.last_name, ""),
+            sa.func.coalesce(Person.first_name, ""),
+            Person.id,
+        )
+    return query.order_by(*order)
 
 
 @dataclass
