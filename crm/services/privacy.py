@@ -518,6 +518,17 @@ def erasure_hash(email_normalised: str, key: bytes) -> str:
     return hmac.new(key, value, hashlib.sha256).hexdigest()
 
 
+def erased_with_email(email: str | None, key: bytes) -> Person | None:
+    """The erased person who had this e-mail, if any: adding them again must be a decision
+    (a new lawful basis), never an accident of an import or a form."""
+    if not email or not key:
+        return None
+    digest = erasure_hash(email, key)
+    return db.session.scalars(
+        sa.select(Person).where(Person.erased_email_hash == digest).limit(1)
+    ).first()
+
+
 def _ascii_lower(value: str) -> str:
     return value.translate(_ASCII_LOWER)
 

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -18,7 +27,7 @@ from crm.forms.register import (
 )
 from crm.models import ConsentRecord, OrganisationKind, Person, Position, SizeClass
 from crm.security import can, requires
-from crm.services import register
+from crm.services import privacy, register
 from crm.services.errors import ConflictError, ValidationError
 from crm.services.search import RegisterFilter, find_organisation, paginate, people_query
 from crm.services.timeline import record_timeline
@@ -105,6 +114,15 @@ def create() -> Response | tuple[str, int]:
             data["email"],
             position["organisation_id"] if position else None,
         )
+        erased = privacy.erased_with_email(
+            data["email"], current_app.config["CRM_ERASURE_KEY"].encode("utf-8")
+        )
+        if erased is not None and not form.confirm_duplicate.data:
+            form.form_errors.append(
+                f"This e-mail belonged to a person erased on {erased.erased_at:%d %B %Y}. Add "
+                "them again only with a new lawful basis, then tick 'Save anyway'."
+            )
+            return _render_form(form, None, duplicates, 409)
         if duplicates and not form.confirm_duplicate.data:
             form.form_errors.append(
                 "This looks like someone already in the register. Open "

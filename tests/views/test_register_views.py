@@ -372,3 +372,111 @@ def test_links_show_on_both_sides_and_can_end(client, signed_in, db) -> None:  #
     )
     assert ok.status_code == 302
     assert db.session.get(OrganisationLink, link_id).ends_on.isoformat() == "2025-12-31"
+
+
+PERSON_FORM = {
+    "first_name": "Giulia",
+    "last_name": "Bianchi",
+    "email": "g.bianchi@rossi.example",
+    "country_code": "IT",
+    "lawful_basis": "legitimate-interest",
+    "lawful_basis_source": "BIEMH 2026 stand",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"first_name": "", "last_name": ""}, "a first or a last name is required"),
+        ({"last_name": "B" * 101}, "Field cannot be longer than 100 characters."),
+        ({"email": "giulia@"}, "Invalid email address."),
+        ({"country_code": "XX"}, "Not a valid choice."),
+        ({"lawful_basis_source": ""}, "This field is required."),
+        ({"position_starts_on": "31/02/2026", "organisation": "rossi"}, "Not a valid date value."),
+    ],
+)
+def test_bad_people_are_refused_beside_the_field(
+    client,
+    signed_in,
+    db,
+    change,  # noqa: ANN001
+    message,
+) -> None:
+    signed_in("officer")
+    before = _count(db, Person)
+    data = {**PERSON_FORM, **change, "csrf_token": csrf_token(client, "/people/new")}
+    response = client.post("/people/new", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page
+    assert 'value="BIEMH 2026 stand"' in page or change.get("lawful_basis_source") == ""
+    assert _count(db, Person) == before
+
+
+def test_a_position_ending_before_it_starts_is_refused(client, signed_in, db) -> None:  # noqa: ANN001
+    officer = signed_in("officer")
+    register.create_organisation(ORGANISATION, officer)
+    person = register.create_person(PERSON_FORM, officer)
+    db.session.commit()
+    path = f"/people/{person.id}"
+    response = client.post(
+        f"{path}/positions",
+        data={
+            "organisation": "officine rossi",
+            "role": "manager",
+            "starts_on": "2025-05-01",
+            "ends_on": "2025-04-01",
+            "csrf_token": csrf_token(client, path),
+        },
+        follow_redirects=True,
+    )
+    assert "the end cannot come before the start" in response.get_data(as_text=True)
+    assert db.session.get(Person, person.id).positions == []
+
+
+def test_filters_by_kind_officer_tag_and_engagement(client, signed_in, db) -> None:  # noqa: ANN001
+    officer = signed_in("officer")
+    engaged = register.create_organisation(ORGANISATION, officer, tags=["pilot"])
+    quiet = register.create_organisation(
+        {**ORGANISATION, "name": "Utensileria Verdi", "responsible_officer_id": officer.id}, officer
+    )
+    association = register.create_organisation(
+        {"name": "UCIMU", "country_code": "IT", "kind": "national-association"}, officer
+    )
+    factories.make_outreach(("1.3b",), organisations=[db.session.get(Organisation, engaged.id)])
+    db.session.commit()
+
+    def names(query: str) -> set[str]:
+        page = client.get(f"/organisations?{query}").get_data(as_text=True)
+        return {n for n in (engaged.name, quiet.name, association.name) if f">{n}</a>" in page}
+
+    assert names("engaged=1.3b") == {engaged.name}
+    assert names("never_engaged=1.3b&kind=enterprise") == {quiet.name}
+    assert names(f"officer={officer.id}") == {quiet.name}
+    assert names("tag=pilot") == {engaged.name}
+    assert names("kind=national-association") == {association.name}
+    assert names("size=medium") == {engaged.name, quiet.name}
+
+
+def test_re_adding_an_erased_person_needs_a_decision(app, client, signed_in, db) -> None:  # noqa: ANN001
+    from crm.services import privacy
+
+    officer = signed_in("officer")
+    person = register.create_person(PERSON_FORM, officer)
+    privacy.erase_person(person, officer, app.config["CRM_ERASURE_KEY"].encode())
+    db.session.commit()
+    token = csrf_token(client, "/people/new")
+    response = client.post("/people/new", data={**PERSON_FORM, "csrf_token": token})
+    assert response.status_code == 409
+    assert "belonged to a person erased on" in response.get_data(as_text=True)
+    response = client.post(
+        "/people/new",
+        data={
+            **PERSON_FORM,
+            "confirm_duplicate": "y",
+            "lawful_basis": "consent",
+            "lawful_basis_source": "Asked to be re-added",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302
