@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -14,12 +16,14 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from crm.extensions import db
 from crm.forms.register import (
     ConsentForm,
+    EndForm,
     ErasureForm,
     PersonForm,
     PositionForm,
@@ -143,26 +147,40 @@ def create() -> Response | tuple[str, int]:
     return redirect(url_for("people.show", person_id=person.id))
 
 
-@bp.get("/<int:person_id>")
-@login_required
-def show(person_id: int) -> str:
-    person = _get(person_id)
+def render_person(
+    person: Person, status: int = 200, open_panel: str = "", **forms: FlaskForm
+) -> tuple[str, int]:
+    """The person's page; a refused panel form comes back open, its errors beside its fields
+    and what was typed still in them."""
     consents = db.session.scalars(
         sa.select(ConsentRecord)
         .where(ConsentRecord.person_id == person.id)
         .order_by(ConsentRecord.given_at.desc())
     ).all()
     timeline = record_timeline(person, with_changes=can(current_user, "register.audit"))
+    panels = {
+        "position_form": PositionForm(formdata=None),
+        "end_form": EndForm(formdata=None),
+        "consent_form": ConsentForm(formdata=None),
+        "restriction_form": RestrictionForm(formdata=None),
+        "erasure_form": ErasureForm(formdata=None),
+        **forms,
+    }
     return render_template(
         "people/detail.html",
         person=person,
         consents=consents,
         timeline=timeline,
-        position_form=PositionForm(formdata=None),
-        consent_form=ConsentForm(formdata=None),
-        restriction_form=RestrictionForm(formdata=None),
-        erasure_form=ErasureForm(formdata=None),
-    )
+        open_panel=open_panel,
+        today=date.today(),
+        **panels,
+    ), status
+
+
+@bp.get("/<int:person_id>")
+@login_required
+def show(person_id: int) -> tuple[str, int]:
+    return render_person(_get(person_id))
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
@@ -207,13 +225,9 @@ def edit(person_id: int) -> Response | tuple[str, int]:
 def add_position(person_id: int) -> Response | tuple[str, int]:
     person = _get(person_id)
     form = PositionForm()
+    if not form.validate_on_submit():
+        return render_person(person, 400, "position", position_form=form)
     try:
-        if not form.validate_on_submit():
-            raise ValidationError(
-                "; ".join(
-                    f"{getattr(form, n).label.text}: {' '.join(e)}" for n, e in form.errors.items()
-                )
-            )
         organisation = find_organisation(form.organisation.data or "")
         register.add_position(
             person,
@@ -228,10 +242,31 @@ def add_position(person_id: int) -> Response | tuple[str, int]:
         )
     except ValidationError as error:
         db.session.rollback()
-        flash(f"The position was not added: {error.message}", "error")
-        return redirect(url_for("people.show", person_id=person_id, _anchor="positions"))
+        attach_error(form, error)
+        return render_person(_get(person_id), 400, "position", position_form=form)
     db.session.commit()
     flash(f"Position at {organisation.name} added.", "success")
+    return redirect(url_for("people.show", person_id=person_id, _anchor="positions"))
+
+
+@bp.post("/<int:person_id>/positions/<int:position_id>/end")
+@requires("register.write")
+def end_position(person_id: int, position_id: int) -> Response | tuple[str, int]:
+    person = _get(person_id)
+    position = db.session.get(Position, position_id)
+    if position is None or position.person_id != person.id:
+        abort(404)
+    form = EndForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError("give the date the position ended", field="ends_on")
+        register.end_position(position, form.ends_on.data, current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(f"The position was not ended: {error.message}", "error")
+    else:
+        db.session.commit()
+        flash("The position was ended.", "success")
     return redirect(url_for("people.show", person_id=person_id, _anchor="positions"))
 
 

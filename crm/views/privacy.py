@@ -25,18 +25,12 @@ from crm.services import audit, exports, privacy
 from crm.services.errors import ValidationError
 from crm.services.search import RegisterFilter, organisations_query, people_query
 from crm.templating import viewer_timezone
-from crm.views.people import _get
+from crm.views.forms_support import attach_error
+from crm.views.people import _get, render_person
 
 bp = Blueprint("privacy", __name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _form_problem(form: object) -> str:
-    return "; ".join(
-        f"{getattr(form, name).label.text}: {' '.join(errors)}"
-        for name, errors in form.errors.items()
-    )  # type: ignore[attr-defined]
 
 
 def _back(person_id: int) -> Response:
@@ -45,12 +39,12 @@ def _back(person_id: int) -> Response:
 
 @bp.post("/people/<int:person_id>/consents")
 @requires("register.write")
-def add_consent(person_id: int) -> Response:
+def add_consent(person_id: int) -> Response | tuple[str, int]:
     person = _get(person_id)
     form = ConsentForm()
+    if not form.validate_on_submit():
+        return render_person(person, 400, "consent", consent_form=form)
     try:
-        if not form.validate_on_submit():
-            raise ValidationError(_form_problem(form))
         # A day in the viewer's calendar; noon keeps it on that day in every time zone.
         given_at = datetime.combine(form.given_on.data, time(12), viewer_timezone())
         privacy.record_consent(
@@ -58,34 +52,35 @@ def add_consent(person_id: int) -> Response:
         )
     except ValidationError as error:
         db.session.rollback()
-        flash(f"The consent was not recorded: {error}", "error")
-    else:
-        db.session.commit()
-        flash("Consent recorded.", "success")
+        if error.field == "given_at":
+            error.field = "given_on"
+        attach_error(form, error)
+        return render_person(_get(person_id), 400, "consent", consent_form=form)
+    db.session.commit()
+    flash("Consent recorded.", "success")
     return _back(person_id)
 
 
 @bp.post("/people/<int:person_id>/restriction")
 @requires("register.write")
-def set_restriction(person_id: int) -> Response:
+def set_restriction(person_id: int) -> Response | tuple[str, int]:
     person = _get(person_id)
     form = RestrictionForm()
+    if not form.validate_on_submit():
+        return render_person(person, 400, "restriction", restriction_form=form)
     try:
-        if not form.validate_on_submit():
-            raise ValidationError(_form_problem(form))
         changed = privacy.set_restriction(
             person, bool(form.restricted.data), form.reason.data, current_user
         )
     except ValidationError as error:
         db.session.rollback()
-        flash(f"Nothing changed: {error}", "error")
-    else:
-        db.session.commit()
-        if changed:
-            flash(
-                "Processing restricted." if person.is_restricted else "Restriction lifted.",
-                "success",
-            )
+        attach_error(form, error)
+        return render_person(_get(person_id), 400, "restriction", restriction_form=form)
+    db.session.commit()
+    if changed:
+        flash(
+            "Processing restricted." if person.is_restricted else "Restriction lifted.", "success"
+        )
     return _back(person_id)
 
 

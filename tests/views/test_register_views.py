@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -480,3 +481,29 @@ def test_re_adding_an_erased_person_needs_a_decision(app, client, signed_in, db)
         },
     )
     assert response.status_code == 302
+
+
+def test_a_position_is_ended_from_the_record(client, signed_in, db) -> None:  # noqa: ANN001
+    officer = signed_in("officer")
+    rossi = register.create_organisation(ORGANISATION, officer)
+    person = register.create_person(
+        PERSON_FORM,
+        officer,
+        position={"organisation_id": rossi.id, "role": "manager", "starts_on": date(2022, 1, 1)},
+    )
+    db.session.commit()
+    position_id = db.session.get(Person, person.id).positions[0].id
+    path = f"/people/{person.id}"
+    token = csrf_token(client, path)
+    bad = client.post(
+        f"{path}/positions/{position_id}/end",
+        data={"ends_on": "2021-12-31", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "end cannot come before the start" in bad.get_data(as_text=True)
+    ok = client.post(
+        f"{path}/positions/{position_id}/end", data={"ends_on": "2026-06-30", "csrf_token": token}
+    )
+    assert ok.status_code == 302
+    ended = db.session.get(Person, person.id).positions[0]
+    assert ended.ends_on == date(2026, 6, 30)
