@@ -32,7 +32,14 @@ from crm.services.search import (
 )
 from crm.services.timeline import record_timeline
 from crm.views.forms_support import attach_error
-from crm.views.register_support import fill_choices, form_data, list_context, tag_list
+from crm.views.register_support import (
+    delete_or_restore,
+    edit_record,
+    fill_choices,
+    form_data,
+    list_context,
+    tag_list,
+)
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -179,65 +186,40 @@ def show(organisation_id: int) -> str:
 @requires("register.write")
 def edit(organisation_id: int) -> Response | tuple[str, int]:
     organisation = _get(organisation_id)
-    if request.method == "GET":
-        form = OrganisationForm(obj=organisation)
-        form.tags.data = ", ".join(t.name for t in organisation.tags)
-        form.responsible_officer_id.data = str(organisation.responsible_officer_id or "")
-    else:
-        form = OrganisationForm()
-    fill_choices(form)
-    if not form.validate_on_submit():
-        return _render_form(form, organisation, status=400 if request.method == "POST" else 200)
-    try:
-        register.update_organisation(
-            organisation,
-            form_data(form, *FIELDS),
-            current_user,
-            form.version.data,
-            tags=tag_list(form.tags.data),
-        )
-    except ValidationError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return _render_form(form, organisation, status=400)
-    except ConflictError as conflict:
-        db.session.rollback()
-        fresh = OrganisationForm(formdata=None, obj=organisation)
-        fresh.tags.data = ", ".join(t.name for t in organisation.tags)
-        fill_choices(fresh)
-        fresh.form_errors.append(conflict.message)
-        return _render_form(fresh, organisation, status=409, conflict=conflict)
-    db.session.commit()
-    flash("Saved.", "success")
-    return redirect(url_for("organisations.show", organisation_id=organisation.id))
+    return edit_record(
+        organisation,
+        OrganisationForm,
+        FIELDS,
+        register.update_organisation,
+        _render_form,
+        url_for("organisations.show", organisation_id=organisation_id),
+    )
 
 
 @bp.post("/<int:organisation_id>/delete")
 @requires("register.write")
 def delete(organisation_id: int) -> Response:
     organisation = _get(organisation_id)
-    try:
-        register.delete_record(organisation, current_user)
-    except ValidationError as error:
-        flash(error.message, "error")
-        return redirect(url_for("organisations.show", organisation_id=organisation_id))
-    db.session.commit()
-    flash(f"{organisation.name} was deleted. An admin can restore it.", "success")
-    return redirect(url_for("organisations.index"))
+    return delete_or_restore(
+        organisation,
+        False,
+        url_for("organisations.show", organisation_id=organisation_id),
+        url_for("organisations.index"),
+        organisation.name,
+    )
 
 
 @bp.post("/<int:organisation_id>/restore")
 @requires("register.restore")
 def restore(organisation_id: int) -> Response:
     organisation = _get(organisation_id)
-    try:
-        register.restore_record(organisation, current_user)
-    except ValidationError as error:
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(f"{organisation.name} was restored.", "success")
-    return redirect(url_for("organisations.show", organisation_id=organisation_id))
+    return delete_or_restore(
+        organisation,
+        True,
+        url_for("organisations.show", organisation_id=organisation_id),
+        url_for("organisations.index"),
+        organisation.name,
+    )
 
 
 @bp.post("/<int:organisation_id>/links")

@@ -36,7 +36,14 @@ from crm.services.errors import ConflictError, ValidationError
 from crm.services.search import RegisterFilter, find_organisation, paginate, people_query
 from crm.services.timeline import record_timeline
 from crm.views.forms_support import attach_error
-from crm.views.register_support import fill_choices, form_data, list_context, tag_list
+from crm.views.register_support import (
+    delete_or_restore,
+    edit_record,
+    fill_choices,
+    form_data,
+    list_context,
+    tag_list,
+)
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -187,37 +194,14 @@ def show(person_id: int) -> tuple[str, int]:
 @requires("register.write")
 def edit(person_id: int) -> Response | tuple[str, int]:
     person = _get(person_id)
-    if request.method == "GET":
-        form = PersonForm(obj=person)
-        form.tags.data = ", ".join(t.name for t in person.tags)
-        form.responsible_officer_id.data = str(person.responsible_officer_id or "")
-    else:
-        form = PersonForm()
-    fill_choices(form)
-    if not form.validate_on_submit():
-        return _render_form(form, person, status=400 if request.method == "POST" else 200)
-    try:
-        register.update_person(
-            person,
-            form_data(form, *FIELDS),
-            current_user,
-            form.version.data,
-            tags=tag_list(form.tags.data),
-        )
-    except ValidationError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return _render_form(form, person, status=400)
-    except ConflictError as conflict:
-        db.session.rollback()
-        fresh = PersonForm(formdata=None, obj=person)
-        fresh.tags.data = ", ".join(t.name for t in person.tags)
-        fill_choices(fresh)
-        fresh.form_errors.append(conflict.message)
-        return _render_form(fresh, person, status=409, conflict=conflict)
-    db.session.commit()
-    flash("Saved.", "success")
-    return redirect(url_for("people.show", person_id=person.id))
+    return edit_record(
+        person,
+        PersonForm,
+        FIELDS,
+        register.update_person,
+        _render_form,
+        url_for("people.show", person_id=person_id),
+    )
 
 
 @bp.post("/<int:person_id>/positions")
@@ -274,25 +258,23 @@ def end_position(person_id: int, position_id: int) -> Response | tuple[str, int]
 @requires("register.write")
 def delete(person_id: int) -> Response:
     person = _get(person_id)
-    try:
-        register.delete_record(person, current_user)
-    except ValidationError as error:
-        flash(error.message, "error")
-        return redirect(url_for("people.show", person_id=person_id))
-    db.session.commit()
-    flash(f"{person.full_name} was deleted. An admin can restore the record.", "success")
-    return redirect(url_for("people.index"))
+    return delete_or_restore(
+        person,
+        False,
+        url_for("people.show", person_id=person_id),
+        url_for("people.index"),
+        person.full_name,
+    )
 
 
 @bp.post("/<int:person_id>/restore")
 @requires("register.restore")
 def restore(person_id: int) -> Response:
     person = _get(person_id)
-    try:
-        register.restore_record(person, current_user)
-    except ValidationError as error:
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(f"{person.full_name} was restored.", "success")
-    return redirect(url_for("people.show", person_id=person_id))
+    return delete_or_restore(
+        person,
+        True,
+        url_for("people.show", person_id=person_id),
+        url_for("people.index"),
+        person.full_name,
+    )

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from flask import flash, redirect, request
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from crm.extensions import db
 from crm.models import Country, Language, Role, User
+from crm.services import register
+from crm.services.errors import ConflictError, ValidationError
 from crm.services.search import RegisterFilter
+from crm.views.forms_support import attach_error
 
 STEWARD_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.OFFICER, Role.ORGANISER)
 
@@ -78,3 +85,68 @@ def list_context(f: RegisterFilter) -> dict[str, Any]:
         "country_options": country_options,
         "officers": officer_choices(),
     }
+
+
+def record_form(form_class: type[FlaskForm], record: Any) -> FlaskForm:
+    """An edit form filled from the stored record (tags and officer in their form shape)."""
+    form = form_class(formdata=None, obj=record)
+    form.tags.data = ", ".join(t.name for t in record.tags)
+    form.responsible_officer_id.data = str(record.responsible_officer_id or "")
+    fill_choices(form)
+    return form
+
+
+def edit_record(
+    record: Any,
+    form_class: type[FlaskForm],
+    fields: tuple[str, ...],
+    update: Callable[..., object],
+    render_form: Callable[..., tuple[str, int]],
+    done_url: str,
+) -> Response | tuple[str, int]:
+    """The edit page of a register record: validate, save on the version the form was built
+    from, and answer a stale save with 409 and the current values."""
+    form = record_form(form_class, record) if request.method == "GET" else form_class()
+    fill_choices(form)
+    if not form.validate_on_submit():
+        return render_form(form, record, status=400 if request.method == "POST" else 200)
+    try:
+        update(
+            record,
+            form_data(form, *fields),
+            current_user,
+            form.version.data,
+            tags=tag_list(form.tags.data),
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return render_form(form, record, status=400)
+    except ConflictError as conflict:
+        db.session.rollback()
+        fresh = record_form(form_class, record)
+        fresh.form_errors.append(conflict.message)
+        return render_form(fresh, record, status=409, conflict=conflict)
+    db.session.commit()
+    flash("Saved.", "success")
+    return redirect(done_url)
+
+
+def delete_or_restore(
+    record: Any, restore: bool, show_url: str, list_url: str, name: str
+) -> Response:
+    """Soft-delete a record (it leaves lists; an admin can restore it) or restore it."""
+    try:
+        if restore:
+            register.restore_record(record, current_user)
+        else:
+            register.delete_record(record, current_user)
+    except ValidationError as error:
+        flash(error.message, "error")
+        return redirect(show_url)
+    db.session.commit()
+    if restore:
+        flash(f"{name} was restored.", "success")
+        return redirect(show_url)
+    flash(f"{name} was deleted. An admin can restore it.", "success")
+    return redirect(list_url)
