@@ -7,6 +7,7 @@ what the list shows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -223,7 +224,7 @@ class Page:
 COUNT_CAP = 10_000
 
 
-def paginate(query: sa.Select[Any], page: int, size: int = PAGE_SIZE) -> Page:
+def paginate(query: sa.Select[Any], page: int, size: int = PAGE_SIZE, rows: bool = False) -> Page:
     """One page of ``query`` and how many records there are, counted up to ``COUNT_CAP``.
 
     Counting every one of 100,000 people on each page view was most of the list's cost; past
@@ -241,10 +242,11 @@ def paginate(query: sa.Select[Any], page: int, size: int = PAGE_SIZE) -> Page:
     total = min(total, COUNT_CAP)
     pages = max(1, -(-total // size))
     page = max(1, page) if is_capped else min(max(1, page), pages)
-    items = list(db.session.scalars(query.limit(size).offset((page - 1) * size)))
+    fetch = db.session.execute if rows else db.session.scalars  # rows: plain column tuples
+    items = list(fetch(query.limit(size).offset((page - 1) * size)))
     if is_capped and not items and page > 1:
         page = pages
-        items = list(db.session.scalars(query.limit(size).offset((page - 1) * size)))
+        items = list(fetch(query.limit(size).offset((page - 1) * size)))
     has_next = page < pages or (is_capped and len(items) == size)
     return Page(items, total, page, max(pages, page), is_capped, has_next)
 
@@ -287,3 +289,59 @@ def organisation_suggestions(q: str, limit: int = 10) -> list[Organisation]:
         query = query.where(Organisation.id.in_(matching_ids("organisation", token)))
     query = query.order_by(sa.func.length(Organisation.name_normalised), Organisation.id)
     return list(db.session.scalars(query.limit(limit)))
+
+
+@dataclass
+class PersonRow:
+    """One line of the people list: plain values, no ORM objects to build and track."""
+
+    id: int
+    first_name: str
+    last_name: str
+    email: str | None
+    country_code: str | None
+    is_restricted: bool
+    positions: list[tuple[str, str]] = field(default_factory=list)  # (organisation, title)
+    tags: list[str] = field(default_factory=list)
+
+
+def people_page(f: RegisterFilter) -> Page:
+    """A page of the people list with current positions and tags, in three plain queries.
+
+    Building ORM objects for 50 people, their positions, organisations and tags was most of
+    the list's time at 100,000 people.
+    """
+    query = people_query(f).with_only_columns(
+        Person.id,
+        Person.first_name,
+        Person.last_name,
+        Person.email,
+        Person.country_code,
+        Person.is_restricted,
+        maintain_column_froms=True,
+    )
+    page = paginate(query, f.page, rows=True)
+    rows = {r.id: PersonRow(*r) for r in page.items}
+    if rows:
+        today = date.today()
+        current = (
+            sa.select(Position.person_id, Organisation.name, Position.title)
+            .join(Organisation, Organisation.id == Position.organisation_id)
+            .where(
+                Position.person_id.in_(rows),
+                sa.or_(Position.ends_on.is_(None), Position.ends_on >= today),
+            )
+            .order_by(Position.person_id, Position.starts_on.desc(), Position.id)
+        )
+        for person_id, name, title in db.session.execute(current):
+            rows[person_id].positions.append((name, title))
+        tags = (
+            sa.select(person_tags.c.person_id, Tag.name)
+            .join(Tag, Tag.id == person_tags.c.tag_id)
+            .where(person_tags.c.person_id.in_(rows))
+            .order_by(Tag.name)
+        )
+        for person_id, name in db.session.execute(tags):
+            rows[person_id].tags.append(name)
+    page.items = list(rows.values())
+    return page

@@ -17,7 +17,6 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from crm.extensions import db
@@ -33,7 +32,7 @@ from crm.models import ConsentRecord, OrganisationKind, Person, Position, SizeCl
 from crm.security import can, requires
 from crm.services import privacy, register
 from crm.services.errors import ConflictError, ValidationError
-from crm.services.search import RegisterFilter, find_organisation, paginate, people_query
+from crm.services.search import RegisterFilter, find_organisation, people_page
 from crm.services.timeline import record_timeline
 from crm.views.forms_support import attach_error
 from crm.views.register_support import (
@@ -67,13 +66,9 @@ def index() -> str:
     f = RegisterFilter.from_args(request.args)
     if f.deleted and not can(current_user, "register.restore"):
         f.deleted = False
-    query = people_query(f).options(
-        selectinload(Person.positions).selectinload(Position.organisation),
-        selectinload(Person.tags),
-    )
     return render_template(
         "people/list.html",
-        page=paginate(query, f.page),
+        page=people_page(f),
         kinds=OrganisationKind,
         sizes=SizeClass,
         **list_context(f),
