@@ -305,6 +305,19 @@ class PersonRow:
     tags: list[str] = field(default_factory=list)
 
 
+def _search_page(query: sa.Select[Any], page: int, size: int = PAGE_SIZE) -> Page:
+    """A page of search results and their number from one query (a window count): a search
+    finds and sorts all its matches anyway, so counting them again would repeat the work."""
+    counted = query.add_columns(sa.func.count().over().label("total"))
+    page = max(1, page)
+    items = list(db.session.execute(counted.limit(size).offset((page - 1) * size)))
+    if not items and page > 1:  # past the last page: the clamping pagination answers
+        return paginate(query, page, size, rows=True)
+    total = items[0].total if items else 0
+    pages = max(1, -(-total // size))
+    return Page(items, total, page, pages, False, page < pages)
+
+
 def people_page(f: RegisterFilter) -> Page:
     """A page of the people list with current positions and tags, in three plain queries.
 
@@ -320,8 +333,11 @@ def people_page(f: RegisterFilter) -> Page:
         Person.is_restricted,
         maintain_column_froms=True,
     )
-    page = paginate(query, f.page, rows=True)
-    rows = {r.id: PersonRow(*r) for r in page.items}
+    if f.q:
+        page = _search_page(query, f.page)
+    else:
+        page = paginate(query, f.page, rows=True)
+    rows = {r.id: PersonRow(*r[:6]) for r in page.items}
     if rows:
         today = date.today()
         current = (

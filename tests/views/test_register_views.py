@@ -507,3 +507,22 @@ def test_a_position_is_ended_from_the_record(client, signed_in, db) -> None:  # 
     assert ok.status_code == 302
     ended = db.session.get(Person, person.id).positions[0]
     assert ended.ends_on == date(2026, 6, 30)
+
+
+def test_search_pages_count_and_clamp(client, signed_in, db) -> None:  # noqa: ANN001
+    officer = signed_in("viewer")
+    for n in range(3):
+        register.create_person(
+            {
+                "first_name": f"Ana{n}",
+                "last_name": "Ferreira",
+                "lawful_basis": "consent",
+                "lawful_basis_source": "Form",
+            },
+            officer,
+        )
+    db.session.commit()
+    assert "3 people" in client.get("/people?q=ferreira").get_data(as_text=True)
+    page = client.get("/people?q=ferreira&page=9").get_data(as_text=True)
+    assert "3 people" in page and "Ferreira, Ana2" in page
+    assert "0 people" in client.get("/people?q=ferreira+zz").get_data(as_text=True)
