@@ -69,6 +69,8 @@ def index() -> str:
     return render_template(
         "people/list.html",
         page=people_page(f),
+        # One url_for for the page instead of one per row (a tenth of the list's time).
+        person_url=url_for("people.show", person_id=0)[:-1],
         kinds=OrganisationKind,
         sizes=SizeClass,
         **list_context(f),
