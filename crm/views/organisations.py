@@ -146,10 +146,10 @@ def create() -> Response | tuple[str, int]:
     return redirect(url_for("organisations.show", organisation_id=organisation.id))
 
 
-@bp.get("/<int:organisation_id>")
-@login_required
-def show(organisation_id: int) -> str:
-    organisation = _get(organisation_id)
+def render_organisation(
+    organisation: Organisation, status: int = 200, link_form: LinkForm | None = None
+) -> tuple[str, int]:
+    """The organisation's page; a refused link form comes back open with its errors."""
     positions = db.session.execute(
         sa.select(Position, Person)
         .join(Person)
@@ -176,10 +176,17 @@ def show(organisation_id: int) -> str:
         positions=positions,
         links=links,
         timeline=timeline,
-        link_form=LinkForm(formdata=None),
+        link_form=link_form or LinkForm(formdata=None),
+        open_panel="link" if link_form is not None else "",
         end_form=EndForm(formdata=None),
         today=date.today(),
-    )
+    ), status
+
+
+@bp.get("/<int:organisation_id>")
+@login_required
+def show(organisation_id: int) -> tuple[str, int]:
+    return render_organisation(_get(organisation_id))
 
 
 @bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
@@ -224,17 +231,12 @@ def restore(organisation_id: int) -> Response:
 
 @bp.post("/<int:organisation_id>/links")
 @requires("register.write")
-def add_link(organisation_id: int) -> Response:
+def add_link(organisation_id: int) -> Response | tuple[str, int]:
     organisation = _get(organisation_id)
     form = LinkForm()
+    if not form.validate_on_submit():
+        return render_organisation(organisation, 400, form)
     try:
-        if not form.validate_on_submit():
-            raise ValidationError(
-                "; ".join(
-                    f"{getattr(form, name).label.text}: {' '.join(errors)}"
-                    for name, errors in form.errors.items()
-                )
-            )
         target = find_organisation(form.target.data or "")
         register.add_link(
             organisation,
@@ -246,10 +248,12 @@ def add_link(organisation_id: int) -> Response:
         )
     except ValidationError as error:
         db.session.rollback()
-        flash(f"The link was not added: {error.message}", "error")
-    else:
-        db.session.commit()
-        flash(f"Linked to {target.name}.", "success")
+        if error.field == "organisation":
+            error.field = "target"
+        attach_error(form, error)
+        return render_organisation(_get(organisation_id), 400, form)
+    db.session.commit()
+    flash(f"Linked to {target.name}.", "success")
     return redirect(url_for("organisations.show", organisation_id=organisation_id, _anchor="links"))
 
 

@@ -352,7 +352,10 @@ def test_links_show_on_both_sides_and_can_end(client, signed_in, db) -> None:  #
         data={"link_type": "member-of", "target": "ucimu", "csrf_token": token},
         follow_redirects=True,
     )
+    assert bad.status_code == 400
+    assert 'id="target-error">' in bad.get_data(as_text=True)
     assert "already member of" in bad.get_data(as_text=True)
+    assert 'value="ucimu"' in bad.get_data(as_text=True)  # what was typed is kept
     bad = client.post(
         f"{path}/links",
         data={"link_type": "member-of", "target": "officine", "csrf_token": token},
