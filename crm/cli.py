@@ -141,7 +141,7 @@ def demo_command(scale: int, random_seed: int, password: str | None) -> None:
     click.echo("Sign in at the app with any of these accounts:")
     for email, role in report.users:
         click.echo(f"  {role:<12} {email}")
-    click.echo(f"  password     {password}" + ("  (shown once)" if generated else ""))
+    click.echo(f"  password     {password}" + ("  (generated for this demo)" if generated else ""))
 
 
 @cli.command("reindex")
