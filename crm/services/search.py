@@ -318,6 +318,24 @@ def _search_page(query: sa.Select[Any], page: int, size: int = PAGE_SIZE) -> Pag
     return Page(items, total, page, pages, False, page < pages)
 
 
+# Built once: the same two statements serve every page, only their parameters change.
+_CURRENT_POSITIONS = (
+    sa.select(Position.person_id, Organisation.name, Position.title)
+    .join(Organisation, Organisation.id == Position.organisation_id)
+    .where(
+        Position.person_id.in_(sa.bindparam("ids", expanding=True)),
+        sa.or_(Position.ends_on.is_(None), Position.ends_on >= sa.bindparam("today")),
+    )
+    .order_by(Position.person_id, Position.starts_on.desc(), Position.id)
+)
+_TAGS = (
+    sa.select(person_tags.c.person_id, Tag.name)
+    .join(Tag, Tag.id == person_tags.c.tag_id)
+    .where(person_tags.c.person_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(Tag.name)
+)
+
+
 def people_page(f: RegisterFilter) -> Page:
     """A page of the people list with current positions and tags, in three plain queries.
 
@@ -339,25 +357,10 @@ def people_page(f: RegisterFilter) -> Page:
         page = paginate(query, f.page, rows=True)
     rows = {r.id: PersonRow(*r[:6]) for r in page.items}
     if rows:
-        today = date.today()
-        current = (
-            sa.select(Position.person_id, Organisation.name, Position.title)
-            .join(Organisation, Organisation.id == Position.organisation_id)
-            .where(
-                Position.person_id.in_(rows),
-                sa.or_(Position.ends_on.is_(None), Position.ends_on >= today),
-            )
-            .order_by(Position.person_id, Position.starts_on.desc(), Position.id)
-        )
-        for person_id, name, title in db.session.execute(current):
+        params = {"ids": list(rows), "today": date.today()}
+        for person_id, name, title in db.session.execute(_CURRENT_POSITIONS, params):
             rows[person_id].positions.append((name, title))
-        tags = (
-            sa.select(person_tags.c.person_id, Tag.name)
-            .join(Tag, Tag.id == person_tags.c.tag_id)
-            .where(person_tags.c.person_id.in_(rows))
-            .order_by(Tag.name)
-        )
-        for person_id, name in db.session.execute(tags):
+        for person_id, name in db.session.execute(_TAGS, params):
             rows[person_id].tags.append(name)
     page.items = list(rows.values())
     return page
