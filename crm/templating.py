@@ -38,3 +38,6 @@ def audit_value(value: object) -> str:
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["audit_value"] = audit_value
+    # A global (not only a context variable) so that macros imported without context, which
+    # Jinja compiles once instead of on every render, can check the user's role.
+    app.jinja_env.globals["current_user"] = current_user
