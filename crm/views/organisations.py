@@ -178,7 +178,6 @@ def render_organisation(
         timeline=timeline,
         link_form=link_form or LinkForm(formdata=None),
         open_panel="link" if link_form is not None else "",
-        end_form=EndForm(formdata=None),
         today=date.today(),
     ), status
 

@@ -164,7 +164,6 @@ def render_person(
     timeline = record_timeline(person, with_changes=can(current_user, "register.audit"))
     panels = {
         "position_form": PositionForm(formdata=None),
-        "end_form": EndForm(formdata=None),
         "consent_form": ConsentForm(formdata=None),
         "restriction_form": RestrictionForm(formdata=None),
         "erasure_form": ErasureForm(formdata=None),
