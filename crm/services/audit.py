@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from crm.extensions import db
 from crm.models import AuditEntry, User
+from crm.services.text import iso_utc
+
+
+def plain_value(value: object) -> Any:
+    """A value as the audit log and exports keep it in JSON: enums by value, times and dates in
+    ISO 8601, amounts exact, containers recursively."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return {str(k): plain_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_value(v) for v in value]
+    return value
 
 
 def record(

@@ -18,10 +18,6 @@ class ValidationError(ValueError):
         return f"{prefix}{field}{self.message}"
 
 
-class PermissionDenied(Exception):
-    """The acting user's role does not allow this operation."""
-
-
 class ConflictError(Exception):
     """Someone else saved the record since the user loaded it; nothing was overwritten.
 

@@ -33,7 +33,7 @@ import enum
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +44,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
 from crm.models import Organisation, Person, Position
+from crm.services.text import iso_utc
 
 BATCH_SIZE = 1000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -58,13 +59,6 @@ class ExportColumn:
 
     header: str
     value: Callable[[Any], object]
-
-
-def iso_utc(value: datetime) -> str:
-    """ISO 8601 in UTC, e.g. ``2026-03-10T08:30:00+00:00`` (naive values are taken as UTC)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def as_text(value: object) -> str:

@@ -23,9 +23,7 @@ import re
 import string
 import zipfile
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
-from decimal import Decimal
-from enum import Enum
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,7 +49,9 @@ from crm.models import (
 )
 from crm.services import audit, search_index
 from crm.services.errors import ValidationError
-from crm.services.exports import BOM, iso_utc, neutralise
+from crm.services.exports import BOM, neutralise
+from crm.services.register import clean_enum, clean_text
+from crm.services.text import iso_utc
 
 SOURCE_MAX = 300
 REASON_MAX = 300
@@ -67,27 +67,6 @@ SUBJECT_ACCESS_FORMAT = 1
 def _refuse_erased(person: Person) -> None:
     if person.erased_at is not None:
         raise ValidationError("this person was erased; nothing more can be recorded about them")
-
-
-def _clean_source(value: object, field: str = "source") -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if not text:
-        raise ValidationError("say where this comes from (a form, an e-mail, ...)", field=field)
-    if len(text) > SOURCE_MAX:
-        raise ValidationError(f"the source must have at most {SOURCE_MAX} characters", field=field)
-    return text
-
-
-def _clean_choice(enum_cls: type[Enum], value: object, field: str) -> Any:
-    if isinstance(value, enum_cls):
-        return value
-    try:
-        return enum_cls(str(value).strip().lower())
-    except ValueError:
-        allowed = ", ".join(str(m.value) for m in enum_cls)
-        raise ValidationError(
-            f"unknown value {value!r}; choose one of {allowed}", field=field
-        ) from None
 
 
 def _clean_given_at(value: object) -> datetime:
@@ -113,9 +92,9 @@ def record_consent(
 ) -> ConsentRecord:
     """Append a consent given or withdrawn; the history of a person's consents is never edited."""
     _refuse_erased(person)
-    purpose = _clean_choice(ConsentPurpose, purpose, "purpose")
-    status = _clean_choice(ConsentStatus, status, "status")
-    source = _clean_source(source)
+    purpose = clean_enum(ConsentPurpose, purpose, "purpose", required=True)
+    status = clean_enum(ConsentStatus, status, "status", required=True)
+    source = clean_text(source, "source", SOURCE_MAX, required=True)
     given_at = _clean_given_at(given_at)
     record = ConsentRecord(
         person_id=person.id,
@@ -181,8 +160,8 @@ def set_lawful_basis(
 ) -> dict[str, list[object]]:
     """Record why we may hold the person's data and where that comes from."""
     _refuse_erased(person)
-    basis = _clean_choice(LawfulBasis, basis, "lawful_basis")
-    source = _clean_source(source, "lawful_basis_source")
+    basis = clean_enum(LawfulBasis, basis, "lawful_basis", required=True)
+    source = clean_text(source, "lawful_basis_source", SOURCE_MAX, required=True)
     changes: dict[str, list[object]] = {}
     if person.lawful_basis != basis:
         old = person.lawful_basis.value if person.lawful_basis else None
@@ -198,23 +177,6 @@ def set_lawful_basis(
 
 
 # --- Subject access --------------------------------------------------------------------------
-
-
-def _plain(value: object) -> Any:
-    """JSON-friendly: enums by value, times and dates in ISO 8601, containers recursively."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _user_name(user: User | None) -> str | None:
@@ -416,7 +378,7 @@ def subject_access_export(person: Person) -> dict[str, Any]:
             for e in entries
         ],
     }
-    return _plain(data)
+    return audit.plain_value(data)
 
 
 def _users(ids: set[int | None]) -> dict[int, User]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
 
@@ -91,7 +91,7 @@ def clean_enum(
             raise ValidationError("this field is required", field=field)
         return None
     try:
-        return enum_cls(str(value))
+        return enum_cls(str(value).strip().lower())
     except ValueError:
         choices = ", ".join(m.value for m in enum_cls)
         raise ValidationError(f"{value!r} is not one of {choices}", field=field) from None
@@ -135,22 +135,13 @@ def clean_period(starts_on: date | None, ends_on: date | None, field: str = "end
         raise ValidationError("the end cannot come before the start", field=field)
 
 
-def _plain(value: object) -> object:
-    """JSON-friendly form of a value for the audit log."""
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, (date, datetime, Decimal)):
-        return str(value)
-    return value
-
-
 def apply_changes(record: object, values: dict[str, object]) -> dict[str, list[object]]:
     """Set the values that differ and return them as ``{field: [old, new]}`` for the audit."""
     changes: dict[str, list[object]] = {}
     for field, new in values.items():
         old = getattr(record, field)
         if old != new:
-            changes[field] = [_plain(old), _plain(new)]
+            changes[field] = [audit.plain_value(old), audit.plain_value(new)]
             setattr(record, field, new)
     return changes
 
@@ -169,6 +160,17 @@ def _tags(names: list[str] | None) -> list[Tag]:
         if tag not in tags:
             tags.append(tag)
     return tags
+
+
+def _replace_tags(
+    record: Organisation | Person, names: list[str], changes: dict[str, list[object]]
+) -> None:
+    """Give the record exactly these tags, noting the change for the audit."""
+    new_tags = _tags(names)
+    old_names = sorted(t.name for t in record.tags)
+    if old_names != sorted(t.name for t in new_tags):
+        changes["tags"] = [old_names, sorted(t.name for t in new_tags)]
+        record.tags = new_tags
 
 
 # --- Organisations -------------------------------------------------------------------------
@@ -273,7 +275,7 @@ def create_organisation(
         "organisation",
         organisation.id,
         actor,
-        {k: [None, _plain(v)] for k, v in values.items() if v not in (None, "")},
+        {k: [None, audit.plain_value(v)] for k, v in values.items() if v not in (None, "")},
         summary=f"created organisation {organisation.name}",
     )
     return organisation
@@ -293,11 +295,7 @@ def update_organisation(
     if "name" in changes:
         organisation.name_normalised = normalise_text(organisation.name)[:200]
     if tags is not None:
-        new_tags = _tags(tags)
-        old_names = sorted(t.name for t in organisation.tags)
-        if old_names != sorted(t.name for t in new_tags):
-            changes["tags"] = [old_names, sorted(t.name for t in new_tags)]
-            organisation.tags = new_tags
+        _replace_tags(organisation, tags, changes)
     if {"name", "acronym", "email"} & changes.keys():
         search_index.reindex(organisation)
     if changes:
@@ -501,12 +499,12 @@ def create_person(
     db.session.flush()
     search_index.reindex(person)
     changes = {
-        k: [None, _plain(v)]
+        k: [None, audit.plain_value(v)]
         for k, v in values.items()
         if v not in (None, "") and k != "email_normalised"
     }
     if position_values:
-        changes["position"] = [None, {k: _plain(v) for k, v in position_values.items()}]
+        changes["position"] = [None, {k: audit.plain_value(v) for k, v in position_values.items()}]
     audit.record(
         "create", "person", person.id, actor, changes, summary=f"created person #{person.id}"
     )
@@ -535,11 +533,7 @@ def update_person(
     if {"first_name", "last_name"} & changes.keys():
         person.name_normalised = normalise_text(person.full_name)[:210]
     if tags is not None:
-        new_tags = _tags(tags)
-        old_names = sorted(t.name for t in person.tags)
-        if old_names != sorted(t.name for t in new_tags):
-            changes["tags"] = [old_names, sorted(t.name for t in new_tags)]
-            person.tags = new_tags
+        _replace_tags(person, tags, changes)
     if {"first_name", "last_name", "email"} & changes.keys():
         search_index.reindex(person)
     if changes:
@@ -557,7 +551,7 @@ def add_position(person: Person, data: dict[str, object], actor: User) -> Positi
         "person",
         person.id,
         actor,
-        {"position": [None, {k: _plain(v) for k, v in values.items()}]},
+        {"position": [None, {k: audit.plain_value(v) for k, v in values.items()}]},
     )
     return position
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # Letters NFKD does not decompose into a base letter and a mark.
@@ -17,3 +18,10 @@ def normalise_text(value: str) -> str:
     folded = unicodedata.normalize("NFKD", value.casefold().translate(_FOLD))
     stripped = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return _NON_ALNUM.sub(" ", stripped).strip()
+
+
+def iso_utc(value: datetime) -> str:
+    """ISO 8601 in UTC, e.g. ``2026-03-10T08:30:00+00:00`` (naive values are taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds")

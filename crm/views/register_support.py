@@ -106,8 +106,11 @@ def edit_record(
 ) -> Response | tuple[str, int]:
     """The edit page of a register record: validate, save on the version the form was built
     from, and answer a stale save with 409 and the current values."""
-    form = record_form(form_class, record) if request.method == "GET" else form_class()
-    fill_choices(form)
+    if request.method == "GET":
+        form = record_form(form_class, record)  # filled with choices already
+    else:
+        form = form_class()
+        fill_choices(form)
     if not form.validate_on_submit():
         return render_form(form, record, status=400 if request.method == "POST" else 200)
     try:
