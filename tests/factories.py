@@ -28,7 +28,7 @@ from crm.models import (
 )
 from crm.services import search_index
 from crm.services.accounts import hash_password
-from crm.services.text import normalise_text
+from crm.services.text import normalise_text, person_name_keys
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
@@ -94,7 +94,7 @@ def make_person(
     person = Person(
         first_name=first_name,
         last_name=last_name,
-        name_normalised=normalise_text(f"{first_name} {last_name}"),
+        **person_name_keys(first_name, last_name),
         email=email,
         email_normalised=email.lower(),
         country_code="DE",

@@ -35,10 +35,13 @@ class Tag(Base):
 
 
 class SearchTerm(Base):
-    """A word of a record's name, e-mail or organisation, for fast prefix search.
+    """A word of a live record's name or e-mail, for fast prefix search; a person also has
+    the words of the organisations they hold a position at.
 
     Searching "mull" becomes an index range scan over ``term`` instead of a substring scan
-    of every person; the register service rewrites a record's terms whenever it changes.
+    of every person. With the record's sort key beside each term, a search's page and count
+    come from the index alone, without reading the matching people. The register services
+    rewrite a record's terms whenever it changes (``crm.services.search_index``).
     """
 
     __tablename__ = "search_terms"
@@ -46,5 +49,9 @@ class SearchTerm(Base):
     entity: Mapped[str] = mapped_column(sa.String(20), primary_key=True)  # person, organisation
     entity_id: Mapped[int] = mapped_column(primary_key=True)
     term: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    # The record's place in its list: Person.sort_name or Organisation.name_normalised.
+    sort_key: Mapped[str] = mapped_column(sa.String(210))
 
-    __table_args__ = (sa.Index("ix_search_terms_lookup", "entity", "term", "entity_id"),)
+    __table_args__ = (
+        sa.Index("ix_search_terms_lookup", "entity", "term", "sort_key", "entity_id"),
+    )

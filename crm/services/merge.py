@@ -209,6 +209,7 @@ def merge_people(survivor: Person, other: Person, actor: User) -> dict[str, int]
         survivor.notes = "\n\n".join(n for n in (survivor.notes, other.notes) if n)
     db.session.flush()
     search_index.reindex(survivor)  # it may have taken over the other's e-mail
+    search_index.reindex(other)  # deleted: found no more
     db.session.expire(survivor, ["positions", "tags"])
     summary = f"merged person #{other.id} into #{survivor.id}"
     audit.record(
@@ -298,7 +299,8 @@ def merge_organisations(survivor: Organisation, other: Organisation, actor: User
     filled = _fill(survivor, other, ORGANISATION_FILL)
     other.deleted_at = utcnow()
     db.session.flush()
-    search_index.reindex(survivor)
+    search_index.reindex(other)  # deleted: found no more
+    search_index.reindex(survivor)  # and its people, with those who came from the other
     db.session.expire(survivor)
     summary = f"merged organisation #{other.id} into #{survivor.id}"
     audit.record(

@@ -450,8 +450,9 @@ PERSONAL_FIELDS = frozenset(
     }
 )
 # Accounts are not register records: a colleague who is also in the register keeps the
-# account they sign in with (an admin deactivates it separately if asked to).
-SKIPPED_TABLES = frozenset({"users"})
+# account they sign in with (an admin deactivates it separately if asked to). Search terms
+# are derived from the people and organisations tables, and rewritten from them once swept.
+SKIPPED_TABLES = frozenset({"users", "search_terms"})
 # Columns naming *other* records: a namesake or a firm named after its founder keeps its
 # name. The e-mail and phone are still scrubbed there, as they identify the person alone.
 NAME_COLUMNS = frozenset(
@@ -459,6 +460,7 @@ NAME_COLUMNS = frozenset(
         ("people", "first_name"),
         ("people", "last_name"),
         ("people", "name_normalised"),
+        ("people", "sort_name"),
         ("organisations", "name"),
         ("organisations", "name_normalised"),
         ("organisations", "acronym"),
@@ -688,6 +690,7 @@ def _anonymise(person: Person, key: bytes) -> None:
     person.first_name = ""
     person.last_name = ""
     person.name_normalised = ""
+    person.sort_name = ""
     person.email = None
     person.email_normalised = None
     person.phone = None
@@ -695,7 +698,7 @@ def _anonymise(person: Person, key: bytes) -> None:
     person.lawful_basis_source = ""
     person.erased_at = utcnow()
     person.erased_email_hash = erasure_hash(email, key) if email else None
-    search_index.forget(person)  # not findable by the words of their name any more
+    search_index.reindex(person)  # not findable by the words of their name any more
 
 
 def erase_person(person: Person, actor: User, key: bytes) -> None:

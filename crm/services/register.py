@@ -33,7 +33,7 @@ from crm.models import (
 from crm.services import audit, search_index
 from crm.services.accounts import normalise_email
 from crm.services.errors import ValidationError, check_version
-from crm.services.text import normalise_text
+from crm.services.text import normalise_text, person_name_keys
 
 # Turnover ceilings of the EU SME definition; an SME above its ceiling would change class.
 TURNOVER_CEILING: dict[SizeClass, int] = {
@@ -308,6 +308,7 @@ def delete_record(record: Organisation | Person, actor: User) -> None:
     if record.deleted_at is not None:
         raise ValidationError("this record is already deleted")
     record.deleted_at = utcnow()
+    search_index.reindex(record)
     audit.record("delete", _entity(record), record.id, actor)
 
 
@@ -327,6 +328,7 @@ def restore_record(record: Organisation | Person, actor: User) -> None:
                 field="email",
             )
     record.deleted_at = None
+    search_index.reindex(record)
     audit.record("restore", _entity(record), record.id, actor)
 
 
@@ -489,7 +491,7 @@ def create_person(
     _refuse_taken_email(values["email_normalised"], None)  # type: ignore[arg-type]
     person = Person(
         **values,
-        name_normalised=normalise_text(f"{values['first_name']} {values['last_name']}")[:210],
+        **person_name_keys(str(values["first_name"]), str(values["last_name"])),
         created_by_id=actor.id,
         tags=_tags(tags),
     )
@@ -531,7 +533,8 @@ def update_person(
     changes = apply_changes(person, values)
     changes.pop("email_normalised", None)
     if {"first_name", "last_name"} & changes.keys():
-        person.name_normalised = normalise_text(person.full_name)[:210]
+        for column, value in person_name_keys(person.first_name, person.last_name).items():
+            setattr(person, column, value)
     if tags is not None:
         _replace_tags(person, tags, changes)
     if {"first_name", "last_name", "email"} & changes.keys():
@@ -545,7 +548,7 @@ def add_position(person: Person, data: dict[str, object], actor: User) -> Positi
     values = clean_position(data)
     position = Position(person_id=person.id, **values)
     db.session.add(position)
-    db.session.flush()
+    search_index.reindex(person)  # found by the organisation's words from now on
     audit.record(
         "add-position",
         "person",

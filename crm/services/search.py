@@ -6,6 +6,7 @@ what the list shows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,6 +26,7 @@ from crm.models import (
     outreach_subitems,
     person_tags,
 )
+from crm.services import search_index
 from crm.services.search_index import matching_ids
 from crm.services.text import normalise_text
 
@@ -115,11 +117,17 @@ ORGANISATION_SORTS = {
     "-updated": (Organisation.updated_at.desc(), Organisation.id.desc()),
 }
 PEOPLE_SORTS = {
-    "name": (Person.last_name, Person.first_name, Person.id),
-    "-name": (Person.last_name.desc(), Person.first_name.desc(), Person.id.desc()),
-    "country": (Person.country_code, Person.last_name, Person.id),
+    "name": (Person.sort_name, Person.id),
+    "-name": (Person.sort_name.desc(), Person.id.desc()),
+    "country": (Person.country_code, Person.sort_name, Person.id),
     "-updated": (Person.updated_at.desc(), Person.id.desc()),
 }
+
+
+def _deleted_match(token: str, *columns: sa.ColumnElement[str | None]) -> sa.ColumnElement[bool]:
+    """A word typed, among deleted records (which the word index leaves out): any of the
+    lower-case columns contains it. Deleted records are few, so scanning them is cheap."""
+    return sa.or_(*(sa.func.lower(column).contains(token) for column in columns))
 
 
 def organisations_query(f: RegisterFilter) -> sa.Select[tuple[Organisation]]:
@@ -127,7 +135,14 @@ def organisations_query(f: RegisterFilter) -> sa.Select[tuple[Organisation]]:
         Organisation.deleted_at.is_not(None) if f.deleted else Organisation.deleted_at.is_(None)
     )
     for token in _tokens(f.q):
-        query = query.where(Organisation.id.in_(matching_ids("organisation", token)))
+        if f.deleted:
+            query = query.where(
+                _deleted_match(
+                    token, Organisation.name_normalised, Organisation.acronym, Organisation.email
+                )
+            )
+        else:
+            query = query.where(Organisation.id.in_(matching_ids("organisation", token)))
     if f.kind:
         query = query.where(Organisation.kind == f.kind)
     if f.country:
@@ -161,12 +176,10 @@ def people_query(f: RegisterFilter) -> sa.Select[tuple[Person]]:
     for token in _tokens(f.q):
         # Every word typed must start a word of the name or e-mail, or of an organisation
         # the person holds a position at: index range scans, not a scan of every person.
-        at_organisation = sa.select(Position.person_id).where(
-            Position.organisation_id.in_(matching_ids("organisation", token))
-        )
-        # One IN over a UNION: SQLite then looks up the few matching people by id instead
-        # of testing every person against two sets.
-        query = query.where(Person.id.in_(sa.union(matching_ids("person", token), at_organisation)))
+        if f.deleted:
+            query = query.where(_deleted_match(token, Person.name_normalised, Person.email))
+        else:
+            query = query.where(Person.id.in_(matching_ids("person", token)))
     if f.country:
         query = query.where(Person.country_code == f.country)
     if f.officer:
@@ -200,14 +213,10 @@ def people_query(f: RegisterFilter) -> sa.Select[tuple[Person]]:
     if f.never_engaged:
         query = query.where(~_engaged(link, link.c.person_id, Person.id, f.never_engaged))
     order = PEOPLE_SORTS.get(f.sort, PEOPLE_SORTS["name"])
-    if f.q and f.sort in ("name", ""):
-        # A search matches few people: sort those few. Ordering by the bare columns would make
+    if f.q and order is PEOPLE_SORTS["name"]:
+        # A search matches few people: sort those few. Ordering by the bare column would make
         # SQLite walk the name index over everyone, testing each person against the matches.
-        order = (
-            sa.func.coalesce(Person.last_name, ""),
-            sa.func.coalesce(Person.first_name, ""),
-            Person.id,
-        )
+        order = (sa.func.coalesce(Person.sort_name, ""), Person.id)
     return query.order_by(*order)
 
 
@@ -238,15 +247,25 @@ def paginate(query: sa.Select[Any], page: int, size: int = PAGE_SIZE, rows: bool
         .subquery()
     )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0
+    fetch = db.session.execute if rows else db.session.scalars  # rows: plain column tuples
+
+    def items(limit: int, offset: int) -> list[Any]:
+        return list(fetch(query.limit(limit).offset(offset)))
+
+    return _page(total, page, size, items)
+
+
+def _page(total: int, page: int, size: int, fetch: Callable[[int, int], list[Any]]) -> Page:
+    """The page asked for (clamped to the last one) of ``total`` records, counted up to
+    ``COUNT_CAP + 1``; ``fetch(limit, offset)`` reads its items."""
     is_capped = total > COUNT_CAP
     total = min(total, COUNT_CAP)
     pages = max(1, -(-total // size))
     page = max(1, page) if is_capped else min(max(1, page), pages)
-    fetch = db.session.execute if rows else db.session.scalars  # rows: plain column tuples
-    items = list(fetch(query.limit(size).offset((page - 1) * size)))
+    items = fetch(size, (page - 1) * size)
     if is_capped and not items and page > 1:
         page = pages
-        items = list(fetch(query.limit(size).offset((page - 1) * size)))
+        items = fetch(size, (page - 1) * size)
     has_next = page < pages or (is_capped and len(items) == size)
     return Page(items, total, page, max(pages, page), is_capped, has_next)
 
@@ -336,25 +355,53 @@ _TAGS = (
 )
 
 
+def _words_only(f: RegisterFilter) -> bool:
+    """A search of live people by words alone, in the default order: the word index answers
+    it without reading the people who match (2,096 for "muller" at 100,000 people)."""
+    return bool(
+        _tokens(f.q)
+        and not (f.kind or f.country or f.size or f.tag or f.officer or f.organisation)
+        and not (f.engaged or f.never_engaged or f.deleted)
+        and PEOPLE_SORTS.get(f.sort, PEOPLE_SORTS["name"]) is PEOPLE_SORTS["name"]
+    )
+
+
+_PERSON_COLUMNS = (
+    Person.id,
+    Person.first_name,
+    Person.last_name,
+    Person.email,
+    Person.country_code,
+    Person.is_restricted,
+)
+_PEOPLE_BY_ID = sa.select(*_PERSON_COLUMNS).where(
+    Person.id.in_(sa.bindparam("ids", expanding=True))
+)
+
+
+def _indexed_search_page(f: RegisterFilter) -> Page:
+    tokens = _tokens(f.q)
+
+    def fetch(limit: int, offset: int) -> list[Any]:
+        ids = search_index.ranked_ids("person", tokens, limit, offset)
+        found = {row.id: row for row in db.session.execute(_PEOPLE_BY_ID, {"ids": ids})}
+        return [found[i] for i in ids if i in found]
+
+    total = search_index.count_matches("person", tokens, COUNT_CAP)
+    return _page(total, f.page, PAGE_SIZE, fetch)
+
+
 def people_page(f: RegisterFilter) -> Page:
     """A page of the people list with current positions and tags, in three plain queries.
 
     Building ORM objects for 50 people, their positions, organisations and tags was most of
     the list's time at 100,000 people.
     """
-    query = people_query(f).with_only_columns(
-        Person.id,
-        Person.first_name,
-        Person.last_name,
-        Person.email,
-        Person.country_code,
-        Person.is_restricted,
-        maintain_column_froms=True,
-    )
-    if f.q:
-        page = _search_page(query, f.page)
+    if _words_only(f):
+        page = _indexed_search_page(f)
     else:
-        page = paginate(query, f.page, rows=True)
+        query = people_query(f).with_only_columns(*_PERSON_COLUMNS, maintain_column_froms=True)
+        page = _search_page(query, f.page) if f.q else paginate(query, f.page, rows=True)
     rows = {r.id: PersonRow(*r[:6]) for r in page.items}
     if rows:
         params = {"ids": list(rows), "today": date.today()}

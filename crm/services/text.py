@@ -20,6 +20,15 @@ def normalise_text(value: str) -> str:
     return _NON_ALNUM.sub(" ", stripped).strip()
 
 
+def person_name_keys(first_name: str, last_name: str) -> dict[str, str]:
+    """The derived name columns of a person: ``name_normalised`` ("first last", for search
+    and duplicates) and ``sort_name`` ("last first", the order of lists)."""
+    return {
+        "name_normalised": normalise_text(f"{first_name} {last_name}")[:210],
+        "sort_name": normalise_text(f"{last_name} {first_name}")[:210],
+    }
+
+
 def iso_utc(value: datetime) -> str:
     """ISO 8601 in UTC, e.g. ``2026-03-10T08:30:00+00:00`` (naive values are taken as UTC)."""
     if value.tzinfo is None:

@@ -154,7 +154,7 @@ def render_organisation(
         sa.select(Position, Person)
         .join(Person)
         .where(Position.organisation_id == organisation.id, Person.deleted_at.is_(None))
-        .order_by(Position.ends_on.is_not(None), Person.last_name, Person.first_name)
+        .order_by(Position.ends_on.is_not(None), Person.sort_name, Person.id)
         .limit(500)
     ).all()
     links = db.session.scalars(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from crm.models import SearchTerm
-from crm.services import register, search_index
-from crm.services.search import RegisterFilter, organisations_query, people_query
+from crm.services import register, search, search_index
+from crm.services.search import RegisterFilter, organisations_query, people_page, people_query
+from crm.services.text import normalise_text
 from tests import factories
 
 
@@ -105,3 +106,121 @@ def test_counts_stop_at_the_cap(app, db, monkeypatch) -> None:  # noqa: ANN001
     assert exact.is_capped and exact.total == 5
     small = search.paginate(organisations_query(RegisterFilter.from_args({"q": "nothing"})), 1)
     assert (small.total, small.is_capped, small.pages) == (0, False, 1)
+
+
+def _index(db) -> set[tuple[str, int, str, str]]:  # noqa: ANN001
+    columns = (SearchTerm.entity, SearchTerm.entity_id, SearchTerm.term, SearchTerm.sort_key)
+    return set(db.session.execute(sa.select(*columns)))
+
+
+def _page_names(f: RegisterFilter) -> tuple[list[str], int]:
+    page = people_page(f)
+    return [f"{p.first_name} {p.last_name}" for p in page.items], page.total
+
+
+def test_people_sort_by_name_without_case_or_accents(app, db) -> None:  # noqa: ANN001
+    for last in ("Zweig", "Özdemir", "Ozols", "de Vries", "Łukasiewicz", "Ozawa", "Lukas"):
+        factories.make_person(first_name="Ana", last_name=last)
+    expected = ["de Vries", "Lukas", "Łukasiewicz", "Ozawa", "Özdemir", "Ozols", "Zweig"]
+    names, total = _page_names(RegisterFilter.from_args({}))
+    assert [n.removeprefix("Ana ") for n in names] == expected and total == 7
+    names, _ = _page_names(RegisterFilter.from_args({"q": "ana"}))  # the index's order
+    assert [n.removeprefix("Ana ") for n in names] == expected
+    names, _ = _page_names(RegisterFilter.from_args({"sort": "-name"}))
+    assert [n.removeprefix("Ana ") for n in names] == expected[::-1]
+
+
+def test_word_search_from_the_index_agrees_with_the_full_query(app, db) -> None:  # noqa: ANN001
+    works = factories.make_organisation(name="Müller Präzision GmbH")
+    other = factories.make_organisation(name="Łódź Tools Sp. z o.o.", country_code="PL")
+    for n, (first, last, at) in enumerate(
+        [
+            ("Jürgen", "Müller", None),
+            ("Anna", "Mullins", works),
+            ("Zofia", "Wójcik", other),
+            ("Hans", "Bauer", works),
+            ("Müller", "Ana", other),
+        ]
+    ):
+        factories.make_person(
+            first_name=first, last_name=last, organisation=at, email=f"p{n}@example.org"
+        )
+    for q in ("mul", "muller", "MÜLLER präz", "lodz", "ana", "example", "zz top", "b"):
+        f = RegisterFilter.from_args({"q": q})
+        assert search._words_only(f), q
+        names, total = _page_names(f)
+        full = _people(db, q=q)
+        assert (sorted(names), total) == (sorted(full), len(full)), q
+        # In list order: by last name then first name, without case or accents.
+        assert names == sorted(names, key=lambda n: normalise_text(" ".join(n.split()[::-1])))
+    assert _page_names(RegisterFilter.from_args({"q": "muller"}))[1] == 4  # 2 own, 2 by firm
+    # Any other filter or order takes the full query, with the same matches.
+    assert not search._words_only(RegisterFilter.from_args({"q": "muller", "country": "DE"}))
+    assert not search._words_only(RegisterFilter.from_args({"q": "muller", "sort": "country"}))
+    assert sorted(_page_names(RegisterFilter.from_args({"q": "muller", "country": "DE"}))[0]) == [
+        "Anna Mullins",
+        "Hans Bauer",
+        "Jürgen Müller",
+        "Müller Ana",
+    ]
+
+
+def test_search_counts_stop_at_the_cap(app, db, monkeypatch) -> None:  # noqa: ANN001
+    for n in range(7):
+        factories.make_person(first_name="Ines", last_name=f"Keller{n}")
+    monkeypatch.setattr(search, "COUNT_CAP", 5)
+    page = people_page(RegisterFilter.from_args({"q": "ines"}))
+    assert (page.total, page.is_capped, len(page.items)) == (5, True, 7)
+    # Past the last page: the last page that has records.
+    page = people_page(RegisterFilter.from_args({"q": "ines", "page": "3"}))
+    assert (page.page, len(page.items)) == (1, 7)
+    assert search_index.count_matches("person", ["ines"], cap=5) == 6
+    assert len(search_index.ranked_ids("person", ["ines"], limit=5, offset=5)) == 2
+
+
+def test_index_follows_positions_renames_deletes_merges_and_erasure(app, db) -> None:  # noqa: ANN001
+    from crm.services import merge, privacy
+
+    admin = factories.make_user(role="admin")
+    alpha = factories.make_organisation(name="Alpha Fräswerk GmbH")
+    gamma = factories.make_organisation(name="Gamma Drehteile AG")
+    person = factories.make_person(first_name="Petra", last_name="Novák", organisation=alpha)
+
+    def found(q: str, **args: str) -> list[str]:
+        return _page_names(RegisterFilter.from_args({"q": q, **args}))[0]
+
+    assert found("frasw") == ["Petra Novák"]
+    register.update_organisation(
+        alpha,
+        {"name": "Beta Fräswerk GmbH", "kind": "enterprise", "country_code": "DE"},
+        admin,
+        expected_version=alpha.version,
+    )
+    assert found("beta") == ["Petra Novák"] and found("alpha") == []
+    register.add_position(person, {"organisation_id": gamma.id, "role": "manager"}, admin)
+    assert found("drehteile") == ["Petra Novák"]
+    register.delete_record(gamma, admin)  # a deleted firm's words find nobody
+    assert found("drehteile") == []
+    register.restore_record(gamma, admin)
+    assert found("drehteile") == ["Petra Novák"]
+    register.delete_record(person, admin)
+    assert found("novak") == []
+    assert found("ova", deleted="1") == ["Petra Novák"]  # deleted: any part of the name
+    register.restore_record(person, admin)
+    assert found("novak") == ["Petra Novák"]
+    indexed = _index(db)
+    search_index.rebuild()
+    assert indexed == _index(db)
+
+    twin = factories.make_person(first_name="Petra", last_name="Nowak", organisation=gamma)
+    merge.merge_people(person, twin, admin)
+    assert found("nowak") == [] and found("petra") == ["Petra Novák"]
+    delta = factories.make_organisation(name="Delta Schleiftechnik KG")
+    factories.make_person(first_name="Karl", last_name="Brandt", organisation=delta)
+    merge.merge_organisations(gamma, delta, admin)  # Karl now works at Gamma
+    assert found("schleiftechnik") == [] and found("gamma") == ["Karl Brandt", "Petra Novák"]
+    privacy.erase_person(person, admin, b"k" * 32)
+    assert found("petra") == [] and found("beta") == []
+    indexed = _index(db)
+    search_index.rebuild()
+    assert indexed == _index(db)

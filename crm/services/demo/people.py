@@ -18,7 +18,7 @@ from crm.services.demo.catalogue import (
     TRADE_FAIRS,
 )
 from crm.services.demo.locales import _NOT_SLUG, LOCALES, ascii_fold
-from crm.services.text import normalise_text
+from crm.services.text import person_name_keys
 
 
 class _People(_State):
@@ -131,7 +131,7 @@ class _People(_State):
                 "id": person_id,
                 "first_name": first,
                 "last_name": last,
-                "name_normalised": normalise_text(f"{first} {last}"),
+                **person_name_keys(first, last),
                 "email": address,
                 "email_normalised": address.lower(),
                 "phone": self.phone(rng, org.country) if rng.random() < 0.75 else None,
