@@ -6,6 +6,7 @@ what the list shows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +20,7 @@ from crm.models import (
     Organisation,
     Person,
     Position,
+    SearchTerm,
     Tag,
     organisation_tags,
     outreach_organisations,
@@ -255,14 +257,22 @@ def paginate(query: sa.Select[Any], page: int, size: int = PAGE_SIZE, rows: bool
     return _page(total, page, size, items)
 
 
-def _page(total: int, page: int, size: int, fetch: Callable[[int, int], list[Any]]) -> Page:
+def _page(
+    total: int,
+    page: int,
+    size: int,
+    fetch: Callable[[int, int], list[Any]],
+    fetched: list[Any] | None = None,
+) -> Page:
     """The page asked for (clamped to the last one) of ``total`` records, counted up to
-    ``COUNT_CAP + 1``; ``fetch(limit, offset)`` reads its items."""
+    ``COUNT_CAP + 1``; ``fetch(limit, offset)`` reads its items unless ``fetched`` holds
+    those of the page asked for already."""
+    asked = page
     is_capped = total > COUNT_CAP
     total = min(total, COUNT_CAP)
     pages = max(1, -(-total // size))
     page = max(1, page) if is_capped else min(max(1, page), pages)
-    items = fetch(size, (page - 1) * size)
+    items = fetched if fetched is not None and page == asked else fetch(size, (page - 1) * size)
     if is_capped and not items and page > 1:
         page = pages
         items = fetch(size, (page - 1) * size)
@@ -337,21 +347,34 @@ def _search_page(query: sa.Select[Any], page: int, size: int = PAGE_SIZE) -> Pag
     return Page(items, total, page, pages, False, page < pages)
 
 
-# Built once: the same two statements serve every page, only their parameters change.
+# Built once, in Core (no ORM entities to set up per row): the same statements serve every
+# page, only their parameters change.
+_people = Person.__table__
+_positions = Position.__table__
+_organisations = Organisation.__table__
+_tags = Tag.__table__
 _CURRENT_POSITIONS = (
-    sa.select(Position.person_id, Organisation.name, Position.title)
-    .join(Organisation, Organisation.id == Position.organisation_id)
+    sa.select(_positions.c.person_id, _organisations.c.name, _positions.c.title)
+    .join(_organisations, _organisations.c.id == _positions.c.organisation_id)
     .where(
-        Position.person_id.in_(sa.bindparam("ids", expanding=True)),
-        sa.or_(Position.ends_on.is_(None), Position.ends_on >= sa.bindparam("today")),
+        _positions.c.person_id.in_(sa.bindparam("ids", expanding=True)),
+        sa.or_(_positions.c.ends_on.is_(None), _positions.c.ends_on >= sa.bindparam("today")),
     )
-    .order_by(Position.person_id, Position.starts_on.desc(), Position.id)
+    .order_by(_positions.c.person_id, _positions.c.starts_on.desc(), _positions.c.id)
 )
 _TAGS = (
-    sa.select(person_tags.c.person_id, Tag.name)
-    .join(Tag, Tag.id == person_tags.c.tag_id)
+    sa.select(person_tags.c.person_id, _tags.c.name)
+    .join(_tags, _tags.c.id == person_tags.c.tag_id)
     .where(person_tags.c.person_id.in_(sa.bindparam("ids", expanding=True)))
-    .order_by(Tag.name)
+    .order_by(_tags.c.name)
+)
+_PERSON_COLUMNS = (
+    Person.id,
+    Person.first_name,
+    Person.last_name,
+    Person.email,
+    Person.country_code,
+    Person.is_restricted,
 )
 
 
@@ -366,29 +389,41 @@ def _words_only(f: RegisterFilter) -> bool:
     )
 
 
-_PERSON_COLUMNS = (
-    Person.id,
-    Person.first_name,
-    Person.last_name,
-    Person.email,
-    Person.country_code,
-    Person.is_restricted,
-)
-_PEOPLE_BY_ID = sa.select(*_PERSON_COLUMNS).where(
-    Person.id.in_(sa.bindparam("ids", expanding=True))
-)
+@functools.cache
+def _indexed_search(shape: search_index.Shape) -> sa.Select[Any]:
+    """One page of the people matching the words, with their number (parameters ``limit``,
+    ``offset``, ``cap`` and those of ``search_index.prefix_parameters``): the index ranks
+    and counts, and only the 50 people shown are read."""
+    terms = SearchTerm.__table__
+    ranked = (
+        search_index.matches("person", shape)
+        .order_by(terms.c.sort_key, terms.c.entity_id)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+        .subquery("ranked")
+    )
+    total = search_index.counting("person", shape).scalar_subquery()
+    return (
+        sa.select(*(_people.c[c.key] for c in _PERSON_COLUMNS), total.label("total"))
+        .join_from(ranked, _people, _people.c.id == ranked.c.entity_id)
+        .order_by(ranked.c.sort_key, ranked.c.entity_id)
+    )
 
 
 def _indexed_search_page(f: RegisterFilter) -> Page:
     tokens = _tokens(f.q)
+    shape, parameters = search_index.prefix_parameters(tokens)
+    statement = _indexed_search(shape)
 
     def fetch(limit: int, offset: int) -> list[Any]:
-        ids = search_index.ranked_ids("person", tokens, limit, offset)
-        found = {row.id: row for row in db.session.execute(_PEOPLE_BY_ID, {"ids": ids})}
-        return [found[i] for i in ids if i in found]
+        values = {**parameters, "limit": limit, "offset": offset, "cap": COUNT_CAP + 1}
+        return list(db.session.execute(statement, values))
 
-    total = search_index.count_matches("person", tokens, COUNT_CAP)
-    return _page(total, f.page, PAGE_SIZE, fetch)
+    asked = max(1, f.page)
+    items = fetch(PAGE_SIZE, (asked - 1) * PAGE_SIZE)
+    # The count comes with the rows; past the last page there are none to bring it.
+    total = items[0].total if items else search_index.count_matches("person", tokens, COUNT_CAP)
+    return _page(total, asked, PAGE_SIZE, fetch, fetched=items)
 
 
 def people_page(f: RegisterFilter) -> Page:

@@ -13,6 +13,7 @@ restore, a merge or an erasure. ``rebuild`` rewrites everything after a bulk loa
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -180,25 +181,63 @@ def matching_ids(entity: str, token: str) -> sa.Select[tuple[int]]:
     return sa.select(SearchTerm.entity_id).where(SearchTerm.entity == entity, *_term_range(token))
 
 
-def _matches(entity: str, tokens: list[str], *columns: sa.ColumnElement[object]) -> sa.Select:
-    """Index rows of records that have a term starting with every token. The longest token
-    drives the range scan (it matches fewest terms); the others narrow by id."""
-    leading, *others = sorted(tokens, key=len, reverse=True)
-    query = sa.select(*columns).where(SearchTerm.entity == entity, *_term_range(leading))
-    for token in others:
-        query = query.where(SearchTerm.entity_id.in_(matching_ids(entity, token)))
+Shape = tuple[bool, ...]  # per word typed, longest first: does its range have an upper end?
+
+
+def prefix_parameters(tokens: list[str]) -> tuple[Shape, dict[str, str]]:
+    """The shape of the statement that finds records matching every token (for ``matches``)
+    and its parameters. The longest token comes first: it matches fewest terms, so its
+    range scan drives the query and the others only narrow it."""
+    shape: list[bool] = []
+    parameters: dict[str, str] = {}
+    for n, token in enumerate(sorted(tokens, key=len, reverse=True)):
+        upper = _after_prefix(token)
+        shape.append(upper is not None)
+        parameters[f"from_{n}"] = token
+        if upper is not None:
+            parameters[f"to_{n}"] = upper
+    return tuple(shape), parameters
+
+
+_terms = SearchTerm.__table__
+
+
+def _range(n: int, bounded: bool, terms: sa.TableClause = _terms) -> list[sa.ColumnElement[bool]]:
+    condition = [terms.c.term >= sa.bindparam(f"from_{n}")]
+    if bounded:
+        condition.append(terms.c.term < sa.bindparam(f"to_{n}"))
+    return condition
+
+
+@functools.cache
+def matches(entity: str, shape: Shape) -> sa.Select[tuple[str, int]]:
+    """Distinct (sort key, id) of the records of ``entity`` with a term starting with every
+    token, from the index alone; built once per shape (Core, bound parameters), so a search
+    compiles nothing. Parameters: ``prefix_parameters``."""
+    leading, *others = shape
+    query = sa.select(_terms.c.sort_key, _terms.c.entity_id).where(
+        _terms.c.entity == entity, *_range(0, leading)
+    )
+    for n, bounded in enumerate(others, start=1):
+        narrowing = _terms.alias(f"t{n}")
+        query = query.where(
+            _terms.c.entity_id.in_(
+                sa.select(narrowing.c.entity_id).where(
+                    narrowing.c.entity == entity, *_range(n, bounded, narrowing)
+                )
+            )
+        )
     return query.distinct()
 
 
-def ranked_ids(entity: str, tokens: list[str], limit: int, offset: int) -> list[int]:
-    """Ids of one page of the records matching every token, in list order (sort key, id),
-    read from the index alone."""
-    query = _matches(entity, tokens, SearchTerm.sort_key, SearchTerm.entity_id)
-    query = query.order_by(SearchTerm.sort_key, SearchTerm.entity_id).limit(limit).offset(offset)
-    return [record_id for _key, record_id in db.session.execute(query)]
+@functools.cache
+def counting(entity: str, shape: Shape) -> sa.Select[tuple[int]]:
+    """How many records ``matches`` finds, up to the parameter ``cap``."""
+    ids = matches(entity, shape).with_only_columns(_terms.c.entity_id)
+    return sa.select(sa.func.count()).select_from(ids.limit(sa.bindparam("cap")).subquery())
 
 
 def count_matches(entity: str, tokens: list[str], cap: int) -> int:
     """How many records match every token, counted up to ``cap + 1``."""
-    matches = _matches(entity, tokens, SearchTerm.entity_id).limit(cap + 1).subquery()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(matches)) or 0
+    shape, parameters = prefix_parameters(tokens)
+    return db.session.scalar(counting(entity, shape), {**parameters, "cap": cap + 1}) or 0
