@@ -69,6 +69,11 @@ def requires(permission: str) -> Callable[[F], F]:
     return decorator
 
 
+_USER_OF_SESSION = sa.select(User).where(
+    User.session_token == sa.bindparam("token"), User.is_active.is_(True)
+)
+
+
 def load_user(user_id: str) -> User | None:
     """The user behind a session or remember-me id ``<session token>.<signed-in at>``."""
     session_token, _, signed_in_at = user_id.rpartition(".")
@@ -78,9 +83,7 @@ def load_user(user_id: str) -> User | None:
         return None
     if age > current_app.config["REMEMBER_COOKIE_DURATION"] or not session_token:
         return None
-    return db.session.scalar(
-        sa.select(User).where(User.session_token == session_token, User.is_active.is_(True))
-    )
+    return db.session.scalar(_USER_OF_SESSION, {"token": session_token})
 
 
 def _security_headers(response: Response) -> Response:

@@ -208,7 +208,7 @@ class Person(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     email_normalised: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(40))
-    country_code: Mapped[str | None] = mapped_column(sa.ForeignKey("countries.code"), index=True)
+    country_code: Mapped[str | None] = mapped_column(sa.ForeignKey("countries.code"))
     language_code: Mapped[str | None] = mapped_column(sa.ForeignKey("languages.code"))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     lawful_basis: Mapped[LawfulBasis] = mapped_column(enum_type(LawfulBasis))
@@ -248,6 +248,9 @@ class Person(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
         # for the first page of 100,000 people); leading with deleted_at, it also counts the
         # live people without reading the table.
         sa.Index("ix_people_live_sort_name", "deleted_at", "sort_name", "id"),
+        # The same for one country, the filter used most: 21,389 Germans at scale 100 were
+        # sorted on every page (30 ms); now their first page is read in order.
+        sa.Index("ix_people_country_sort_name", "country_code", "deleted_at", "sort_name", "id"),
     )
 
     @property

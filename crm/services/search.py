@@ -235,12 +235,7 @@ class Page:
 COUNT_CAP = 10_000
 
 
-def paginate(query: sa.Select[Any], page: int, size: int = PAGE_SIZE, rows: bool = False) -> Page:
-    """One page of ``query`` and how many records there are, counted up to ``COUNT_CAP``.
-
-    Counting every one of 100,000 people on each page view was most of the list's cost; past
-    ten thousand the exact number helps nobody (the page says "more than 10,000").
-    """
+def _capped_count(query: sa.Select[Any]) -> sa.Select[tuple[int]]:
     # Count ids only: a subquery of whole rows makes SQLite decode every column it counts.
     capped = (
         query.order_by(None)
@@ -248,13 +243,30 @@ def paginate(query: sa.Select[Any], page: int, size: int = PAGE_SIZE, rows: bool
         .limit(COUNT_CAP + 1)
         .subquery()
     )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0
-    fetch = db.session.execute if rows else db.session.scalars  # rows: plain column tuples
+    return sa.select(sa.func.count()).select_from(capped).correlate(None)
 
-    def items(limit: int, offset: int) -> list[Any]:
-        return list(fetch(query.limit(limit).offset(offset)))
 
-    return _page(total, page, size, items)
+def paginate(query: sa.Select[Any], page: int, size: int = PAGE_SIZE, rows: bool = False) -> Page:
+    """One page of ``query`` and how many records there are, counted up to ``COUNT_CAP``.
+
+    Counting every one of 100,000 people on each page view was most of the list's cost; past
+    ten thousand the exact number helps nobody (the page says "more than 10,000"). The count
+    comes with the page, as a subquery that both databases run once: one statement per page.
+    ``rows``: plain column tuples (with ``total`` last) instead of ORM objects.
+    """
+    counted = query.add_columns(_capped_count(query).scalar_subquery().label("total"))
+
+    def fetch(limit: int, offset: int) -> list[Any]:
+        found = list(db.session.execute(counted.limit(limit).offset(offset)))
+        return found if rows else [row[0] for row in found]
+
+    asked = max(1, page)
+    found = list(db.session.execute(counted.limit(size).offset((asked - 1) * size)))
+    if found:
+        total = found[0].total
+    else:  # nothing on this page: none at all, or past the last page
+        total = 0 if asked == 1 else db.session.scalar(_capped_count(query)) or 0
+    return _page(total, asked, size, fetch, fetched=found if rows else [row[0] for row in found])
 
 
 def _page(
@@ -332,19 +344,6 @@ class PersonRow:
     is_restricted: bool
     positions: list[tuple[str, str]] = field(default_factory=list)  # (organisation, title)
     tags: list[str] = field(default_factory=list)
-
-
-def _search_page(query: sa.Select[Any], page: int, size: int = PAGE_SIZE) -> Page:
-    """A page of search results and their number from one query (a window count): a search
-    finds and sorts all its matches anyway, so counting them again would repeat the work."""
-    counted = query.add_columns(sa.func.count().over().label("total"))
-    page = max(1, page)
-    items = list(db.session.execute(counted.limit(size).offset((page - 1) * size)))
-    if not items and page > 1:  # past the last page: the clamping pagination answers
-        return paginate(query, page, size, rows=True)
-    total = items[0].total if items else 0
-    pages = max(1, -(-total // size))
-    return Page(items, total, page, pages, False, page < pages)
 
 
 # Built once, in Core (no ORM entities to set up per row): the same statements serve every
@@ -436,7 +435,7 @@ def people_page(f: RegisterFilter) -> Page:
         page = _indexed_search_page(f)
     else:
         query = people_query(f).with_only_columns(*_PERSON_COLUMNS, maintain_column_froms=True)
-        page = _search_page(query, f.page) if f.q else paginate(query, f.page, rows=True)
+        page = paginate(query, f.page, rows=True)
     rows = {r.id: PersonRow(*r[:6]) for r in page.items}
     if rows:
         params = {"ids": list(rows), "today": date.today()}

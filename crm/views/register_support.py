@@ -51,12 +51,15 @@ def language_choices() -> list[SelectChoice]:
     return [SelectChoice("", "—")] + [SelectChoice(c, n) for c, n in _vocabulary(Language)]
 
 
+_OFFICERS = (
+    sa.select(User.id, User.full_name, User.email)
+    .where(User.is_active.is_(True), User.role.in_(STEWARD_ROLES))
+    .order_by(User.full_name, User.email)
+)
+
+
 def officer_choices() -> list[SelectChoice]:
-    users = db.session.execute(
-        sa.select(User.id, User.full_name, User.email)
-        .where(User.is_active.is_(True), User.role.in_(STEWARD_ROLES))
-        .order_by(User.full_name, User.email)
-    ).all()
+    users = db.session.execute(_OFFICERS).all()
     return [SelectChoice("", "—")] + [SelectChoice(str(i), n or e) for i, n, e in users]
 
 

@@ -62,6 +62,8 @@ def upgrade():
     _fill_sort_names(op.get_bind())
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.create_index('ix_people_live_sort_name', ['deleted_at', 'sort_name', 'id'], unique=False)
+        batch_op.drop_index(batch_op.f('ix_people_country_code'))
+        batch_op.create_index('ix_people_country_sort_name', ['country_code', 'deleted_at', 'sort_name', 'id'], unique=False)
 
     with op.batch_alter_table('search_terms', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sort_key', sa.String(length=210), nullable=True))
@@ -108,6 +110,8 @@ def downgrade():
         batch_op.drop_column('sort_key')
 
     with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.drop_index('ix_people_country_sort_name')
+        batch_op.create_index(batch_op.f('ix_people_country_code'), ['country_code'], unique=False)
         batch_op.drop_index('ix_people_live_sort_name')
         batch_op.create_index(batch_op.f('ix_people_sort_name'), ['last_name', 'first_name', 'id'], unique=False)
     # Not through a batch: on SQLite that copies the table and drops the old one, and with

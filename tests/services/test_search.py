@@ -229,3 +229,18 @@ def test_index_follows_positions_renames_deletes_merges_and_erasure(app, db) -> 
     indexed = _index(db)
     search_index.rebuild()
     assert indexed == _index(db)
+
+
+def test_pages_of_a_filtered_list_bring_their_count_and_clamp(app, db) -> None:  # noqa: ANN001
+    for n in range(7):
+        factories.make_person(first_name="Ines", last_name=f"Keller{n}")
+    query = people_query(RegisterFilter.from_args({"country": "DE"})).with_only_columns(
+        *search._PERSON_COLUMNS, maintain_column_froms=True
+    )
+    first = search.paginate(query, 1, size=5, rows=True)
+    assert (first.total, first.pages, first.has_next, len(first.items)) == (7, 2, True, 5)
+    assert first.items[0].total == 7  # the count came with the rows
+    past = search.paginate(query, 9, size=5, rows=True)  # past the end: the last page
+    assert (past.page, [r.last_name for r in past.items]) == (2, ["Keller5", "Keller6"])
+    none = search.paginate(people_query(RegisterFilter.from_args({"country": "FR"})), 3)
+    assert (none.total, none.page, none.items) == (0, 1, [])
