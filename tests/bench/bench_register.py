@@ -258,7 +258,9 @@ def fetch(
 
 
 def sign_in(base_url: str, email: str, password: str) -> str:
-    """The session cookie of a real sign-in through the form, CSRF token included."""
+    """The session cookie of a real sign-in through the form, as a browser holds it after
+    its first page: with the CSRF token that page stored. (The sign-in's own cookie has
+    none, so every request sent with it would make a new token and a new cookie.)"""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
     status, _, body = fetch(opener, base_url + "/login")
@@ -274,6 +276,9 @@ def sign_in(base_url: str, email: str, password: str) -> str:
         sys.exit(f"sign-in as {email} is throttled (too many failures); wait and retry")
     if status not in (302, 303) or "/login" in headers.get("Location", ""):
         sys.exit(f"sign-in as {email} failed (HTTP {status}): wrong e-mail or password?")
+    status, _, _ = fetch(opener, base_url + PAGES[0])
+    if status != 200:
+        sys.exit(f"GET {PAGES[0]} after signing in answered {status}; expected 200")
     for cookie in jar:
         if cookie.name == COOKIE:
             return cookie.value
