@@ -206,6 +206,13 @@ def test_index_follows_positions_renames_deletes_merges_and_erasure(app, db) -> 
     assert found("drehteile") == ["Petra Novák"]
     register.delete_record(gamma, admin)  # a deleted firm's words find nobody
     assert found("drehteile") == []
+
+    def organisations(q: str, **args: str) -> list[str]:
+        query = organisations_query(RegisterFilter.from_args({"q": q, **args}))
+        return [o.name for o in db.session.scalars(query)]
+
+    assert organisations("gamma") == []
+    assert organisations("rehteil", deleted="1") == ["Gamma Drehteile AG"]
     register.restore_record(gamma, admin)
     assert found("drehteile") == ["Petra Novák"]
     register.delete_record(person, admin)
