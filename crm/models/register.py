@@ -245,12 +245,25 @@ class Person(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
             name="name_not_blank",
         ),
         # The people list's default order, read straight from the index (10 ms, not 200 ms,
-        # for the first page of 100,000 people); leading with deleted_at, it also counts the
-        # live people without reading the table.
-        sa.Index("ix_people_live_sort_name", "deleted_at", "sort_name", "id"),
+        # for the first page of 100,000 people). Partial: PostgreSQL reads an order from an
+        # index only after equality conditions, and "deleted_at IS NULL" is not one.
+        sa.Index(
+            "ix_people_live_sort_name",
+            "sort_name",
+            "id",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        ),
         # The same for one country, the filter used most: 21,389 Germans at scale 100 were
         # sorted on every page (30 ms); now their first page is read in order.
-        sa.Index("ix_people_country_sort_name", "country_code", "deleted_at", "sort_name", "id"),
+        sa.Index(
+            "ix_people_live_country_sort_name",
+            "country_code",
+            "sort_name",
+            "id",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        ),
     )
 
     @property

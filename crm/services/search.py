@@ -34,6 +34,7 @@ from crm.services.text import normalise_text
 
 PAGE_SIZE = 50
 MAX_TOKENS = 6
+MAX_NUMBER = 10**9  # page numbers and ids beyond any list, and within every integer column
 
 
 @dataclass
@@ -67,7 +68,7 @@ class RegisterFilter:
             raw = (args.get(name) or "").strip()
             if raw:
                 try:
-                    setattr(result, name, max(1, int(raw)))
+                    setattr(result, name, min(max(1, int(raw)), MAX_NUMBER))
                 except ValueError:
                     result.errors.append(f"{name}: {raw!r} is not a number; ignored")
         result.deleted = args.get("deleted") == "1"
@@ -129,7 +130,7 @@ PEOPLE_SORTS = {
 def _deleted_match(token: str, *columns: sa.ColumnElement[str | None]) -> sa.ColumnElement[bool]:
     """A word typed, among deleted records (which the word index leaves out): any of the
     lower-case columns contains it. Deleted records are few, so scanning them is cheap."""
-    return sa.or_(*(sa.func.lower(column).contains(token) for column in columns))
+    return sa.or_(*(sa.func.lower(column).contains(token, autoescape=True) for column in columns))
 
 
 def organisations_query(f: RegisterFilter) -> sa.Select[tuple[Organisation]]:
@@ -179,7 +180,9 @@ def people_query(f: RegisterFilter) -> sa.Select[tuple[Person]]:
         # Every word typed must start a word of the name or e-mail, or of an organisation
         # the person holds a position at: index range scans, not a scan of every person.
         if f.deleted:
-            query = query.where(_deleted_match(token, Person.name_normalised, Person.email))
+            query = query.where(
+                _deleted_match(token, Person.name_normalised, Person.email_normalised)
+            )
         else:
             query = query.where(Person.id.in_(matching_ids("person", token)))
     if f.country:
@@ -215,7 +218,7 @@ def people_query(f: RegisterFilter) -> sa.Select[tuple[Person]]:
     if f.never_engaged:
         query = query.where(~_engaged(link, link.c.person_id, Person.id, f.never_engaged))
     order = PEOPLE_SORTS.get(f.sort, PEOPLE_SORTS["name"])
-    if f.q and order is PEOPLE_SORTS["name"]:
+    if _tokens(f.q) and order is PEOPLE_SORTS["name"]:
         # A search matches few people: sort those few. Ordering by the bare column would make
         # SQLite walk the name index over everyone, testing each person against the matches.
         order = (sa.func.coalesce(Person.sort_name, ""), Person.id)
@@ -235,10 +238,12 @@ class Page:
 COUNT_CAP = 10_000
 
 
-def _capped_count(query: sa.Select[Any]) -> sa.Select[tuple[int]]:
+def _capped_count(query: sa.Select[Any], in_order: bool = False) -> sa.Select[tuple[int]]:
     # Count ids only: a subquery of whole rows makes SQLite decode every column it counts.
+    # in_order: the query's order is an index's, and walking that index is the cheapest
+    # count (SQLite would otherwise scan the table: 2 ms instead of 0.5 for 10,001 people).
     capped = (
-        query.order_by(None)
+        (query if in_order else query.order_by(None))
         .with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
         .limit(COUNT_CAP + 1)
         .subquery()
@@ -246,7 +251,13 @@ def _capped_count(query: sa.Select[Any]) -> sa.Select[tuple[int]]:
     return sa.select(sa.func.count()).select_from(capped).correlate(None)
 
 
-def paginate(query: sa.Select[Any], page: int, size: int = PAGE_SIZE, rows: bool = False) -> Page:
+def paginate(
+    query: sa.Select[Any],
+    page: int,
+    size: int = PAGE_SIZE,
+    rows: bool = False,
+    count_in_order: bool = False,
+) -> Page:
     """One page of ``query`` and how many records there are, counted up to ``COUNT_CAP``.
 
     Counting every one of 100,000 people on each page view was most of the list's cost; past
@@ -254,7 +265,8 @@ def paginate(query: sa.Select[Any], page: int, size: int = PAGE_SIZE, rows: bool
     comes with the page, as a subquery that both databases run once: one statement per page.
     ``rows``: plain column tuples (with ``total`` last) instead of ORM objects.
     """
-    counted = query.add_columns(_capped_count(query).scalar_subquery().label("total"))
+    count = _capped_count(query, count_in_order)
+    counted = query.add_columns(count.scalar_subquery().label("total"))
 
     def fetch(limit: int, offset: int) -> list[Any]:
         found = list(db.session.execute(counted.limit(limit).offset(offset)))
@@ -265,7 +277,7 @@ def paginate(query: sa.Select[Any], page: int, size: int = PAGE_SIZE, rows: bool
     if found:
         total = found[0].total
     else:  # nothing on this page: none at all, or past the last page
-        total = 0 if asked == 1 else db.session.scalar(_capped_count(query)) or 0
+        total = 0 if asked == 1 else db.session.scalar(count) or 0
     return _page(total, asked, size, fetch, fetched=found if rows else [row[0] for row in found])
 
 
@@ -377,6 +389,24 @@ _PERSON_COLUMNS = (
 )
 
 
+def _in_index_order(f: RegisterFilter) -> bool:
+    """Live people in name order, of all countries or one: an index holds them in order."""
+    return not (
+        _tokens(f.q)
+        or f.kind
+        or f.size
+        or f.tag
+        or f.officer
+        or f.organisation
+        or f.engaged
+        or f.never_engaged
+        or f.deleted
+    ) and PEOPLE_SORTS.get(f.sort, PEOPLE_SORTS["name"]) in (
+        PEOPLE_SORTS["name"],
+        PEOPLE_SORTS["-name"],
+    )
+
+
 def _words_only(f: RegisterFilter) -> bool:
     """A search of live people by words alone, in the default order: the word index answers
     it without reading the people who match (2,096 for "muller" at 100,000 people)."""
@@ -435,7 +465,7 @@ def people_page(f: RegisterFilter) -> Page:
         page = _indexed_search_page(f)
     else:
         query = people_query(f).with_only_columns(*_PERSON_COLUMNS, maintain_column_froms=True)
-        page = paginate(query, f.page, rows=True)
+        page = paginate(query, f.page, rows=True, count_in_order=_in_index_order(f))
     rows = {r.id: PersonRow(*r[:6]) for r in page.items}
     if rows:
         params = {"ids": list(rows), "today": date.today()}

@@ -71,6 +71,12 @@ def _index_people(person_ids: Iterable[int]) -> None:
     ids = sorted(set(person_ids))
     if not ids:
         return
+    # On PostgreSQL, lock the people first (in id order): an erasure or a delete of one of
+    # them running at the same time then waits for this rewrite, or this one for it, and
+    # never leaves behind terms it wrote from a version of the person that is gone.
+    db.session.execute(
+        sa.select(Person.id).where(Person.id.in_(ids)).order_by(Person.id).with_for_update()
+    )
     _delete("person", ids)
     organisation_terms: dict[int, set[str]] = defaultdict(set)
     held = (

@@ -61,9 +61,9 @@ def upgrade():
         batch_op.drop_index(batch_op.f('ix_people_sort_name'))
     _fill_sort_names(op.get_bind())
     with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.create_index('ix_people_live_sort_name', ['deleted_at', 'sort_name', 'id'], unique=False)
+        batch_op.create_index('ix_people_live_sort_name', ['sort_name', 'id'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_people_country_code'))
-        batch_op.create_index('ix_people_country_sort_name', ['country_code', 'deleted_at', 'sort_name', 'id'], unique=False)
+        batch_op.create_index('ix_people_live_country_sort_name', ['country_code', 'sort_name', 'id'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
 
     with op.batch_alter_table('search_terms', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sort_key', sa.String(length=210), nullable=True))
@@ -96,6 +96,8 @@ def upgrade():
         "WHERE people.deleted_at IS NULL AND people.erased_at IS NULL "
         "ON CONFLICT DO NOTHING"
     )
+    # Terms of records that no longer exist (none should) have no sort key: they go.
+    op.execute("DELETE FROM search_terms WHERE sort_key IS NULL")
     with op.batch_alter_table('search_terms', schema=None) as batch_op:
         batch_op.alter_column('sort_key', existing_type=sa.String(length=210), nullable=False)
         batch_op.create_index('ix_search_terms_lookup', ['entity', 'term', 'sort_key', 'entity_id'], unique=False)
@@ -110,7 +112,7 @@ def downgrade():
         batch_op.drop_column('sort_key')
 
     with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.drop_index('ix_people_country_sort_name')
+        batch_op.drop_index('ix_people_live_country_sort_name')
         batch_op.create_index(batch_op.f('ix_people_country_code'), ['country_code'], unique=False)
         batch_op.drop_index('ix_people_live_sort_name')
         batch_op.create_index(batch_op.f('ix_people_sort_name'), ['last_name', 'first_name', 'id'], unique=False)

@@ -251,3 +251,16 @@ def test_pages_of_a_filtered_list_bring_their_count_and_clamp(app, db) -> None: 
     assert (past.page, [r.last_name for r in past.items]) == (2, ["Keller5", "Keller6"])
     none = search.paginate(people_query(RegisterFilter.from_args({"country": "FR"})), 3)
     assert (none.total, none.page, none.items) == (0, 1, [])
+
+
+def test_absurd_page_numbers_are_capped_not_a_crash(app, db) -> None:  # noqa: ANN001
+    factories.make_person(first_name="Ines", last_name="Keller")
+    for args in (
+        {"page": "9" * 30},
+        {"page": "9" * 30, "q": "ines"},
+        {"page": "9" * 30, "tag": "x"},
+    ):
+        f = RegisterFilter.from_args(args)
+        assert f.page == search.MAX_NUMBER
+        page = people_page(f)
+        assert page.page == 1
