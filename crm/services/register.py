@@ -175,27 +175,6 @@ def _replace_tags(
 
 # --- Organisations -------------------------------------------------------------------------
 
-ORGANISATION_FIELDS = (
-    "name",
-    "acronym",
-    "kind",
-    "country_code",
-    "city",
-    "website",
-    "email",
-    "phone",
-    "language_code",
-    "headcount",
-    "turnover_eur",
-    "size_class",
-    "value_chain_role",
-    "policy_body_type",
-    "policy_level",
-    "other_category",
-    "notes",
-    "responsible_officer_id",
-)
-
 
 def clean_organisation(data: dict[str, object]) -> dict[str, object]:
     """Check every field of an organisation form; the whole record is refused on one error."""

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tests.livedb import crm_executable
+
 TARGET_SCALE = 100
 TARGET_SECONDS = 15 * 60
 PASSWORD = "benchmark passphrase"
@@ -41,18 +43,10 @@ class Run:
     stages: list[str]
 
 
-def crm_command() -> list[str]:
-    """The installed ``crm`` console script next to this interpreter (what users run)."""
-    script = Path(sys.executable).with_name("crm")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from crm.cli import main; main()"]
-
-
 def run_crm(args: list[str], url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CRM_ENV": "development", "CRM_DATABASE_URL": url}
     result = subprocess.run(
-        [*crm_command(), *args], env=env, text=True, capture_output=True, check=False
+        [*crm_executable(), *args], env=env, text=True, capture_output=True, check=False
     )
     if result.returncode != 0:
         sys.exit(f"crm {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")

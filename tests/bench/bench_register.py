@@ -33,7 +33,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,14 +41,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from unittest import mock
 
 import sqlalchemy as sa
+
+from tests.livedb import crm_executable, free_port, gunicorn, production_env
 
 SCALE = 100
 WORKERS = 2
@@ -106,14 +105,6 @@ class Result:
         return not self.problems
 
 
-def crm_command() -> list[str]:
-    """The installed ``crm`` console script next to this interpreter (what users run)."""
-    script = Path(sys.executable).with_name("crm")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from crm.cli import main; main()"]
-
-
 def build_demo_database(folder: Path, password: str) -> str:
     """A fresh SQLite file filled by the real commands, as a user would fill one."""
     url = "sqlite:///" + str(folder / "crm.sqlite3")
@@ -127,7 +118,7 @@ def build_demo_database(folder: Path, password: str) -> str:
     for args in steps:
         started = time.perf_counter()
         result = subprocess.run(
-            [*crm_command(), *args],
+            [*crm_executable(), *args],
             env=env,
             text=True,
             capture_output=True,
@@ -138,25 +129,6 @@ def build_demo_database(folder: Path, password: str) -> str:
             sys.exit(f"crm {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         print(f"  crm {args[0]}: {time.perf_counter() - started:.0f} s", flush=True)
     return url
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def server_env(database_url: str, base_url: str) -> dict[str, str]:
-    """Production mode as deployed, but plain http on loopback and throwaway keys."""
-    return {
-        **os.environ,
-        "CRM_ENV": "production",
-        "CRM_SECRET_KEY": secrets.token_hex(32),
-        "CRM_ERASURE_KEY": secrets.token_hex(32),  # required in production; unused here
-        "CRM_DATABASE_URL": database_url,
-        "CRM_BASE_URL": base_url,
-        "CRM_COOKIE_SECURE": "0",
-    }
 
 
 def bare_page_statements(env: dict[str, str]) -> int:
@@ -176,56 +148,6 @@ def bare_page_statements(env: dict[str, str]) -> int:
     if response.status_code != 200:
         sys.exit(f"{BARE} answered {response.status_code} in-process; expected 200")
     return len(statements)
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], port: int, folder: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """The app under gunicorn on loopback, stopped whatever happens."""
-    log_path = folder / f"gunicorn-{port}.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(WORKERS),
-                "--worker-class",
-                "sync",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--chdir",
-                str(folder),
-                "crm.wsgi:app",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_until_healthy(f"http://127.0.0.1:{port}", server, log_path)
-            yield server
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=5)
-
-
-def wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            sys.exit("gunicorn did not come up:\n" + log.read_text())
-        time.sleep(0.2)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -445,8 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         password = args.password or "bench " + secrets.token_hex(8)
         url = args.database_url or build_demo_database(folder, password)
         port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        env = server_env(url, base_url)
+        env = production_env(url, port)
         script = folder / "p95.lua"
         script.write_text(WRK_SCRIPT)
 
@@ -456,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         note = "no SQL" if not statements else f"WARNING: {statements} SQL statements"
         print(f"baseline {BARE} for an anonymous visitor: {note}")
 
-        with gunicorn(env, port, folder):
+        with gunicorn(env, port, folder, WORKERS) as base_url:
             cookie = sign_in(base_url, args.email, password)
             bare_page = check_page(base_url, BARE, None)
             pages = [check_page(base_url, path, cookie) for path in PAGES]
