@@ -29,11 +29,9 @@ cannot hold a formula, and only strings are neutralised.
 from __future__ import annotations
 
 import csv
-import enum
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -44,7 +42,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
 from crm.models import Organisation, Person, Position
-from crm.services.text import iso_utc
+from crm.services.audit import plain_value
 
 BATCH_SIZE = 1000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -62,20 +60,13 @@ class ExportColumn:
 
 
 def as_text(value: object) -> str:
-    """The plain text form of a value: enums by their stored value, times in UTC ISO 8601."""
+    """The plain text form of a value: enums by their stored value, times in UTC ISO 8601
+    (``audit.plain_value``, as the audit log keeps them), nothing as an empty cell."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
+    return str(plain_value(value))
 
 
 def neutralise(value: object) -> str:
