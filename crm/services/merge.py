@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -139,17 +140,22 @@ def _check_pair(survivor: Person | Organisation, other: Person | Organisation) -
         raise ValidationError("an erased person cannot be merged")
 
 
+def _repoint(column: Any, other_id: int, survivor_id: int) -> int:
+    """Point every row whose ``column`` names the other record at the survivor; how many.
+
+    ``column`` is a model attribute (an ORM UPDATE, which also updates loaded objects) or a
+    table column (a Core UPDATE, which the append-only guards of the ORM do not see)."""
+    target = getattr(column, "class_", None) or column.table
+    update = sa.update(target).where(column == other_id).values({column.key: survivor_id})
+    return db.session.execute(update).rowcount or 0
+
+
 def _move_links(table: sa.Table, column: str, other_id: int, survivor_id: int, key: str) -> int:
     """Point ``table.column`` rows from other to survivor, dropping rows the survivor has."""
     col, key_col = table.c[column], table.c[key]
     already = sa.select(key_col).where(col == survivor_id)
     db.session.execute(sa.delete(table).where(col == other_id, key_col.in_(already)))
-    return (
-        db.session.execute(
-            sa.update(table).where(col == other_id).values({column: survivor_id})
-        ).rowcount
-        or 0
-    )
+    return _repoint(col, other_id, survivor_id)
 
 
 def _fill(survivor: object, other: object, fields: tuple[str, ...]) -> dict[str, list[object]]:
@@ -186,22 +192,10 @@ def merge_people(survivor: Person, other: Person, actor: User) -> dict[str, int]
         else:
             position.person_id = survivor.id
             moved["positions"] += 1
-    moved["follow-ups"] = (
-        db.session.execute(
-            sa.update(FollowUp).where(FollowUp.person_id == other.id).values(person_id=survivor.id)
-        ).rowcount
-        or 0
-    )
+    moved["follow-ups"] = _repoint(FollowUp.person_id, other.id, survivor.id)
     # Consent records are append-only, but they belong to the person, not to the duplicate
     # record: re-pointing them (a Core UPDATE; the ORM guard refuses edits) keeps every one.
-    moved["consent records"] = (
-        db.session.execute(
-            sa.update(ConsentRecord.__table__)
-            .where(ConsentRecord.person_id == other.id)
-            .values(person_id=survivor.id)
-        ).rowcount
-        or 0
-    )
+    moved["consent records"] = _repoint(ConsentRecord.__table__.c.person_id, other.id, survivor.id)
     other.deleted_at = utcnow()
     db.session.flush()  # the other's e-mail is free for the survivor only once it is deleted
     filled = _fill(survivor, other, PERSON_FILL)
@@ -233,24 +227,9 @@ def merge_organisations(survivor: Organisation, other: Organisation, actor: User
             outreach_organisations, "organisation_id", other.id, survivor.id, "outreach_id"
         ),
         "tags": _move_links(organisation_tags, "organisation_id", other.id, survivor.id, "tag_id"),
-        "positions": db.session.execute(
-            sa.update(Position)
-            .where(Position.organisation_id == other.id)
-            .values(organisation_id=survivor.id)
-        ).rowcount
-        or 0,
-        "follow-ups": db.session.execute(
-            sa.update(FollowUp)
-            .where(FollowUp.organisation_id == other.id)
-            .values(organisation_id=survivor.id)
-        ).rowcount
-        or 0,
-        "events organised": db.session.execute(
-            sa.update(Event)
-            .where(Event.organiser_organisation_id == other.id)
-            .values(organiser_organisation_id=survivor.id)
-        ).rowcount
-        or 0,
+        "positions": _repoint(Position.organisation_id, other.id, survivor.id),
+        "follow-ups": _repoint(FollowUp.organisation_id, other.id, survivor.id),
+        "events organised": _repoint(Event.organiser_organisation_id, other.id, survivor.id),
     }
     # Participations of the organisation on its own (no person): one per event.
     participants = EventParticipant.__table__
@@ -264,24 +243,15 @@ def merge_organisations(survivor: Organisation, other: Organisation, actor: User
             participants.c.event_id.in_(taken),
         )
     )
-    moved["event participations"] = (
-        db.session.execute(
-            sa.update(participants)
-            .where(participants.c.organisation_id == other.id)
-            .values(organisation_id=survivor.id)
-        ).rowcount
-        or 0
-    )
+    moved["event participations"] = _repoint(participants.c.organisation_id, other.id, survivor.id)
     # Links: re-point both ends, then drop links to itself and exact repeats.
     links = OrganisationLink.__table__
     pair = {survivor.id, other.id}
     db.session.execute(
         sa.delete(links).where(links.c.source_id.in_(pair), links.c.target_id.in_(pair))
     )
-    for end in ("source_id", "target_id"):
-        db.session.execute(
-            sa.update(links).where(links.c[end] == other.id).values({end: survivor.id})
-        )
+    for end in (links.c.source_id, links.c.target_id):
+        _repoint(end, other.id, survivor.id)
     seen: set[tuple[int, int, str]] = set()
     for link in db.session.scalars(
         sa.select(OrganisationLink)
