@@ -389,19 +389,28 @@ _PERSON_COLUMNS = (
 )
 
 
+_NARROWING = (
+    "kind",
+    "country",
+    "size",
+    "tag",
+    "officer",
+    "organisation",
+    "engaged",
+    "never_engaged",
+    "deleted",
+)
+
+
+def _narrowed(f: RegisterFilter, *but: str) -> bool:
+    """Whether a filter other than the words typed (and those named) narrows the list."""
+    return any(getattr(f, name) for name in _NARROWING if name not in but)
+
+
 def _in_index_order(f: RegisterFilter) -> bool:
     """Live people in name order, of all countries or one: an index holds them in order."""
-    return not (
-        _tokens(f.q)
-        or f.kind
-        or f.size
-        or f.tag
-        or f.officer
-        or f.organisation
-        or f.engaged
-        or f.never_engaged
-        or f.deleted
-    ) and PEOPLE_SORTS.get(f.sort, PEOPLE_SORTS["name"]) in (
+    order = PEOPLE_SORTS.get(f.sort, PEOPLE_SORTS["name"])
+    return not (_tokens(f.q) or _narrowed(f, "country")) and order in (
         PEOPLE_SORTS["name"],
         PEOPLE_SORTS["-name"],
     )
@@ -410,12 +419,8 @@ def _in_index_order(f: RegisterFilter) -> bool:
 def _words_only(f: RegisterFilter) -> bool:
     """A search of live people by words alone, in the default order: the word index answers
     it without reading the people who match (2,096 for "muller" at 100,000 people)."""
-    return bool(
-        _tokens(f.q)
-        and not (f.kind or f.country or f.size or f.tag or f.officer or f.organisation)
-        and not (f.engaged or f.never_engaged or f.deleted)
-        and PEOPLE_SORTS.get(f.sort, PEOPLE_SORTS["name"]) is PEOPLE_SORTS["name"]
-    )
+    order = PEOPLE_SORTS.get(f.sort, PEOPLE_SORTS["name"])
+    return bool(_tokens(f.q)) and not _narrowed(f) and order is PEOPLE_SORTS["name"]
 
 
 @functools.cache

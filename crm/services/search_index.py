@@ -173,18 +173,25 @@ def _after_prefix(token: str) -> str | None:
     return stripped[:-1] + _NEXT[stripped[-1]]
 
 
-def _term_range(token: str) -> list[sa.ColumnElement[bool]]:
-    """Terms starting with ``token``, as an index range."""
-    condition = [SearchTerm.term >= token]
-    upper = _after_prefix(token)
+_terms = SearchTerm.__table__
+
+
+def _term_range(
+    lower: object, upper: object | None, terms: sa.TableClause = _terms
+) -> list[sa.ColumnElement[bool]]:
+    """Terms from ``lower`` up to, not including, ``upper`` (none: no upper end), as an index
+    range: values or bound parameters."""
+    condition = [terms.c.term >= lower]
     if upper is not None:
-        condition.append(SearchTerm.term < upper)
+        condition.append(terms.c.term < upper)
     return condition
 
 
 def matching_ids(entity: str, token: str) -> sa.Select[tuple[int]]:
     """Ids of live records of ``entity`` with a term starting with ``token``."""
-    return sa.select(SearchTerm.entity_id).where(SearchTerm.entity == entity, *_term_range(token))
+    return sa.select(_terms.c.entity_id).where(
+        _terms.c.entity == entity, *_term_range(token, _after_prefix(token))
+    )
 
 
 Shape = tuple[bool, ...]  # per word typed, longest first: does its range have an upper end?
@@ -205,14 +212,9 @@ def prefix_parameters(tokens: list[str]) -> tuple[Shape, dict[str, str]]:
     return tuple(shape), parameters
 
 
-_terms = SearchTerm.__table__
-
-
 def _range(n: int, bounded: bool, terms: sa.TableClause = _terms) -> list[sa.ColumnElement[bool]]:
-    condition = [terms.c.term >= sa.bindparam(f"from_{n}")]
-    if bounded:
-        condition.append(terms.c.term < sa.bindparam(f"to_{n}"))
-    return condition
+    upper = sa.bindparam(f"to_{n}") if bounded else None
+    return _term_range(sa.bindparam(f"from_{n}"), upper, terms)
 
 
 @functools.cache
