@@ -48,9 +48,9 @@ from crm.models import (
     utcnow,
 )
 from crm.services import audit, search_index
+from crm.services.checks import clean_enum, clean_text
 from crm.services.errors import ValidationError
 from crm.services.exports import BOM, neutralise
-from crm.services.register import clean_enum, clean_text
 from crm.services.text import iso_utc
 
 SOURCE_MAX = 300

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from difflib import SequenceMatcher
 
 import sqlalchemy as sa
 
 from crm.extensions import db
 from crm.models import (
-    Country,
-    Language,
     LawfulBasis,
     LinkType,
     Organisation,
@@ -24,14 +22,22 @@ from crm.models import (
     Position,
     PositionRole,
     SizeClass,
-    StrEnum,
     Tag,
     User,
     ValueChainRole,
     utcnow,
 )
 from crm.services import audit, search_index
-from crm.services.accounts import normalise_email
+from crm.services.checks import (
+    clean_country,
+    clean_decimal,
+    clean_email,
+    clean_enum,
+    clean_int,
+    clean_language,
+    clean_period,
+    clean_text,
+)
 from crm.services.errors import ValidationError, check_version
 from crm.services.text import normalise_text, person_name_keys
 
@@ -58,81 +64,6 @@ def size_class_for(headcount: int) -> SizeClass:
     if headcount < 250:
         return SizeClass.MEDIUM
     return SizeClass.LARGE
-
-
-# --- Field checks shared by organisations and people ----------------------------------------
-
-
-def clean_text(value: object, field: str, limit: int, required: bool = False) -> str | None:
-    """Trimmed text or None; refuses over-long and (when required) empty values."""
-    text = str(value).strip() if value is not None else ""
-    if required and not text:
-        raise ValidationError("this field is required", field=field)
-    if len(text) > limit:
-        raise ValidationError(f"at most {limit} characters (this has {len(text)})", field=field)
-    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text):
-        raise ValidationError("contains control characters", field=field)
-    return text or None
-
-
-def clean_email(value: object, field: str = "email") -> str | None:
-    """A valid e-mail address (lower-cased domain kept as typed in the local part) or None."""
-    text = clean_text(value, field, 254)
-    if text is None:
-        return None
-    return normalise_email(text, field=field)
-
-
-def clean_enum(
-    enum_cls: type[StrEnum], value: object, field: str, required: bool = False
-) -> StrEnum | None:
-    if value in (None, ""):
-        if required:
-            raise ValidationError("this field is required", field=field)
-        return None
-    try:
-        return enum_cls(str(value).strip().lower())
-    except ValueError:
-        choices = ", ".join(m.value for m in enum_cls)
-        raise ValidationError(f"{value!r} is not one of {choices}", field=field) from None
-
-
-def clean_country(value: object, field: str = "country_code", required: bool = False) -> str | None:
-    code = clean_text(value, field, 100) or ""
-    if not code:
-        if required:
-            raise ValidationError("this field is required", field=field)
-        return None
-    code = code.upper()
-    if db.session.get(Country, code) is None:
-        raise ValidationError(f"{code!r} is not an ISO 3166-1 country code", field=field)
-    return code
-
-
-def clean_language(value: object, field: str = "language_code") -> str | None:
-    code = (clean_text(value, field, 100) or "").lower()
-    if not code:
-        return None
-    if db.session.get(Language, code) is None:
-        raise ValidationError(f"{code!r} is not an ISO 639-1 language code", field=field)
-    return code
-
-
-def clean_int(value: object, field: str, minimum: int = 0, maximum: int = 10**9) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ValidationError(f"{value!r} is not a whole number", field=field) from None
-    if not minimum <= number <= maximum:
-        raise ValidationError(f"must be between {minimum:,} and {maximum:,}", field=field)
-    return number
-
-
-def clean_period(starts_on: date | None, ends_on: date | None, field: str = "ends_on") -> None:
-    if starts_on and ends_on and ends_on < starts_on:
-        raise ValidationError("the end cannot come before the start", field=field)
 
 
 def apply_changes(record: object, values: dict[str, object]) -> dict[str, list[object]]:
@@ -180,18 +111,13 @@ def clean_organisation(data: dict[str, object]) -> dict[str, object]:
     """Check every field of an organisation form; the whole record is refused on one error."""
     kind = clean_enum(OrganisationKind, data.get("kind"), "kind", required=True)
     headcount = clean_int(data.get("headcount"), "headcount", 0, 10_000_000)
-    turnover = data.get("turnover_eur")
-    if turnover in (None, ""):
-        turnover_eur = None
-    else:
-        try:
-            turnover_eur = Decimal(str(turnover).strip().replace(" ", "").replace(",", ""))
-        except InvalidOperation:
-            raise ValidationError(
-                f"{turnover!r} is not an amount in euros", field="turnover_eur"
-            ) from None
-        if not Decimal(0) <= turnover_eur < Decimal(10) ** 14:
-            raise ValidationError("must be between 0 and 99,999,999,999,999", field="turnover_eur")
+    turnover_eur = clean_decimal(
+        data.get("turnover_eur"),
+        "turnover_eur",
+        Decimal(0),
+        Decimal(10) ** 14,
+        "an amount in euros",
+    )
     is_enterprise = kind == OrganisationKind.ENTERPRISE
     website = clean_text(data.get("website"), "website", 300)
     if website and not website.lower().startswith(("http://", "https://")):

@@ -10,12 +10,25 @@ def register_blueprints(app: Flask) -> None:
         admin,
         auth,
         duplicates,
+        exports,
         health,
         main,
         organisations,
         people,
         privacy,
     )
+    from crm.views.guards import init_guards
 
-    for module in (auth, main, organisations, people, privacy, duplicates, admin, health):
+    init_guards(app)
+    for module in (
+        auth,
+        main,
+        organisations,
+        people,
+        privacy,
+        exports,
+        duplicates,
+        admin,
+        health,
+    ):
         app.register_blueprint(module.bp)

@@ -1,4 +1,4 @@
-"""Data protection on a person's record, and exports of the register's lists."""
+"""Data protection on a person's record: consent, restriction, subject access, erasure."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from flask import (
     current_app,
     flash,
     redirect,
-    request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -20,17 +18,14 @@ from flask_login import current_user
 from crm.extensions import db
 from crm.forms.register import ConsentForm, ErasureForm, RestrictionForm
 from crm.models import utcnow
-from crm.security import can, requires
-from crm.services import audit, exports, privacy
+from crm.security import requires
+from crm.services import audit, privacy
 from crm.services.errors import ValidationError
-from crm.services.search import RegisterFilter, organisations_query, people_query
 from crm.templating import viewer_timezone
 from crm.views.forms_support import attach_error
 from crm.views.people import _get, render_person
 
 bp = Blueprint("privacy", __name__)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _back(person_id: int) -> Response:
@@ -127,31 +122,3 @@ def erase(person_id: int) -> Response:
         db.session.commit()
         flash(f"Person #{person_id} was erased. Their outreach still counts in reports.", "success")
     return _back(person_id)
-
-
-def _export(kind: str, fmt: str) -> Response:
-    f = RegisterFilter.from_args(request.args)
-    f.deleted = f.deleted and can(current_user, "register.restore")
-    query = people_query(f) if kind == "people" else organisations_query(f)
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
-    name = f"{kind}-{stamp}.{fmt}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if fmt == "csv":
-        chunks = exports.people_csv(query) if kind == "people" else exports.organisations_csv(query)
-        return Response(
-            stream_with_context(chunks), mimetype="text/csv; charset=utf-8", headers=headers
-        )
-    data = exports.people_xlsx(query) if kind == "people" else exports.organisations_xlsx(query)
-    return Response(data, mimetype=XLSX, headers=headers)
-
-
-@bp.get("/people/export.<any(csv, xlsx):fmt>")
-@requires("register.export")
-def export_people(fmt: str) -> Response:
-    return _export("people", fmt)
-
-
-@bp.get("/organisations/export.<any(csv, xlsx):fmt>")
-@requires("register.export")
-def export_organisations(fmt: str) -> Response:
-    return _export("organisations", fmt)

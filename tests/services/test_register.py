@@ -105,7 +105,7 @@ def test_create_organisation_derives_size_class_and_audits(app, db) -> None:  # 
         ({"headcount": "many"}, "headcount", "not a whole number"),
         ({"turnover_eur": "lots"}, "turnover_eur", "not an amount"),
         ({"language_code": "xx"}, "language_code", "not an ISO 639-1"),
-        ({"city": "Stutt\x00gart"}, "city", "control characters"),
+        ({"city": "Stutt\x00gart"}, "city", "control character"),
     ],
 )
 def test_bad_organisations_are_refused_and_nothing_is_written(  # noqa: ANN001

@@ -1,0 +1,152 @@
+"""Field checks every area's services share: text, e-mails, enums, codes, numbers, periods.
+
+Each takes the raw value (from a form, a file or an API) and the name of the field it came
+from, and returns the clean value or raises ``ValidationError`` naming that field.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import TypeVar
+
+from crm.extensions import db
+from crm.models import Country, Language, StrEnum
+from crm.services.accounts import normalise_email
+from crm.services.errors import ValidationError
+
+E = TypeVar("E", bound=StrEnum)
+ALLOWED_CONTROLS = frozenset("\t\r\n")
+
+
+def forbidden_character(text: str) -> str | None:
+    """The first character no stored text may hold, or None.
+
+    Control characters (C0 but tab and line breaks, DEL, C1), lone surrogates and the
+    non-characters U+FFFE/U+FFFF: XML 1.0 forbids most of them, so one of them in any field
+    would make every XLSX export of it unreadable, and none belongs in a name or a note.
+    """
+    for ch in text:
+        code = ord(ch)
+        if (
+            (code < 32 and ch not in ALLOWED_CONTROLS)
+            or 0x7F <= code <= 0x9F
+            or 0xD800 <= code <= 0xDFFF
+            or code & 0xFFFE == 0xFFFE
+        ):
+            return ch
+    return None
+
+
+def check_characters(text: str, field: str | None) -> None:
+    bad = forbidden_character(text)
+    if bad is not None:
+        raise ValidationError(
+            f"contains a control character (U+{ord(bad):04X}) that cannot be stored; "
+            "remove it and save again",
+            field=field,
+        )
+
+
+def clean_text(value: object, field: str, limit: int, required: bool = False) -> str | None:
+    """Trimmed text or None; refuses over-long, (when required) empty values and control
+    characters. Anything but a string or a number (a file sent in a text field) is refused."""
+    if value is not None and not isinstance(value, (str, int)):
+        raise ValidationError("expected text", field=field)
+    text = str(value).strip() if value is not None else ""
+    if required and not text:
+        raise ValidationError("this field is required", field=field)
+    if len(text) > limit:
+        raise ValidationError(f"at most {limit} characters (this has {len(text)})", field=field)
+    check_characters(text, field)
+    return text or None
+
+
+def clean_email(value: object, field: str = "email") -> str | None:
+    """A valid e-mail address (lower-cased) or None."""
+    text = clean_text(value, field, 254)
+    if text is None:
+        return None
+    return normalise_email(text, field=field)
+
+
+def clean_enum(enum_cls: type[E], value: object, field: str, required: bool = False) -> E | None:
+    """A member of ``enum_cls`` by its stored value (case and spaces ignored), or None."""
+    if value in (None, ""):
+        if required:
+            raise ValidationError("this field is required", field=field)
+        return None
+    try:
+        return enum_cls(str(value).strip().lower())
+    except ValueError:
+        choices = ", ".join(m.value for m in enum_cls)
+        shown = str(value)[:80]
+        raise ValidationError(f"{shown!r} is not one of {choices}", field=field) from None
+
+
+def clean_country(value: object, field: str = "country_code", required: bool = False) -> str | None:
+    """An ISO 3166-1 alpha-2 code of the seeded countries, upper-cased, or None."""
+    code = clean_text(value, field, 100) or ""
+    if not code:
+        if required:
+            raise ValidationError("this field is required", field=field)
+        return None
+    code = code.upper()
+    if len(code) != 2 or db.session.get(Country, code) is None:
+        raise ValidationError(f"{code[:20]!r} is not an ISO 3166-1 country code", field=field)
+    return code
+
+
+def clean_language(value: object, field: str = "language_code") -> str | None:
+    """An ISO 639-1 code of the seeded languages, lower-cased, or None."""
+    code = (clean_text(value, field, 100) or "").lower()
+    if not code:
+        return None
+    if len(code) > 3 or db.session.get(Language, code) is None:
+        raise ValidationError(f"{code[:20]!r} is not an ISO 639-1 language code", field=field)
+    return code
+
+
+def clean_int(value: object, field: str, minimum: int = 0, maximum: int = 10**9) -> int | None:
+    """A whole number within bounds, or None for an empty value."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValidationError("expected a whole number", field=field)
+    text = str(value).strip()
+    if len(text) > 20:
+        raise ValidationError(f"must be between {minimum:,} and {maximum:,}", field=field)
+    try:
+        number = int(text)
+    except ValueError:
+        raise ValidationError(f"{text!r} is not a whole number", field=field) from None
+    if not minimum <= number <= maximum:
+        raise ValidationError(f"must be between {minimum:,} and {maximum:,}", field=field)
+    return number
+
+
+def clean_decimal(
+    value: object, field: str, minimum: Decimal, below: Decimal, what: str = "an amount"
+) -> Decimal | None:
+    """A finite decimal with ``minimum <= value < below`` (spaces and thousands commas
+    ignored), or None. NaN and infinities are refused: no amount is "not a number"."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise ValidationError(f"expected {what}", field=field)
+    text = str(value).strip().replace(" ", "").replace(",", "")
+    try:
+        number = Decimal(text[:40])
+    except InvalidOperation:
+        raise ValidationError(f"{str(value)[:40]!r} is not {what}", field=field) from None
+    if not number.is_finite():
+        raise ValidationError(f"{str(value)[:40]!r} is not {what}", field=field)
+    if not minimum <= number < below:
+        raise ValidationError(f"must be from {minimum:,} to below {below:,}", field=field)
+    return number
+
+
+def clean_period(starts_on: date | None, ends_on: date | None, field: str = "ends_on") -> None:
+    """Refuse a period that ends before it starts."""
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError("the end cannot come before the start", field=field)
