@@ -17,6 +17,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     ``serving=False`` is for maintenance commands (migrations, seed, users), which sign no
     sessions and so do not need the production secret key.
     """
+    from crm import clock
     from crm.config import build_config, check_production_safety
     from crm.database import configure_engine_events, init_request_transactions
     from crm.extensions import csrf, db, login_manager, migrate
@@ -35,6 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
         app.config.update(test_config)
     if serving:
         check_production_safety(app.config)
+    clock.configure(app.config["CRM_TIMEZONE"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)

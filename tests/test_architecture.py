@@ -1,0 +1,71 @@
+"""The direction of dependencies: models <- services <- (views, forms, CLI, importers).
+
+Read from the source with ``ast``, so that a forbidden import anywhere in a module (at the top
+or inside a function) fails here, not only one that happens to run in a test.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CRM = ROOT / "crm"
+
+# package -> module prefixes it must never import
+FORBIDDEN = {
+    "crm.models": ("crm.services", "crm.views", "crm.forms", "crm.cli", "flask", "importers"),
+    "crm.services": ("crm.views", "crm.forms", "crm.cli", "flask", "importers"),
+    "crm.demo": ("crm.views", "crm.forms", "flask"),
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def _violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
+    folder = ROOT / Path(*package.split("."))
+    files = sorted(folder.rglob("*.py")) if folder.is_dir() else []
+    bad = []
+    for path in files:
+        for line, name in _imports(path):
+            if any(name == prefix or name.startswith(prefix + ".") for prefix in forbidden):
+                bad.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+    return bad
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_imports_point_one_way(package: str) -> None:
+    assert _violations(package, FORBIDDEN[package]) == []
+
+
+def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
+    """The scanner itself: an import inside a function is found, a similar name is not."""
+    module = tmp_path / "example.py"
+    module.write_text(
+        "import flaskish\n\ndef f():\n    from flask import request\n    return request\n"
+    )
+    names = [name for _, name in _imports(module)]
+    assert "flask.request" in names and "flaskish" in names
+    assert not any(n == "flask" or n.startswith("flask.") for n in ["flaskish"])
+
+
+def test_every_package_is_checked() -> None:
+    assert (CRM / "models").is_dir() and (CRM / "services").is_dir()
+    assert _module_name(CRM / "models" / "__init__.py") == "crm.models"
