@@ -71,7 +71,7 @@ def enum_type(enum_cls: type[enum.Enum]) -> sa.Enum:
         native_enum=False,
         create_constraint=True,
         name=_snake(enum_cls.__name__),
-        length=max(len(m.value) for m in enum_cls),  # type: ignore[misc]
+        length=max(len(m.value) for m in enum_cls),
         values_callable=lambda cls: [m.value for m in cls],
         validate_strings=True,
     )

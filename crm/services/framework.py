@@ -39,7 +39,7 @@ class TreeNode:
 def _sub_item_sets(
     link: sa.Table,
     record_fk: sa.Column[int],
-    record: sa.Table,
+    record: sa.FromClause,
     live: sa.ColumnElement[bool],
     leaf_ids: list[int],
 ) -> Counter[tuple[int, ...]]:
@@ -140,6 +140,6 @@ def framework_tree(framework_key: str | None = None) -> tuple[Framework | None, 
         ),
         wanted,
     )
-    for item_id, node in nodes.items():
-        node.outreach_count, node.event_count = outreach[item_id], events[item_id]
+    for item_id, tree_node in nodes.items():
+        tree_node.outreach_count, tree_node.event_count = outreach[item_id], events[item_id]
     return framework, roots

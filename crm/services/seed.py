@@ -6,7 +6,7 @@ import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -147,8 +147,11 @@ def load_framework(path: Path = DEFAULT_FRAMEWORK, report: SeedReport | None = N
     return report
 
 
+Vocabulary = TypeVar("Vocabulary", Country, Language)
+
+
 def _load_csv_vocabulary(
-    model: type[Country] | type[Language], path: Path, report: SeedReport, what: str
+    model: type[Vocabulary], path: Path, report: SeedReport, what: str
 ) -> None:
     existing = {row.code: row for row in db.session.scalars(sa.select(model))}
     with path.open(encoding="utf-8", newline="") as handle:
@@ -162,7 +165,7 @@ def _load_csv_vocabulary(
                 raise ValidationError(
                     f"code {code!r} is not two letters", where=f"{path}:{line}", field="code"
                 )
-            values = {"name": row["name"].strip()}
+            values: dict[str, object] = {"name": row["name"].strip()}
             if model is Country:
                 values["is_eu"] = row.get("is_eu") == "1"
             current = existing.get(code)
