@@ -6,7 +6,7 @@ fairs, event topics, outreach subjects and notes, job titles and lawful-basis so
 
 from __future__ import annotations
 
-from crm.services.demo.locales import _w
+from crm.demo.locales import _w
 
 # The national associations named in the product brief, and their European umbrella.
 # (acronym, name, country, city, language)

@@ -15,6 +15,6 @@ inserts), ``base`` (the run's constants, records and shared state), one module p
 run as a whole). Only what is imported here is public.
 """
 
-from crm.services.demo.generator import DemoRefused, DemoReport, generate_demo
+from crm.demo.generator import DemoRefused, DemoReport, generate_demo
 
 __all__ = ["DemoRefused", "DemoReport", "generate_demo"]

@@ -25,14 +25,14 @@ from crm.models import (
 from crm.progress import Progress
 from crm.services import audit, search_index
 from crm.services.accounts import hash_password
-from crm.services.demo.base import FRAMEWORK_KEY, LEAF_CODES, WINDOW_DAYS
-from crm.services.demo.catalogue import DEMO_USERS, MATERIALS, TAGS
-from crm.services.demo.events import _Events
-from crm.services.demo.locales import COUNTRIES, LOCALES
-from crm.services.demo.organisations import _Organisations
-from crm.services.demo.outreach import _Outreach
-from crm.services.demo.people import _People
-from crm.services.demo.writer import _ID_TABLES
+from crm.demo.base import FRAMEWORK_KEY, LEAF_CODES, WINDOW_DAYS
+from crm.demo.catalogue import DEMO_USERS, MATERIALS, TAGS
+from crm.demo.events import _Events
+from crm.demo.locales import COUNTRIES, LOCALES
+from crm.demo.organisations import _Organisations
+from crm.demo.outreach import _Outreach
+from crm.demo.people import _People
+from crm.demo.writer import _ID_TABLES
 
 
 class DemoRefused(Exception):

@@ -9,7 +9,7 @@ import random
 from datetime import date, datetime, timedelta
 
 from crm.models import Event, EventParticipant, event_subitems
-from crm.services.demo.base import (
+from crm.demo.base import (
     AHEAD_DAYS,
     WINDOW_DAYS,
     _EventPlan,
@@ -20,7 +20,7 @@ from crm.services.demo.base import (
     _weighted,
     _workday,
 )
-from crm.services.demo.catalogue import (
+from crm.demo.catalogue import (
     AUDIENCE_LABELS,
     CONFERENCES,
     ROUND_TABLE_TOPICS,
@@ -28,8 +28,8 @@ from crm.services.demo.catalogue import (
     WEBINAR_TOPICS,
     WORKSHOP_TOPICS,
 )
-from crm.services.demo.followups import _FollowUps
-from crm.services.demo.locales import COUNTRIES
+from crm.demo.followups import _FollowUps
+from crm.demo.locales import COUNTRIES
 
 # The sub-item every event of a kind serves, and others it serves with some probability.
 EVENT_CODES: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {

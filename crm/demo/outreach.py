@@ -13,7 +13,7 @@ from crm.models import (
     outreach_people,
     outreach_subitems,
 )
-from crm.services.demo.base import (
+from crm.demo.base import (
     OUTREACH_PER_SCALE,
     WINDOW_DAYS,
     _local,
@@ -23,7 +23,7 @@ from crm.services.demo.base import (
     _weighted,
     _workday,
 )
-from crm.services.demo.catalogue import (
+from crm.demo.catalogue import (
     AUDIENCE_LABELS,
     ENTERPRISE_FOLLOW_UP_TITLES,
     EVENT_SUBJECTS,
@@ -31,8 +31,8 @@ from crm.services.demo.catalogue import (
     OUTREACH_NOTES,
     SUBJECTS,
 )
-from crm.services.demo.followups import _FollowUps
-from crm.services.demo.locales import COUNTRIES, LANGUAGE_NAMES
+from crm.demo.followups import _FollowUps
+from crm.demo.locales import COUNTRIES, LANGUAGE_NAMES
 
 OUTCOMES = {
     "default": _weighted(

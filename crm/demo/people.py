@@ -6,8 +6,8 @@ import random
 from datetime import date, datetime, timedelta
 
 from crm.models import ConsentRecord, Person, Position, person_tags
-from crm.services.demo.base import PEOPLE_PER_SCALE, WINDOW_DAYS, _Org, _State
-from crm.services.demo.catalogue import (
+from crm.demo.base import PEOPLE_PER_SCALE, WINDOW_DAYS, _Org, _State
+from crm.demo.catalogue import (
     CONSENT_SOURCES,
     ENTERPRISE_ROLES,
     LAWFUL_BASIS_SOURCES,
@@ -17,7 +17,7 @@ from crm.services.demo.catalogue import (
     TITLES,
     TRADE_FAIRS,
 )
-from crm.services.demo.locales import _NOT_SLUG, LOCALES, ascii_fold
+from crm.demo.locales import _NOT_SLUG, LOCALES, ascii_fold
 from crm.services.text import person_name_keys
 
 

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from crm.progress import Progress
-from crm.services.demo.locales import _NOT_SLUG, COUNTRIES
-from crm.services.demo.writer import _Writer
+from crm.demo.locales import _NOT_SLUG, COUNTRIES
+from crm.demo.writer import _Writer
 
 FRAMEWORK_KEY = "design-mts"
 LEAF_CODES = ("1.1", "1.2", "1.3a", "1.3b", "1.3c", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3")

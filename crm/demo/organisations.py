@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from crm.models import Organisation, OrganisationLink, organisation_tags
-from crm.services.demo.base import (
+from crm.demo.base import (
     ENTERPRISES_PER_SCALE,
     VALUE_CHAIN_PER_SCALE,
     WINDOW_DAYS,
@@ -19,7 +19,7 @@ from crm.services.demo.base import (
     _State,
     _weighted,
 )
-from crm.services.demo.catalogue import (
+from crm.demo.catalogue import (
     CECIMO,
     NATIONAL_ASSOCIATIONS,
     ORGANISATION_NOTES,
@@ -27,7 +27,7 @@ from crm.services.demo.catalogue import (
     OTHER_ORGANISATIONS,
     POLICY_BODIES,
 )
-from crm.services.demo.locales import COUNTRIES, LOCALES, ascii_fold
+from crm.demo.locales import COUNTRIES, LOCALES, ascii_fold
 from crm.services.register import TURNOVER_CEILING, size_class_for
 from crm.services.text import normalise_text
 
