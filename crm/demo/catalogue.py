@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any, NamedTuple, get_type_hints
 
 from crm.demo.errors import DemoDataError
-from crm.demo.files import integer, mapping, member, read_csv, read_json, text, texts
+from crm.demo.files import integer, integer_text, mapping, member, read_csv, read_json, text, texts
 
 
 class Association(NamedTuple):
@@ -138,7 +138,7 @@ def _rows(name: str, row_type: Any, optional: tuple[str, ...] = ()) -> tuple[Any
             if column in optional and value == "":
                 values[column] = None
             elif column in whole_numbers:
-                values[column] = integer(value, f"{name}, line {line}, {column}")
+                values[column] = integer_text(value, f"{name}, line {line}, {column}")
             else:
                 values[column] = value
         result.append(row_type(**values))

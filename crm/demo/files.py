@@ -116,14 +116,18 @@ def texts(value: Any, where: str) -> tuple[str, ...]:
 
 
 def integer(value: Any, where: str) -> int:
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            raise DemoDataError(f"{where}: expected a whole number, found {value!r}") from None
+    """A whole number of a JSON file (``7``, not ``"7"``)."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise DemoDataError(f"{where}: expected a whole number, found {_kind(value)}")
     return value
+
+
+def integer_text(value: str, where: str) -> int:
+    """A whole number in a CSV field."""
+    try:
+        return int(value)
+    except ValueError:
+        raise DemoDataError(f"{where}: expected a whole number, found {value!r}") from None
 
 
 def _kind(value: Any) -> str:

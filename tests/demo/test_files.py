@@ -12,6 +12,7 @@ from crm.demo.catalogue import catalogue
 from crm.demo.files import (
     DATA_DIRECTORY,
     integer,
+    integer_text,
     mapping,
     member,
     parse_csv,
@@ -89,9 +90,11 @@ def test_shape_checks_name_the_entry() -> None:
         mapping(["DE"], "countries.json: DE")
     with pytest.raises(DemoDataError, match=r"countries\.json: DE: weight is missing"):
         member({"language": "de"}, "weight", "countries.json: DE")
+    with pytest.raises(DemoDataError, match=r"DE\.weight: expected a whole number, found the text"):
+        integer("22", "countries.json: DE.weight")
     with pytest.raises(DemoDataError, match=r"line 4, month: expected a whole number, found 'x'"):
-        integer("x", "trade-fairs.csv, line 4, month")
-    assert integer("9", "trade-fairs.csv, line 2, month") == 9
+        integer_text("x", "trade-fairs.csv, line 4, month")
+    assert integer_text("9", "trade-fairs.csv, line 2, month") == 9
 
 
 def test_a_data_error_is_a_refusal_the_cli_shows_without_a_traceback() -> None:
