@@ -122,9 +122,9 @@ def users_create(email: str, role: str, full_name: str) -> None:
 @with_appcontext
 def demo_command(scale: int, random_seed: int, password: str | None) -> None:
     """Fill an empty database with a deterministic, realistic demo data set."""
+    from crm.demo import DemoRefused, generate_demo
     from crm.progress import TerminalProgress
     from crm.services import accounts
-    from crm.services.demo import DemoRefused, generate_demo
 
     generated = password is None
     password = password or accounts.generate_password()

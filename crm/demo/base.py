@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from crm.demo.catalogue import catalogue
+from crm.demo.locales import _NOT_SLUG, countries, locales
+from crm.demo.writer import _Writer
 from crm.progress import Progress
-from crm.services.demo.locales import _NOT_SLUG, COUNTRIES
-from crm.services.demo.writer import _Writer
 
 FRAMEWORK_KEY = "design-mts"
 LEAF_CODES = ("1.1", "1.2", "1.3a", "1.3b", "1.3c", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3")
@@ -152,6 +153,10 @@ class _State:
         self.anchor_at = datetime(anchor.year, anchor.month, anchor.day, tzinfo=UTC)
         self.window_start = anchor - timedelta(days=WINDOW_DAYS)
         self.progress = progress
+        # The vocabulary, read once per process; every stage draws from these.
+        self.countries = countries()
+        self.locales = locales()
+        self.catalogue = catalogue()
         self.writer = _Writer()
         self.next_ids: dict[str, int] = {}
         self.subitems: dict[str, int] = {}
@@ -193,11 +198,11 @@ class _State:
         return self.anchor_at - timedelta(seconds=seconds)
 
     def officer_for(self, country: str) -> int:
-        return self.officers[COUNTRIES[country].officer]
+        return self.officers[self.countries[country].officer]
 
     def phone(self, rng: random.Random, country: str) -> str:
         return "".join(
-            str(rng.randrange(10)) if ch == "#" else ch for ch in COUNTRIES[country].phone
+            str(rng.randrange(10)) if ch == "#" else ch for ch in self.countries[country].phone
         )
 
     def domain(self, base: str) -> str:

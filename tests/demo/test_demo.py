@@ -14,6 +14,7 @@ from flask.testing import FlaskCliRunner
 from flask_sqlalchemy import SQLAlchemy
 
 from crm.cli import cli
+from crm.demo import DemoRefused, DemoReport, generate_demo
 from crm.models import (
     AuditEntry,
     CommitmentItem,
@@ -38,7 +39,6 @@ from crm.models import (
 )
 from crm.progress import NullProgress, Progress
 from crm.services import accounts
-from crm.services.demo import DemoRefused, DemoReport, generate_demo
 from crm.services.register import size_class_for
 from crm.services.text import normalise_text
 from tests import factories

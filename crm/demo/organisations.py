@@ -10,8 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from crm.models import Organisation, OrganisationLink, organisation_tags
-from crm.services.demo.base import (
+from crm.demo.base import (
     ENTERPRISES_PER_SCALE,
     VALUE_CHAIN_PER_SCALE,
     WINDOW_DAYS,
@@ -19,15 +18,8 @@ from crm.services.demo.base import (
     _State,
     _weighted,
 )
-from crm.services.demo.catalogue import (
-    CECIMO,
-    NATIONAL_ASSOCIATIONS,
-    ORGANISATION_NOTES,
-    ORGANISATION_TAGS,
-    OTHER_ORGANISATIONS,
-    POLICY_BODIES,
-)
-from crm.services.demo.locales import COUNTRIES, LOCALES, ascii_fold
+from crm.demo.locales import ascii_fold
+from crm.models import Organisation, OrganisationLink, organisation_tags
 from crm.services.register import TURNOVER_CEILING, size_class_for
 from crm.services.text import normalise_text
 
@@ -37,8 +29,10 @@ class _Organisations(_State):
         self, rng: random.Random, country: str, language: str, trade: str
     ) -> tuple[str, str]:
         """A plausible, unused company name and its core (the name without the legal form)."""
-        locale = LOCALES[language]
-        forms = [form for form, lang in COUNTRIES[country].forms if not lang or lang == language]
+        locale = self.locales[language]
+        forms = [
+            form for form, lang in self.countries[country].forms if not lang or lang == language
+        ]
         name = core = ""
         for attempt in range(8):
             surname = rng.choice(locale.surnames)
@@ -87,7 +81,7 @@ class _Organisations(_State):
             "country_code": country,
             "city": city or None,
             "website": f"https://www.{domain}",
-            "email": f"{LOCALES[language].info}@{domain}",
+            "email": f"{self.locales[language].info}@{domain}",
             "phone": self.phone(rng, country),
             "language_code": language,
             "headcount": None,
@@ -125,7 +119,7 @@ class _Organisations(_State):
         self.by_kind.setdefault(kind, []).append(org)
         self.by_kind_country.setdefault((kind, country), []).append(org)
         if rng.random() < 0.2:
-            tags = ORGANISATION_TAGS[kind]
+            tags = self.catalogue.organisation_tags[kind]
             for tag in rng.sample(tags, rng.randint(1, min(2, len(tags)))):
                 self.writer.add(
                     organisation_tags, {"organisation_id": org_id, "tag_id": self.tag_ids[tag]}
@@ -136,13 +130,16 @@ class _Organisations(_State):
 
     def organisation_plan(self) -> dict[str, int]:
         """How many organisations of each generated group this scale gives (for progress)."""
-        per_country = {code: len(c.cities) for code, c in COUNTRIES.items() if c.weight}
+        per_country = {code: len(c.cities) for code, c in self.countries.items() if c.weight}
         affiliates = sum(
-            min(3 * self.scale, 3 * len(COUNTRIES[country].cities))
-            for _, _, country, _, _ in NATIONAL_ASSOCIATIONS
+            min(3 * self.scale, 3 * len(self.countries[country].cities))
+            for _, _, country, _, _ in self.catalogue.national_associations
         )
         return {
-            "fixed": 1 + len(NATIONAL_ASSOCIATIONS) + len(POLICY_BODIES) + len(OTHER_ORGANISATIONS),
+            "fixed": 1
+            + len(self.catalogue.national_associations)
+            + len(self.catalogue.policy_bodies)
+            + len(self.catalogue.other_organisations),
             "affiliates": affiliates,
             "local": sum(min(self.scale, n) for n in per_country.values()),
             "schools": sum(min(self.scale, n) for n in per_country.values()),
@@ -153,13 +150,13 @@ class _Organisations(_State):
     def create_organisations(self) -> None:
         rng = self.rng("organisations")
         self.progress.start("organisations", sum(self.organisation_plan().values()))
-        acronym, name, country, city, language = CECIMO
+        acronym, name, country, city, language = self.catalogue.umbrella
         cecimo = self.add_organisation(
             rng, name=name, acronym=acronym, kind="national-association", country=country,
             city=city, language=language, domain_base=acronym,
             notes="European umbrella of the national machine-tool associations.",
         )  # fmt: skip
-        for acronym, name, country, city, language in NATIONAL_ASSOCIATIONS:
+        for acronym, name, country, city, language in self.catalogue.national_associations:
             association = self.add_organisation(
                 rng, name=name, acronym=acronym, kind="national-association", country=country,
                 city=city, language=language, domain_base=acronym,
@@ -167,11 +164,11 @@ class _Organisations(_State):
             self.associations[country] = association
             self.link(rng, association, cecimo, "member-of", since_years=(5, 40))
         for association in list(self.associations.values()):
-            country = COUNTRIES[association.country]
+            country = self.countries[association.country]
             pool = [
                 (template.format(c=city), city, language)
                 for city, language in country.cities
-                for template in LOCALES[language].affiliates
+                for template in self.locales[language].affiliates
             ]
             for name, city, language in rng.sample(pool, min(3 * self.scale, len(pool))):
                 affiliate = self.add_organisation(
@@ -179,33 +176,41 @@ class _Organisations(_State):
                     language=language, domain_base=name, notes=self.note(rng, "affiliate"),
                 )  # fmt: skip
                 self.link(rng, affiliate, association, "affiliate-of", since_years=(2, 30))
-        for name, acronym, body_type, level, country, city, language in POLICY_BODIES:
+        for (
+            name,
+            acronym,
+            body_type,
+            level,
+            country,
+            city,
+            language,
+        ) in self.catalogue.policy_bodies:
             self.add_organisation(
                 rng, name=name, acronym=acronym, kind="policy-body", country=country, city=city,
                 language=language, domain_base=acronym or name, detail=level,
                 values={"policy_body_type": body_type, "policy_level": level},
             )  # fmt: skip
-        for code, country in COUNTRIES.items():
+        for code, country in self.countries.items():
             if not country.weight:
                 continue
             for city, language in rng.sample(country.cities, min(self.scale, len(country.cities))):
-                name = LOCALES[language].town_hall.format(c=city)
+                name = self.locales[language].town_hall.format(c=city)
                 self.add_organisation(
                     rng, name=name, acronym="", kind="policy-body", country=code, city=city,
                     language=language, domain_base=name, detail="local",
                     values={"policy_body_type": "local-authority", "policy_level": "local"},
                 )  # fmt: skip
-        for name, acronym, category, country, city, language in OTHER_ORGANISATIONS:
+        for name, acronym, category, country, city, language in self.catalogue.other_organisations:
             self.add_organisation(
                 rng, name=name, acronym=acronym, kind="other", country=country, city=city,
                 language=language, domain_base=acronym or name, detail=category,
                 values={"other_category": category},
             )  # fmt: skip
-        for code, country in COUNTRIES.items():
+        for code, country in self.countries.items():
             if not country.weight:
                 continue
             for city, language in rng.sample(country.cities, min(self.scale, len(country.cities))):
-                name = LOCALES[language].school.format(c=city)
+                name = self.locales[language].school.format(c=city)
                 self.add_organisation(
                     rng, name=name, acronym="", kind="other", country=code, city=city,
                     language=language, domain_base=name, detail="research-education",
@@ -217,14 +222,14 @@ class _Organisations(_State):
         self.progress.finish()
 
     def note(self, rng: random.Random, kind: str) -> str:
-        notes = ORGANISATION_NOTES.get(kind)
+        notes = self.catalogue.organisation_notes.get(kind)
         if not notes or rng.random() > 0.1:
             return ""
         return rng.choice(notes).format(year=rng.randint(1920, 2005))
 
     def create_enterprises(self, rng: random.Random) -> None:
-        countries = [code for code, country in COUNTRIES.items() if country.weight]
-        weights = [COUNTRIES[code].weight for code in countries]
+        countries = [code for code, country in self.countries.items() if country.weight]
+        weights = [self.countries[code].weight for code in countries]
         sizes = _weighted([("micro", 55), ("small", 30), ("medium", 12), ("large", 3)])
         count = ENTERPRISES_PER_SCALE * self.scale
         for code, size in zip(
@@ -232,7 +237,7 @@ class _Organisations(_State):
             rng.choices(sizes[0], cum_weights=sizes[1], k=count),
             strict=True,
         ):
-            city, language = rng.choice(COUNTRIES[code].cities)
+            city, language = rng.choice(self.countries[code].cities)
             name, core = self.company_name(rng, code, language, "machine")
             headcount = self.headcount(rng, size)
             per_head = rng.uniform(90_000, 260_000)
@@ -270,8 +275,8 @@ class _Organisations(_State):
         return int(250 * math.exp(3 * rng.random() ** 1.5))
 
     def create_value_chain(self, rng: random.Random) -> None:
-        countries = [code for code, country in COUNTRIES.items() if country.weight]
-        weights = [COUNTRIES[code].weight for code in countries]
+        countries = [code for code, country in self.countries.items() if country.weight]
+        weights = [self.countries[code].weight for code in countries]
         roles = _weighted(
             [("supplier", 25), ("component-maker", 25), ("distributor", 15), ("user-industry", 15),
              ("service-provider", 12), ("training-provider", 8)]
@@ -293,7 +298,7 @@ class _Organisations(_State):
             rng.choices(roles[0], cum_weights=roles[1], k=count),
             strict=True,
         ):
-            city, language = rng.choice(COUNTRIES[code].cities)
+            city, language = rng.choice(self.countries[code].cities)
             name, core = self.company_name(rng, code, language, trade[role])
             partner = self.add_organisation(
                 rng, name=name, acronym="", kind="value-chain-partner", country=code, city=city,

@@ -7,6 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from crm.demo.base import FRAMEWORK_KEY, LEAF_CODES, WINDOW_DAYS
+from crm.demo.catalogue import catalogue
+from crm.demo.errors import DemoRefused
+from crm.demo.events import _Events
+from crm.demo.locales import countries, locales
+from crm.demo.organisations import _Organisations
+from crm.demo.outreach import _Outreach
+from crm.demo.people import _People
+from crm.demo.writer import _ID_TABLES
 from crm.extensions import db
 from crm.models import (
     Base,
@@ -25,18 +34,6 @@ from crm.models import (
 from crm.progress import Progress
 from crm.services import audit, search_index
 from crm.services.accounts import hash_password
-from crm.services.demo.base import FRAMEWORK_KEY, LEAF_CODES, WINDOW_DAYS
-from crm.services.demo.catalogue import DEMO_USERS, MATERIALS, TAGS
-from crm.services.demo.events import _Events
-from crm.services.demo.locales import COUNTRIES, LOCALES
-from crm.services.demo.organisations import _Organisations
-from crm.services.demo.outreach import _Outreach
-from crm.services.demo.people import _People
-from crm.services.demo.writer import _ID_TABLES
-
-
-class DemoRefused(Exception):
-    """The database is not one demo data may be added to; the message says why and what to do."""
 
 
 @dataclass
@@ -90,7 +87,7 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
                 updated_at=since,
                 password_changed_at=since,
             )
-            for email, role, name, timezone in DEMO_USERS
+            for email, role, name, timezone in self.catalogue.demo_users
         ]
         db.session.add_all(users)
         db.session.flush()
@@ -112,7 +109,7 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
         existing = {
             name: tag_id for name, tag_id in db.session.execute(sa.select(Tag.name, Tag.id))
         }
-        for name in TAGS:
+        for name in self.catalogue.tags:
             if name in existing:
                 self.tag_ids[name] = existing[name]
                 continue
@@ -120,7 +117,7 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
             self.writer.add(Tag.__table__, {"id": tag_id, "name": name})
             self.tag_ids[name] = tag_id
         published = self.anchor_at - timedelta(days=WINDOW_DAYS + 20)
-        for key, kind, title, audience, language in MATERIALS:
+        for key, kind, title, audience, language in self.catalogue.materials:
             material_id = self.new_id(Material.__table__)
             slug = key.replace(":", "-")
             self.writer.add(
@@ -258,11 +255,11 @@ def _refuse_unless_ready() -> None:
     )
     if not set(LEAF_CODES) <= codes:
         raise DemoRefused("the DESIGN-MTS commitment framework is not loaded: run crm seed first")
-    countries = set(db.session.scalars(sa.select(Country.code)))
-    languages = set(db.session.scalars(sa.select(Language.code)))
-    if not set(COUNTRIES) <= countries or not set(LOCALES) <= languages:
+    seeded_countries = set(db.session.scalars(sa.select(Country.code)))
+    seeded_languages = set(db.session.scalars(sa.select(Language.code)))
+    if not set(countries()) <= seeded_countries or not set(locales()) <= seeded_languages:
         raise DemoRefused("the countries and languages are not loaded: run crm seed first")
-    emails = [email for email, *_ in DEMO_USERS]
+    emails = [user.email for user in catalogue().demo_users]
     taken = db.session.scalars(sa.select(User.email).where(User.email.in_(emails))).first()
     if taken:
         raise DemoRefused(

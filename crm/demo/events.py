@@ -8,8 +8,7 @@ import math
 import random
 from datetime import date, datetime, timedelta
 
-from crm.models import Event, EventParticipant, event_subitems
-from crm.services.demo.base import (
+from crm.demo.base import (
     AHEAD_DAYS,
     WINDOW_DAYS,
     _EventPlan,
@@ -20,16 +19,8 @@ from crm.services.demo.base import (
     _weighted,
     _workday,
 )
-from crm.services.demo.catalogue import (
-    AUDIENCE_LABELS,
-    CONFERENCES,
-    ROUND_TABLE_TOPICS,
-    TRADE_FAIRS,
-    WEBINAR_TOPICS,
-    WORKSHOP_TOPICS,
-)
-from crm.services.demo.followups import _FollowUps
-from crm.services.demo.locales import COUNTRIES
+from crm.demo.followups import _FollowUps
+from crm.models import Event, EventParticipant, event_subitems
 
 # The sub-item every event of a kind serves, and others it serves with some probability.
 EVENT_CODES: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {
@@ -40,16 +31,6 @@ EVENT_CODES: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {
     "webinar": ("1.1", (("2.1", 0.5), ("1.2", 0.3))),
     "policy-round-table": ("3.2", (("3.1", 0.5),)),
     "general-assembly": ("1.3a", (("3.1", 0.3),)),
-}
-EVENT_DESCRIPTIONS = {
-    "trade-fair": "Strategic sectoral trade fair; DESIGN-MTS materials at the stand and meetings "
-    "with exhibitors.",
-    "conference": "Sector conference with a session on corporate social responsibility.",
-    "workshop": "Hands-on workshop for machine-tool companies, hosted locally.",
-    "training-course": "Training course based on the DESIGN-MTS training modules.",
-    "webinar": "Online session of the DESIGN-MTS webinar series.",
-    "policy-round-table": "Round table with policy makers on the DESIGN-MTS recommendations.",
-    "general-assembly": "General assembly of a national association, with a DESIGN-MTS slot.",
 }
 
 
@@ -71,34 +52,23 @@ class _Events(_FollowUps):
 
     def fair_plans(self) -> list[_EventPlan]:
         plans = []
-        fairs = TRADE_FAIRS
-        for (
-            title,
-            country,
-            city,
-            venue,
-            tz,
-            month,
-            weekday,
-            earliest,
-            days,
-            years,
-            by,
-            role,
-        ) in fairs:
+        for fair in self.catalogue.trade_fairs:
             for year in range(self.window_start.year, self.anchor.year + 2):
-                if not years(year):
+                if not fair.held_in(year):
                     continue
-                first = date(year, month, earliest)
-                first += timedelta(days=(weekday - first.weekday()) % 7)
+                first = date(year, fair.month, fair.earliest_day)
+                first += timedelta(days=(fair.weekday - first.weekday()) % 7)
                 if not self.in_window(first):
                     continue
-                organiser = next(o for o in self.by_kind["national-association"] if o.short == by)
+                organiser = next(
+                    o for o in self.by_kind["national-association"] if o.short == fair.organiser
+                )
                 plans.append(
                     _EventPlan(
-                        kind="trade-fair", title=f"{title} {year}", day=first, days=days,
-                        timezone=tz, country=country, city=city, venue=venue,
-                        organiser_name=organiser.name, organiser=organiser, our_role=role,
+                        kind="trade-fair", title=f"{fair.title} {year}", day=first,
+                        days=fair.days, timezone=fair.timezone, country=fair.country,
+                        city=fair.city, venue=fair.venue, organiser_name=organiser.name,
+                        organiser=organiser, our_role=fair.our_role,
                     )
                 )  # fmt: skip
         return plans
@@ -111,12 +81,12 @@ class _Events(_FollowUps):
                 day = _workday(date(year, month, rng.randint(3, 26)))
                 if not self.in_window(day) or rng.random() < 0.4:
                     continue
-                city = association.city or COUNTRIES[country].cities[0][0]
+                city = association.city or self.countries[country].cities[0][0]
                 plans.append(
                     _EventPlan(
                         kind="general-assembly",
                         title=f"{association.short} General Assembly {year}",
-                        day=day, days=1, timezone=COUNTRIES[country].timezone, country=country,
+                        day=day, days=1, timezone=self.countries[country].timezone, country=country,
                         city=city, venue=f"{association.short} headquarters",
                         organiser_name=association.name, organiser=association,
                         our_role=rng.choice(("speaker", "speaker", "attendee")),
@@ -126,8 +96,8 @@ class _Events(_FollowUps):
         return plans
 
     def generated_plans(self, rng: random.Random) -> list[_EventPlan]:
-        countries = [code for code, country in COUNTRIES.items() if country.weight]
-        weights = [COUNTRIES[code].weight for code in countries]
+        countries = [code for code, country in self.countries.items() if country.weight]
+        weights = [self.countries[code].weight for code in countries]
         per_scale = {
             "conference": 8, "workshop": 16, "training-course": 18, "webinar": 22,
             "policy-round-table": 6,
@@ -139,13 +109,14 @@ class _Events(_FollowUps):
             for n in range(1, count * self.scale + 1):
                 day = _workday(self.window_start + timedelta(days=25 + rng.randrange(span)))
                 code = rng.choices(countries, weights=weights)[0]
-                city, language = rng.choice(COUNTRIES[code].cities)
-                tz = COUNTRIES[code].timezone
+                city, language = rng.choice(self.countries[code].cities)
+                tz = self.countries[code].timezone
                 year = day.year
                 if kind == "conference":
                     organiser = self.associations.get(code) or self.orgs[0]
                     plans.append(_EventPlan(
-                        kind=kind, title=f"{rng.choice(CONFERENCES)} {year}, {city}", day=day,
+                        kind=kind, day=day,
+                        title=f"{rng.choice(self.catalogue.conferences)} {year}, {city}",
                         days=rng.choice((1, 1, 2)), timezone=tz, country=code, city=city,
                         venue=f"Congress Centre {city}", organiser_name=organiser.name,
                         organiser=organiser,
@@ -159,14 +130,15 @@ class _Events(_FollowUps):
                     )
                     host = rng.choice(hosts)
                     if kind == "workshop":
-                        title = f"{rng.choice(WORKSHOP_TOPICS)} workshop, {host.city or city}"
+                        topic = rng.choice(self.catalogue.workshop_topics)
+                        title = f"{topic} workshop, {host.city or city}"
                         start = rng.choice((9, 13))
                         hours, days = (start, start + 4), 1
                     else:
-                        audience = rng.choice(tuple(AUDIENCE_LABELS))
+                        labels = self.catalogue.audience_labels
+                        audience = rng.choice(tuple(labels))
                         title = (
-                            f"DESIGN-MTS training: CSR for {AUDIENCE_LABELS[audience]}, "
-                            f"{host.city or city}"
+                            f"DESIGN-MTS training: CSR for {labels[audience]}, {host.city or city}"
                         )
                         hours, days = (9, 17), rng.choice((1, 2))
                     plans.append(_EventPlan(
@@ -176,7 +148,7 @@ class _Events(_FollowUps):
                         hours=hours,
                     ))  # fmt: skip
                 elif kind == "webinar":
-                    topic = rng.choice(WEBINAR_TOPICS)
+                    topic = rng.choice(self.catalogue.webinar_topics)
                     start = rng.choice((10, 14))
                     plans.append(_EventPlan(
                         kind=kind, title=f"Webinar: {topic}", day=day, days=1,
@@ -193,10 +165,11 @@ class _Events(_FollowUps):
                         if (o.detail == "eu") == eu and o.detail != "local"
                     ]  # fmt: skip
                     host = rng.choice(bodies)
-                    topic = rng.choice(ROUND_TABLE_TOPICS)
+                    topic = rng.choice(self.catalogue.round_table_topics)
                     plans.append(_EventPlan(
                         kind=kind, title=f"Policy round table: {topic}, {host.city}", day=day,
-                        days=1, timezone=COUNTRIES[host.country].timezone, country=host.country,
+                        days=1, timezone=self.countries[host.country].timezone,
+                        country=host.country,
                         city=host.city, venue=host.name, organiser_name=host.name, organiser=host,
                         our_role="organiser" if rng.random() < 0.4 else "speaker",
                         hours=(14, 17),
@@ -245,7 +218,7 @@ class _Events(_FollowUps):
                 "our_role": plan.our_role,
                 "status": status,
                 "is_published": published,
-                "description": EVENT_DESCRIPTIONS[plan.kind],
+                "description": self.catalogue.event_descriptions[plan.kind],
                 "created_by_id": creator,
                 "created_at": created,
                 "updated_at": created,
@@ -323,7 +296,12 @@ class _Events(_FollowUps):
             people = _sample(rng, self.people_of(("enterprise", country)), rng.randint(8, 25))
         elif kind == "training-course":
             audience = next(
-                (role for role, label in AUDIENCE_LABELS.items() if label in plan.title), "manager"
+                (
+                    role
+                    for role, label in self.catalogue.audience_labels.items()
+                    if label in plan.title
+                ),
+                "manager",
             )
             pool = self.people_by_role_country.get((audience, country)) or self.people_by_role.get(
                 audience, []

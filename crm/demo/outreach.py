@@ -6,14 +6,7 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from crm.models import Outreach as OutreachRecord
-from crm.models import (
-    outreach_materials,
-    outreach_organisations,
-    outreach_people,
-    outreach_subitems,
-)
-from crm.services.demo.base import (
+from crm.demo.base import (
     OUTREACH_PER_SCALE,
     WINDOW_DAYS,
     _local,
@@ -23,16 +16,14 @@ from crm.services.demo.base import (
     _weighted,
     _workday,
 )
-from crm.services.demo.catalogue import (
-    AUDIENCE_LABELS,
-    ENTERPRISE_FOLLOW_UP_TITLES,
-    EVENT_SUBJECTS,
-    FOLLOW_UP_TITLES,
-    OUTREACH_NOTES,
-    SUBJECTS,
+from crm.demo.followups import _FollowUps
+from crm.models import Outreach as OutreachRecord
+from crm.models import (
+    outreach_materials,
+    outreach_organisations,
+    outreach_people,
+    outreach_subitems,
 )
-from crm.services.demo.followups import _FollowUps
-from crm.services.demo.locales import COUNTRIES, LANGUAGE_NAMES
 
 OUTCOMES = {
     "default": _weighted(
@@ -116,7 +107,7 @@ class _Outreach(_FollowUps):
         """A working-hours moment in the last two years, busier lately as the programme grew."""
         days = 1 + int((WINDOW_DAYS - 25) * rng.random() ** 1.25)
         day = _workday(self.anchor - timedelta(days=days))
-        timezone = COUNTRIES[country].timezone if country else "Europe/Brussels"
+        timezone = self.countries[country].timezone if country else "Europe/Brussels"
         return _local(day, rng.randint(8, 17), rng.randrange(0, 60, 5), timezone)
 
     def guidelines(self, language: str) -> int:
@@ -149,7 +140,7 @@ class _Outreach(_FollowUps):
         return _Touch(
             channel=rng.choices(("email", "call", "meeting"), cum_weights=(40, 73, 100))[0],
             direction="inbound" if rng.random() < 0.15 else "outbound",
-            subject=rng.choice(SUBJECTS["enterprise"]).format(org=org.name),
+            subject=rng.choice(self.catalogue.subjects["enterprise"]).format(org=org.name),
             codes=codes, people=people, orgs=[org.id], materials=materials,
             occurred=self.moment(rng, org.country), country=org.country,
         )  # fmt: skip
@@ -165,7 +156,9 @@ class _Outreach(_FollowUps):
             materials = [self.materials["faq"]]
         else:
             materials = [self.materials["checklist"]]
-        subject = rng.choice(SUBJECTS["helpdesk"]).format(language=LANGUAGE_NAMES[org.language])
+        subject = rng.choice(self.catalogue.subjects["helpdesk"]).format(
+            language=self.locales[org.language].name
+        )
         return _Touch(
             channel="help-desk", direction="inbound", subject=subject, codes=codes,
             people=people, orgs=[org.id], materials=materials,
@@ -184,7 +177,7 @@ class _Outreach(_FollowUps):
         return _Touch(
             channel=rng.choices(("meeting", "call", "email"), cum_weights=(35, 65, 100))[0],
             direction="inbound" if rng.random() < 0.25 else "outbound",
-            subject=rng.choice(SUBJECTS["association"]).format(org=org.short),
+            subject=rng.choice(self.catalogue.subjects["association"]).format(org=org.short),
             codes=codes, people=self.contacts(rng, org, rng.randint(1, 2)), orgs=[org.id],
             materials=materials, occurred=self.moment(rng, org.country), country=org.country,
         )  # fmt: skip
@@ -195,7 +188,8 @@ class _Outreach(_FollowUps):
         materials = [self.guidelines(org.language)] if rng.random() < 0.3 else []
         return _Touch(
             channel=rng.choices(("meeting", "call", "email"), cum_weights=(30, 60, 100))[0],
-            direction="outbound", subject=rng.choice(SUBJECTS["affiliate"]).format(org=org.name),
+            direction="outbound",
+            subject=rng.choice(self.catalogue.subjects["affiliate"]).format(org=org.name),
             codes=codes, people=self.contacts(rng, org, 1), orgs=[org.id], materials=materials,
             occurred=self.moment(rng, org.country), country=org.country,
         )  # fmt: skip
@@ -207,7 +201,7 @@ class _Outreach(_FollowUps):
         return _Touch(
             channel=rng.choices(("meeting", "call", "email"), cum_weights=(30, 60, 100))[0],
             direction="outbound",
-            subject=rng.choice(SUBJECTS["value-chain"]).format(org=org.name),
+            subject=rng.choice(self.catalogue.subjects["value-chain"]).format(org=org.name),
             codes=codes, people=self.contacts(rng, org, 1), orgs=[org.id], materials=materials,
             occurred=self.moment(rng, org.country), country=org.country,
         )  # fmt: skip
@@ -223,7 +217,8 @@ class _Outreach(_FollowUps):
             materials.append(self.materials["position-paper"])
         return _Touch(
             channel=rng.choices(("meeting", "email", "call"), cum_weights=(40, 80, 100))[0],
-            direction="outbound", subject=rng.choice(SUBJECTS["policy"]).format(org=org.short),
+            direction="outbound",
+            subject=rng.choice(self.catalogue.subjects["policy"]).format(org=org.short),
             codes=codes, people=self.contacts(rng, org, 1), orgs=[org.id], materials=materials,
             occurred=self.moment(rng, org.country), country=org.country,
             logger=self.user_ids["coordinator"] if rng.random() < 0.4 else None,
@@ -249,7 +244,8 @@ class _Outreach(_FollowUps):
             channel = "publication" if rng.random() < 0.5 else channel
         return _Touch(
             channel=channel, direction="outbound",
-            subject=rng.choice(SUBJECTS[category]).format(org=org.short), codes=codes,
+            subject=rng.choice(self.catalogue.subjects[category]).format(org=org.short),
+            codes=codes,
             people=self.contacts(rng, org, 1), orgs=[org.id], materials=materials,
             occurred=self.moment(rng, org.country), country=org.country,
         )  # fmt: skip
@@ -269,8 +265,8 @@ class _Outreach(_FollowUps):
             materials.append(self.guidelines(language))
         elif draw < 0.6:
             materials.append(self.materials["position-paper"])
-        subject = rng.choice(SUBJECTS["mailing"]).format(
-            month=occurred.strftime("%B %Y"), language=LANGUAGE_NAMES[language]
+        subject = rng.choice(self.catalogue.subjects["mailing"]).format(
+            month=occurred.strftime("%B %Y"), language=self.locales[language].name
         )
         return _Touch(
             channel="mailing", direction="outbound", subject=subject, codes=codes, people=people,
@@ -284,10 +280,12 @@ class _Outreach(_FollowUps):
         codes = ["1.2"] + (["2.2"] if org.detail != "large" and rng.random() < 0.5 else [])
         lead = people[0] if people else None
         role = self.person_role(lead) if lead is not None else "manager"
-        module = AUDIENCE_LABELS.get(role, "managers")
+        module = self.catalogue.audience_labels.get(role, "managers")
         return _Touch(
             channel="training", direction="outbound",
-            subject=rng.choice(SUBJECTS["training"]).format(org=org.name, module=module),
+            subject=rng.choice(self.catalogue.subjects["training"]).format(
+                org=org.name, module=module
+            ),
             codes=codes, people=people, orgs=[org.id], materials=[self.module_for(lead)],
             occurred=self.moment(rng, org.country), country=org.country,
         )  # fmt: skip
@@ -313,7 +311,8 @@ class _Outreach(_FollowUps):
         country = event.country or self.person_org(people[0]).country
         return _Touch(
             channel=EVENT_CHANNELS[event.kind], direction="outbound",
-            subject=EVENT_SUBJECTS[event.kind].format(event=event.title), codes=codes,
+            subject=self.catalogue.event_subjects[event.kind].format(event=event.title),
+            codes=codes,
             people=people, orgs=orgs, materials=materials, occurred=occurred, country=country,
             event_id=event.id, profile="event",
             logger=self.user_ids["organiser"] if rng.random() < 0.45 else None,
@@ -332,7 +331,8 @@ class _Outreach(_FollowUps):
             materials.append(rng.choice((self.materials["toolkit"], self.guidelines("en"))))
         return _Touch(
             channel=channel, direction="outbound",
-            subject=rng.choice(SUBJECTS["social"]).format(org=org.short), codes=codes,
+            subject=rng.choice(self.catalogue.subjects["social"]).format(org=org.short),
+            codes=codes,
             people=[], orgs=[org.id], materials=materials, occurred=self.moment(rng, org.country),
             country=org.country, profile="social",
         )  # fmt: skip
@@ -358,7 +358,7 @@ class _Outreach(_FollowUps):
                 "direction": touch.direction,
                 "subject": touch.subject[:300],
                 "outcome": rng.choices(values, cum_weights=cumulative)[0],
-                "notes": rng.choice(OUTREACH_NOTES) if rng.random() < 0.2 else "",
+                "notes": rng.choice(self.catalogue.outreach_notes) if rng.random() < 0.2 else "",
                 "event_id": touch.event_id,
                 "logged_by_id": logger,
                 "created_at": created,
@@ -386,9 +386,9 @@ class _Outreach(_FollowUps):
             org = self.org(org_id) if org_id is not None else None
             org_name = org.name if org is not None else ""
             who = self.person_name(person_id) if person_id is not None else org_name
-            titles = FOLLOW_UP_TITLES
+            titles = self.catalogue.follow_up_titles
             if org is not None and org.kind == "enterprise" and rng.random() < 0.7:
-                titles = ENTERPRISE_FOLLOW_UP_TITLES
+                titles = self.catalogue.enterprise_follow_up_titles
             title = rng.choice(titles).format(who=who, org=org_name or who)
             due_day = _workday(touch.occurred.date() + timedelta(days=rng.randint(2, 30)))
             due = _local(due_day, rng.randint(9, 16), 0, "Europe/Brussels")

@@ -5,19 +5,9 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
+from crm.demo.base import PEOPLE_PER_SCALE, WINDOW_DAYS, _Org, _State
+from crm.demo.locales import _NOT_SLUG, ascii_fold
 from crm.models import ConsentRecord, Person, Position, person_tags
-from crm.services.demo.base import PEOPLE_PER_SCALE, WINDOW_DAYS, _Org, _State
-from crm.services.demo.catalogue import (
-    CONSENT_SOURCES,
-    ENTERPRISE_ROLES,
-    LAWFUL_BASIS_SOURCES,
-    PERSON_NOTES,
-    PERSON_TAGS,
-    ROLES,
-    TITLES,
-    TRADE_FAIRS,
-)
-from crm.services.demo.locales import _NOT_SLUG, LOCALES, ascii_fold
 from crm.services.text import person_name_keys
 
 
@@ -36,16 +26,18 @@ class _People(_State):
         if org.kind in ("national-association", "affiliate"):
             role = "association-staff"
         elif org.kind == "enterprise":
-            role = rng.choices(ROLES, weights=ENTERPRISE_ROLES[org.detail])[0]
+            role = rng.choices(
+                self.catalogue.roles, weights=self.catalogue.enterprise_roles[org.detail]
+            )[0]
         elif org.kind == "value-chain-partner":
             role = rng.choices(("manager", "employee", "employer-owner"), weights=(50, 35, 15))[0]
         elif org.kind == "policy-body":
             role = "policy-maker"
         elif org.detail == "trade-union":
-            return "worker-representative", rng.choice(TITLES["trade-union"])
+            return "worker-representative", rng.choice(self.catalogue.titles["trade-union"])
         else:
-            return "other", rng.choice(TITLES[org.detail])
-        return role, rng.choice(TITLES[role])
+            return "other", rng.choice(self.catalogue.titles[org.detail])
+        return role, rng.choice(self.catalogue.titles[role])
 
     def email(self, first: str, last: str, org: _Org) -> str:
         first_part = _NOT_SLUG.sub("", ascii_fold(first.split()[0], org.language))
@@ -92,14 +84,14 @@ class _People(_State):
 
     def fair_names(self) -> list[str]:
         names = []
-        for title, *_rest, years, _organiser, _role in TRADE_FAIRS:
+        for fair in self.catalogue.trade_fairs:
             for year in range(self.window_start.year - 2, self.anchor.year):
-                if years(year):
-                    names.append(f"{title} {year}")
+                if fair.held_in(year):
+                    names.append(f"{fair.title} {year}")
         return names
 
     def add_person(self, rng: random.Random, org: _Org, fairs: list[str]) -> None:
-        locale = LOCALES[org.language]
+        locale = self.locales[org.language]
         female = rng.random() < (
             0.25 if org.kind in ("enterprise", "value-chain-partner") else 0.45
         )
@@ -121,8 +113,9 @@ class _People(_State):
             weights=(84, 10, 6) if business else (90, 10, 0),
         )[0]
         association = self.associations.get(org.country)
-        source = rng.choice(LAWFUL_BASIS_SOURCES[basis]).format(
-            fair=rng.choice(fairs), association=association.short if association else "CECIMO"
+        source = rng.choice(self.catalogue.lawful_basis_sources[basis]).format(
+            fair=rng.choice(fairs),
+            association=association.short if association else self.catalogue.umbrella.acronym,
         )
         officer = org.officer
         self.writer.add(
@@ -137,7 +130,7 @@ class _People(_State):
                 "phone": self.phone(rng, org.country) if rng.random() < 0.75 else None,
                 "country_code": org.country,
                 "language_code": org.language,
-                "notes": rng.choice(PERSON_NOTES) if rng.random() < 0.05 else "",
+                "notes": rng.choice(self.catalogue.person_notes) if rng.random() < 0.05 else "",
                 "lawful_basis": basis,
                 "lawful_basis_source": source,
                 "is_restricted": rng.random() < 0.003,
@@ -164,11 +157,13 @@ class _People(_State):
             if previous is not org:
                 ended = starts - timedelta(days=rng.randint(1, 120))
                 began = ended - timedelta(days=rng.randint(700, 5000))
-                before_title = rng.choice(TITLES.get(role, TITLES["employee"]))
+                before_title = rng.choice(
+                    self.catalogue.titles.get(role, self.catalogue.titles["employee"])
+                )
                 self.add_position(person_id, previous.id, before_title, role, began, ended, created)
         self.add_consents(rng, person_id, basis, created)
         if rng.random() < 0.15:
-            for tag in rng.sample(PERSON_TAGS, rng.randint(1, 2)):
+            for tag in rng.sample(self.catalogue.person_tags, rng.randint(1, 2)):
                 self.writer.add(person_tags, {"person_id": person_id, "tag_id": self.tag_ids[tag]})
         org.people.append(person_id)
         self.people.append((f"{first} {last}", role, org))
@@ -225,7 +220,7 @@ class _People(_State):
                 "person_id": person_id,
                 "purpose": purpose,
                 "status": status,
-                "source": rng.choice(CONSENT_SOURCES)
+                "source": rng.choice(self.catalogue.consent_sources)
                 if status == "granted"
                 else "Unsubscribe link in a mailing",
                 "given_at": given,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from crm.demo.base import _local, _State, _weighted, _workday
 from crm.models import FollowUp, Reminder
-from crm.services.demo.base import _local, _State, _weighted, _workday
 
 
 class _FollowUps(_State):
