@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -187,9 +187,10 @@ class _State:
         """A generator per stage, so that changing one stage does not reshuffle the others."""
         return random.Random(f"crm-demo/{self.seed}/{stage}")
 
-    def new_id(self, table: sa.Table) -> int:
-        value = self.next_ids[table.name]
-        self.next_ids[table.name] = value + 1
+    def new_id(self, table: sa.FromClause) -> int:
+        name = cast(sa.Table, table).name
+        value = self.next_ids[name]
+        self.next_ids[name] = value + 1
         return value
 
     def days_ago(self, rng: random.Random, low: int, high: int) -> datetime:

@@ -261,6 +261,7 @@ class _Events(_FollowUps):
 
     def event_status(self, rng: random.Random, day: date) -> str:
         ahead = (day - self.anchor).days
+        weights: tuple[tuple[str, int], ...]
         if ahead < 0:
             weights = (("confirmed", 94), ("cancelled", 4), ("postponed", 2))
         elif ahead <= 60:

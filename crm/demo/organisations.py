@@ -164,15 +164,15 @@ class _Organisations(_State):
             self.associations[country] = association
             self.link(rng, association, cecimo, "member-of", since_years=(5, 40))
         for association in list(self.associations.values()):
-            country = self.countries[association.country]
+            land = self.countries[association.country]
             pool = [
                 (template.format(c=city), city, language)
-                for city, language in country.cities
+                for city, language in land.cities
                 for template in self.locales[language].affiliates
             ]
             for name, city, language in rng.sample(pool, min(3 * self.scale, len(pool))):
                 affiliate = self.add_organisation(
-                    rng, name=name, acronym="", kind="affiliate", country=country.code, city=city,
+                    rng, name=name, acronym="", kind="affiliate", country=land.code, city=city,
                     language=language, domain_base=name, notes=self.note(rng, "affiliate"),
                 )  # fmt: skip
                 self.link(rng, affiliate, association, "affiliate-of", since_years=(2, 30))
@@ -190,10 +190,10 @@ class _Organisations(_State):
                 language=language, domain_base=acronym or name, detail=level,
                 values={"policy_body_type": body_type, "policy_level": level},
             )  # fmt: skip
-        for code, country in self.countries.items():
-            if not country.weight:
+        for code, land in self.countries.items():
+            if not land.weight:
                 continue
-            for city, language in rng.sample(country.cities, min(self.scale, len(country.cities))):
+            for city, language in rng.sample(land.cities, min(self.scale, len(land.cities))):
                 name = self.locales[language].town_hall.format(c=city)
                 self.add_organisation(
                     rng, name=name, acronym="", kind="policy-body", country=code, city=city,
@@ -206,10 +206,10 @@ class _Organisations(_State):
                 language=language, domain_base=acronym or name, detail=category,
                 values={"other_category": category},
             )  # fmt: skip
-        for code, country in self.countries.items():
-            if not country.weight:
+        for code, land in self.countries.items():
+            if not land.weight:
                 continue
-            for city, language in rng.sample(country.cities, min(self.scale, len(country.cities))):
+            for city, language in rng.sample(land.cities, min(self.scale, len(land.cities))):
                 name = self.locales[language].school.format(c=city)
                 self.add_organisation(
                     rng, name=name, acronym="", kind="other", country=code, city=city,

@@ -381,11 +381,11 @@ class _Outreach(_FollowUps):
             add(outreach_materials, {"outreach_id": outreach_id, "material_id": material_id})
         share = 0.03 if touch.profile in ("mailing", "social") else 0.1
         if rng.random() < share:
-            person_id = touch.people[0] if touch.people else None
-            org_id = touch.orgs[0] if touch.orgs else None
-            org = self.org(org_id) if org_id is not None else None
+            about_person = touch.people[0] if touch.people else None
+            about_org = touch.orgs[0] if touch.orgs else None
+            org = self.org(about_org) if about_org is not None else None
             org_name = org.name if org is not None else ""
-            who = self.person_name(person_id) if person_id is not None else org_name
+            who = self.person_name(about_person) if about_person is not None else org_name
             titles = self.catalogue.follow_up_titles
             if org is not None and org.kind == "enterprise" and rng.random() < 0.7:
                 titles = self.catalogue.enterprise_follow_up_titles
@@ -395,6 +395,6 @@ class _Outreach(_FollowUps):
             assignee = logger if rng.random() < 0.85 else rng.choice(self.officers)
             self.add_follow_up(
                 rng, title=title, due=due, created=created, assignee=assignee, creator=logger,
-                person_id=person_id, organisation_id=org_id, outreach_id=outreach_id,
+                person_id=about_person, organisation_id=about_org, outreach_id=outreach_id,
                 event_id=touch.event_id,
             )  # fmt: skip

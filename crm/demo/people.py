@@ -71,7 +71,7 @@ class _People(_State):
         )
         rng.shuffle(allocation)
         fairs = self.fair_names()
-        self.first_person_id = self.next_ids[Person.__table__.name]
+        self.first_person_id = self.next_ids[Person.__tablename__]
         self.progress.start("people", total)
         for done, org in enumerate(allocation, start=1):
             self.add_person(rng, org, fairs)

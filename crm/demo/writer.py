@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -62,8 +62,8 @@ class _Writer:
         self._chunk_rows = chunk_rows
         self.counts: dict[str, int] = {}
 
-    def add(self, table: sa.Table, row: dict[str, Any]) -> None:
-        self._buffers.setdefault(table.name, []).append(row)
+    def add(self, table: sa.FromClause, row: dict[str, Any]) -> None:
+        self._buffers.setdefault(cast(sa.Table, table).name, []).append(row)
         self._pending += 1
 
     def flush_if_full(self) -> None:
