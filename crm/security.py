@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
-from flask import Flask, Response, abort, current_app, render_template, request
+from flask import Flask, Response, abort, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from crm.extensions import db, login_manager
-from crm.models import Role, User, utcnow
+from crm.models import Role, User
+from crm.services import accounts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,21 +68,10 @@ def requires(permission: str) -> Callable[[F], F]:
     return decorator
 
 
-_USER_OF_SESSION = sa.select(User).where(
-    User.session_token == sa.bindparam("token"), User.is_active.is_(True)
-)
-
-
 def load_user(user_id: str) -> User | None:
-    """The user behind a session or remember-me id ``<session token>.<signed-in at>``."""
-    session_token, _, signed_in_at = user_id.rpartition(".")
-    try:
-        age = utcnow() - datetime.fromtimestamp(int(signed_in_at), UTC)
-    except (ValueError, OverflowError, OSError):
-        return None
-    if age > current_app.config["REMEMBER_COOKIE_DURATION"] or not session_token:
-        return None
-    return db.session.scalar(_USER_OF_SESSION, {"token": session_token})
+    """The user behind the session id of a session or remember-me cookie, while that session
+    lives on the server (signing out deletes it)."""
+    return accounts.user_of_session(user_id)
 
 
 def _security_headers(response: Response) -> Response:
@@ -113,7 +101,7 @@ def init_security(app: Flask) -> None:
     login_manager.login_message = "Please sign in to see this page."
     login_manager.login_message_category = "info"
     # Flask-Login's own session protection keys on X-Forwarded-For, which clients can forge;
-    # stolen sessions are ended by rotating the user's session token instead.
+    # sessions are rows on the server instead, which signing out deletes.
     login_manager.session_protection = None
     app.after_request(_security_headers)
     app.jinja_env.globals["can"] = can

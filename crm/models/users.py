@@ -32,7 +32,9 @@ class User(TimestampMixin, VersionedMixin, Base):
     role: Mapped[Role] = mapped_column(enum_type(Role))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
-    # Flask-Login's "alternative id": rotating it ends every other session and remember cookie.
+    # No longer read: sessions are rows of user_sessions now. Dropping the column needs a
+    # rebuild of this table on SQLite, whose implicit DELETE would fire the ON DELETE SET NULL
+    # of every table that points at users; left for a migration that switches foreign keys off.
     session_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
     # Secret part of the private follow-up calendar feed URL.
     calendar_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
@@ -49,11 +51,16 @@ class User(TimestampMixin, VersionedMixin, Base):
     def is_anonymous(self) -> bool:
         return False
 
+    # The id of the UserSession this request runs in, set by the service that started or
+    # found it; not a column (one user has a session per browser).
+    signed_in_session = None
+
     def get_id(self) -> str:
-        """The session token plus the sign-in time, which also ends up in the remember-me
-        cookie: the user loader refuses ids older than the remember-me lifetime, so a copied
-        cookie stops working on the server, not only in the browser."""
-        return f"{self.session_token}.{int(utcnow().timestamp())}"
+        """The id of the signed-in session, which Flask-Login keeps in the session cookie and
+        the remember-me cookie: deleting the session's row ends both on the server."""
+        if self.signed_in_session is None:
+            raise RuntimeError("no session: sign in through accounts.start_session")
+        return self.signed_in_session
 
     @property
     def display_name(self) -> str:
@@ -63,8 +70,24 @@ class User(TimestampMixin, VersionedMixin, Base):
         return f"<User {self.email} {self.role}>"
 
 
+class UserSession(Base):
+    """One signed-in browser. Its random id is all the cookies carry; signing out, a password
+    change or a deactivation deletes the row, and with it every copy of those cookies."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, default=new_token)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Fixed at sign-in (no write per request): the remember-me lifetime when "keep me signed
+    # in" was ticked, else a working day.
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    is_remembered: Mapped[bool] = mapped_column(default=False)
+
+
 class LoginFailure(Base):
-    """One failed sign-in. Kept in the database so every worker process sees the same count."""
+    """One failed sign-in or current-password check, counted per account and address. Kept
+    in the database so every worker process sees the same count."""
 
     __tablename__ = "login_failures"
 

@@ -1,20 +1,23 @@
-"""User accounts: creation, passwords, roles, deactivation and the sign-in throttle."""
+"""User accounts: creation, passwords, roles, deactivation, sessions and the sign-in
+throttle."""
 
 from __future__ import annotations
 
 import ipaddress
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from email_validator import EmailNotValidError, validate_email
 
 from crm.extensions import db
 from crm.models import LoginFailure, Role, User, utcnow
-from crm.models.users import new_token
+from crm.models.users import UserSession
 from crm.services import audit
+
+# normalise_email moved to checks (which accounts' callers also use); still importable here.
+from crm.services.checks import clean_text, normalise_email
 from crm.services.errors import ValidationError, check_version
 
 MIN_PASSWORD_LENGTH = 12
@@ -23,21 +26,6 @@ MAX_PASSWORD_LENGTH = 256
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so timing does not reveal which accounts exist.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-
-
-def normalise_email(raw: str, field: str = "email") -> str:
-    value = (raw or "").strip()
-    if not value:
-        raise ValidationError("an e-mail address is required", field=field)
-    if len(value) > 254:
-        raise ValidationError("the e-mail address is longer than 254 characters", field=field)
-    try:
-        checked = validate_email(value, check_deliverability=False)
-    except EmailNotValidError as error:
-        raise ValidationError(
-            f"{value!r} is not a valid e-mail address: {error}", field=field
-        ) from None
-    return checked.normalized.lower()
 
 
 def check_password_strength(password: str, email: str = "", field: str = "password") -> None:
@@ -78,9 +66,7 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     role = parse_role(role) if isinstance(role, str) else role
-    full_name = full_name.strip()
-    if len(full_name) > 200:
-        raise ValidationError("the name must have at most 200 characters", field="full_name")
+    full_name = clean_text(full_name, "full_name", 200) or ""
     check_password_strength(password, email)
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise ValidationError(f"a user with the e-mail {email} already exists", field="email")
@@ -93,16 +79,45 @@ def create_user(
     return user
 
 
-def change_password(user: User, current: str, new: str, confirmation: str) -> None:
-    """Set a new password and end every other session of the user (the caller re-signs in)."""
-    if not verify_password(user, current):
-        raise ValidationError("the current password is wrong", field="current_password")
+def _check_new_password(user: User, new: str, confirmation: str) -> None:
     if new != confirmation:
         raise ValidationError("the two new passwords differ", field="confirmation")
     check_password_strength(new, user.email, field="new_password")
+
+
+def begin_password_change(
+    user: User, new: str, confirmation: str, ip_address: str, max_failures: int, window: timedelta
+) -> LoginFailure:
+    """Refuse an unusable new password (not counted: no secret was tried), then count this
+    try against the account like a sign-in before the current password is checked.
+
+    A stolen session must not be a way to guess the password faster than the sign-in page
+    allows. The caller commits the attempt before calling ``change_password``.
+    """
+    _check_new_password(user, new, confirmation)
+    return begin_sign_in(user.email, ip_address, max_failures, window)
+
+
+def change_password(
+    user: User,
+    attempt: LoginFailure,
+    current: str,
+    new: str,
+    confirmation: str,
+    max_failures: int,
+    window: timedelta,
+    keep_session: str | None = None,
+) -> None:
+    """Set a new password and end every session of the user but ``keep_session`` (the one
+    that changed it). A wrong current password stays counted as a failure."""
+    _check_new_password(user, new, confirmation)
+    _raise_if_throttled(attempt.email, attempt.ip_address, max_failures, window, attempt)
+    if not verify_password(user, current):
+        raise ValidationError("the current password is wrong", field="current_password")
+    _forget_failures(attempt)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
-    user.session_token = new_token()
+    end_sessions(user, keep=keep_session)
     audit.record("password-change", "user", user.id, user)
 
 
@@ -117,9 +132,7 @@ def update_user(
     """Change a user's role, name or status; ``expected_version`` is the version the editing
     form was built from (``None`` skips the check, for callers without a form)."""
     role = parse_role(role) if isinstance(role, str) else role
-    full_name = full_name.strip()
-    if len(full_name) > 200:
-        raise ValidationError("the name must have at most 200 characters", field="full_name")
+    full_name = clean_text(full_name, "full_name", 200) or ""
     if expected_version is not None:
         check_version(
             user,
@@ -139,7 +152,7 @@ def update_user(
         changes["is_active"] = [user.is_active, is_active]
         user.is_active = is_active
         if not is_active:
-            user.session_token = new_token()  # ends all of the user's sessions at once
+            end_sessions(user)
     if full_name != user.full_name:
         changes["full_name"] = [user.full_name, full_name]
         user.full_name = full_name
@@ -175,22 +188,84 @@ def throttle_address(ip_address: str) -> str:
     return str(address)
 
 
-def _raise_if_throttled(email: str, address: str, limit: int, window: timedelta) -> None:
+# Failures are kept (and a pair's doubling wait counted) for a day, then pruned.
+LOOKBACK = timedelta(days=1)
+# One account from all addresses together may fail this many times the per-address limit
+# within the window: a single address cannot lock its owner out, and guesses spread over
+# many addresses (or IPv6 prefixes) still meet a ceiling.
+ACCOUNT_CEILING_FACTOR = 10
+
+
+def _window_free_at(
+    column: sa.ColumnElement[str],
+    value: str,
+    limit: int,
+    window: timedelta,
+    others: list[sa.ColumnElement[bool]],
+) -> datetime | None:
+    """When the ``limit``-per-``window`` rule on ``column`` lets one more try through, if it
+    does not now: enough failures must age out of the window."""
     since = utcnow() - window
-    for column, value in ((LoginFailure.email, email), (LoginFailure.ip_address, address)):
-        recent = sa.select(LoginFailure.at).where(column == value, LoginFailure.at >= since)
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(recent.subquery())) or 0
-        if count >= limit:
-            # The wait until enough failures have aged out of the window to allow one more try.
-            freeing = db.session.scalar(recent.order_by(LoginFailure.at).offset(count - limit))
-            retry = int(((freeing or utcnow()) + window - utcnow()).total_seconds()) + 1
-            raise Throttled(max(retry, 1))
+    recent = sa.select(LoginFailure.at).where(column == value, LoginFailure.at >= since, *others)
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(recent.subquery())) or 0
+    if count < limit:
+        return None
+    freeing = db.session.scalar(recent.order_by(LoginFailure.at).offset(count - limit))
+    return (freeing or utcnow()) + window
+
+
+def _pair_free_at(
+    email: str,
+    address: str,
+    limit: int,
+    window: timedelta,
+    others: list[sa.ColumnElement[bool]],
+) -> datetime | None:
+    """When this address may try this account again: ``limit`` failures (within a day, since
+    its last success) cost one window's wait after the last of them, and each further
+    failure doubles it, up to a day."""
+    pair = (LoginFailure.email == email, LoginFailure.ip_address == address, *others)
+    count, latest = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(LoginFailure.at)).where(
+            *pair, LoginFailure.at >= utcnow() - LOOKBACK
+        )
+    ).one()
+    if count < limit or latest is None:
+        return None
+    wait = min(window * 2 ** min(count - limit, 16), LOOKBACK)
+    return latest + wait
+
+
+def _raise_if_throttled(
+    email: str,
+    address: str,
+    limit: int,
+    window: timedelta,
+    attempt: LoginFailure | None = None,
+) -> None:
+    """Raise Throttled unless a try of ``email`` from ``address`` may go ahead now.
+
+    With ``attempt`` (already recorded), it is left out and every other row counts, those of
+    parallel tries included: a burst then cannot slip more tries past the limits than a
+    sequence of tries could.
+    """
+    others = [LoginFailure.id != attempt.id] if attempt is not None else []
+    now = utcnow()
+    free_at = [
+        _pair_free_at(email, address, limit, window, others),
+        _window_free_at(LoginFailure.ip_address, address, limit, window, others),
+        _window_free_at(LoginFailure.email, email, limit * ACCOUNT_CEILING_FACTOR, window, others),
+    ]
+    latest = max((at for at in free_at if at is not None and at > now), default=None)
+    if latest is not None:
+        raise Throttled(max(int((latest - now).total_seconds()) + 1, 1))
 
 
 def begin_sign_in(
     email: str, ip_address: str, max_failures: int, window: timedelta
 ) -> LoginFailure:
-    """Check the limit, then record this attempt as a failure before any password is checked.
+    """Check the limits, then record this attempt as a failure before any password is
+    checked.
 
     The caller commits the attempt first: parallel guesses then see each other's rows, so a
     burst cannot slip more than ``max_failures`` tries past the count.
@@ -208,10 +283,9 @@ def begin_sign_in(
 def finish_sign_in(
     attempt: LoginFailure, password: str, max_failures: int, window: timedelta
 ) -> User | None:
-    """Return the active user the credentials belong to (the attempt is then forgotten), or
-    None, leaving the attempt counted as a failure."""
-    # Our own attempt is among the rows now: more than the limit means a parallel burst.
-    _raise_if_throttled(attempt.email, attempt.ip_address, max_failures + 1, window)
+    """Return the active user the credentials belong to (the address's failures on the
+    account are then forgotten), or None, leaving the attempt counted as a failure."""
+    _raise_if_throttled(attempt.email, attempt.ip_address, max_failures, window, attempt)
     user = db.session.scalar(sa.select(User).where(User.email == attempt.email))
     if user is None or not user.is_active:
         try:
@@ -221,14 +295,83 @@ def finish_sign_in(
         return None
     if not verify_password(user, password):
         return None
-    db.session.delete(attempt)
+    _forget_failures(attempt)
     # A plain UPDATE: signing in is not an edit and must not bump the record's version.
     db.session.execute(sa.update(User).where(User.id == user.id).values(last_login_at=utcnow()))
     return user
 
 
-def prune_login_failures(older_than: timedelta = timedelta(days=1)) -> int:
+def _forget_failures(attempt: LoginFailure) -> None:
+    """The password was right: this address's failures on the account were the owner's."""
+    db.session.execute(
+        sa.delete(LoginFailure).where(
+            LoginFailure.email == attempt.email, LoginFailure.ip_address == attempt.ip_address
+        )
+    )
+
+
+def prune_login_failures(older_than: timedelta = LOOKBACK) -> int:
     result = db.session.execute(
         sa.delete(LoginFailure).where(LoginFailure.at < utcnow() - older_than)
     )
+    return result.rowcount or 0
+
+
+# Sessions -----------------------------------------------------------------------------
+
+
+def start_session(
+    user: User, remember: bool, lifetime: timedelta, remember_lifetime: timedelta
+) -> UserSession:
+    """A new session for a user who just proved their password; its id goes in the cookies.
+
+    Its end is fixed now (``remember_lifetime`` with "keep me signed in", else ``lifetime``)
+    so that reading a page never has to write.
+    """
+    prune_sessions()  # keeps the table small without a scheduled job
+    row = UserSession(
+        user_id=user.id,
+        is_remembered=remember,
+        expires_at=utcnow() + (remember_lifetime if remember else lifetime),
+    )
+    db.session.add(row)
+    db.session.flush()
+    user.signed_in_session = row.id
+    return row
+
+
+def user_of_session(session_id: str) -> User | None:
+    """The active user of a live session, or None for an ended, expired or forged one."""
+    if not session_id or len(session_id) > 64:
+        return None
+    user = db.session.scalar(
+        sa.select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.id == session_id,
+            UserSession.expires_at > utcnow(),
+            User.is_active.is_(True),
+        )
+    )
+    if user is not None:
+        user.signed_in_session = session_id
+    return user
+
+
+def end_session(session_id: str | None) -> None:
+    """Sign out: every copy of this session's cookies stops working."""
+    if session_id:
+        db.session.execute(sa.delete(UserSession).where(UserSession.id == session_id))
+
+
+def end_sessions(user: User, keep: str | None = None) -> int:
+    """End every session of ``user`` but ``keep``; returns how many ended."""
+    statement = sa.delete(UserSession).where(UserSession.user_id == user.id)
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep)
+    return db.session.execute(statement).rowcount or 0
+
+
+def prune_sessions() -> int:
+    result = db.session.execute(sa.delete(UserSession).where(UserSession.expires_at <= utcnow()))
     return result.rowcount or 0

@@ -10,9 +10,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
+from email_validator import EmailNotValidError, validate_email
+
 from crm.extensions import db
 from crm.models import Country, Language, StrEnum
-from crm.services.accounts import normalise_email
 from crm.services.errors import ValidationError
 
 E = TypeVar("E", bound=StrEnum)
@@ -60,6 +61,22 @@ def clean_text(value: object, field: str, limit: int, required: bool = False) ->
         raise ValidationError(f"at most {limit} characters (this has {len(text)})", field=field)
     check_characters(text, field)
     return text or None
+
+
+def normalise_email(raw: str, field: str = "email") -> str:
+    """A valid e-mail address, lower-cased: the form accounts and people are matched by."""
+    value = (raw or "").strip()
+    if not value:
+        raise ValidationError("an e-mail address is required", field=field)
+    if len(value) > 254:
+        raise ValidationError("the e-mail address is longer than 254 characters", field=field)
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValidationError(
+            f"{value!r} is not a valid e-mail address: {error}", field=field
+        ) from None
+    return checked.normalized.lower()
 
 
 def clean_email(value: object, field: str = "email") -> str | None:

@@ -50,10 +50,21 @@ def create_user() -> Response | tuple[str, int]:
     return render_template("admin/users.html", users=rows, form=form), 400
 
 
+# Ids are 64-bit signed integers in both databases: a larger number in a URL names no user
+# (and would make the driver fail with a 500 rather than find nothing).
+MAX_ID = 2**63 - 1
+
+
+def _user_or_404(user_id: int) -> User:
+    if not 0 < user_id <= MAX_ID:
+        abort(404)
+    return db.session.get(User, user_id) or abort(404)
+
+
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @requires("users.manage")
 def edit_user(user_id: int) -> Response | str | tuple[str, int]:
-    user = db.session.get(User, user_id) or abort(404)
+    user = _user_or_404(user_id)
     form = UserEditForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.role.data = user.role.value
@@ -72,7 +83,7 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
             attach_error(form, error)
         except ConflictError as conflict:
             db.session.rollback()
-            user = db.session.get(User, user_id) or abort(404)
+            user = _user_or_404(user_id)
             fresh = UserEditForm(formdata=None, obj=user)
             fresh.role.data = user.role.value
             fresh.form_errors.append(conflict.message)

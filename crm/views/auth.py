@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
 from flask import (
@@ -41,6 +42,20 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _limits() -> tuple[int, timedelta]:
+    config = current_app.config
+    return config["CRM_LOGIN_MAX_FAILURES"], config["CRM_LOGIN_WINDOW"]
+
+
+def _client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _wait_message(throttled: accounts.Throttled) -> str:
+    minutes = max(1, round(throttled.retry_after / 60))
+    return f"Please wait about {minutes} minute{'s' if minutes != 1 else ''} and try again."
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str | tuple[str, int, dict[str, str]]:
     next_target = safe_next(request.args.get("next") or request.form.get("next"))
@@ -48,34 +63,34 @@ def login() -> Response | str | tuple[str, int, dict[str, str]]:
         return redirect(next_target or url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        config = current_app.config
-        limits = (config["CRM_LOGIN_MAX_FAILURES"], config["CRM_LOGIN_WINDOW"])
+        remember = bool(form.remember.data)
         try:
-            attempt = accounts.begin_sign_in(
-                form.email.data or "", request.remote_addr or "unknown", *limits
-            )
+            attempt = accounts.begin_sign_in(form.email.data or "", _client_address(), *_limits())
             db.session.commit()  # counted before the password is checked
-            user = accounts.finish_sign_in(attempt, form.password.data or "", *limits)
+            user = accounts.finish_sign_in(attempt, form.password.data or "", *_limits())
         except accounts.Throttled as throttled:
             db.session.rollback()
-            minutes = max(1, round(throttled.retry_after / 60))
-            message = (
+            form.form_errors.append(
                 "Too many failed sign-ins for this account or from this address. "
-                f"Please wait about {minutes} minute{'s' if minutes != 1 else ''} and try again."
+                + _wait_message(throttled)
             )
-            form.form_errors.append(message)
             return (
                 render_template("auth/login.html", form=form, next=next_target),
                 429,
                 {"Retry-After": str(throttled.retry_after)},
             )
-        db.session.commit()
         if user is None:
+            db.session.commit()
             # 200 like any re-shown form (401 would demand an HTTP auth challenge).
             form.form_errors.append("The e-mail address or the password is wrong.")
             return render_template("auth/login.html", form=form, next=next_target), 200
+        config = current_app.config
+        accounts.start_session(
+            user, remember, config["PERMANENT_SESSION_LIFETIME"], config["REMEMBER_COOKIE_DURATION"]
+        )
+        db.session.commit()
         session.clear()  # a fresh session on sign-in, against session fixation
-        login_user(user, remember=bool(form.remember.data))
+        login_user(user, remember=remember)
         return redirect(next_target or url_for("main.home"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form, next=next_target), status
@@ -84,6 +99,8 @@ def login() -> Response | str | tuple[str, int, dict[str, str]]:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    accounts.end_session(current_user.signed_in_session)
+    db.session.commit()
     logout_user()  # also marks the remember-me cookie for deletion: keep the session's note of it
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
@@ -91,23 +108,40 @@ def logout() -> Response:
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
-def account() -> Response | str | tuple[str, int]:
+def account() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     form = PasswordChangeForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
+        new, confirmation = form.new_password.data or "", form.confirmation.data or ""
         try:
+            attempt = accounts.begin_password_change(
+                user, new, confirmation, _client_address(), *_limits()
+            )
+            db.session.commit()  # counted before the current password is checked
             accounts.change_password(
-                current_user,
+                user,
+                attempt,
                 form.current_password.data or "",
-                form.new_password.data or "",
-                form.confirmation.data or "",
+                new,
+                confirmation,
+                *_limits(),
+                keep_session=user.signed_in_session,
+            )
+        except accounts.Throttled as throttled:
+            db.session.rollback()
+            form.form_errors.append(
+                f"Too many wrong passwords for this account. {_wait_message(throttled)}"
+            )
+            return (
+                render_template("auth/account.html", form=form),
+                429,
+                {"Retry-After": str(throttled.retry_after)},
             )
         except ValidationError as error:
             db.session.rollback()
             attach_error(form, error)
             return render_template("auth/account.html", form=form), 400
         db.session.commit()
-        # The session token changed: sign this session in again, every other one is over.
-        login_user(current_user._get_current_object(), remember=False)
         flash("Password changed. You were signed out everywhere else.", "success")
         return redirect(url_for("auth.account"))
     status = 400 if request.method == "POST" else 200

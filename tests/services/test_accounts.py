@@ -76,14 +76,28 @@ def test_duplicate_email_is_refused(app, db) -> None:  # noqa: ANN001
         accounts.create_user("DUP@x.example", "viewer", "a long passphrase 1")
 
 
-def test_password_change_rotates_the_session_token(app, db) -> None:  # noqa: ANN001
+def change_password(
+    user: User, current: str, new: str, again: str, keep: str | None = None
+) -> None:
+    """Both phases of a password change, as the account page runs them."""
+    attempt = accounts.begin_password_change(user, new, again, "10.0.1.1", 5, WINDOW)
+    accounts.change_password(user, attempt, current, new, again, 5, WINDOW, keep_session=keep)
+
+
+def _session(user: User, remember: bool = False) -> str:
+    return accounts.start_session(user, remember, timedelta(hours=12), timedelta(days=30)).id
+
+
+def test_password_change_ends_every_other_session(app, db) -> None:  # noqa: ANN001
     user = factories.make_user()
-    token = user.session_token
+    here, elsewhere, remembered = _session(user), _session(user), _session(user, remember=True)
     new = "a new long passphrase"
-    accounts.change_password(user, factories.PASSWORD, new, new)
-    assert user.session_token != token
+    change_password(user, factories.PASSWORD, new, new, keep=here)
     assert accounts.verify_password(user, "a new long passphrase")
     assert not accounts.verify_password(user, factories.PASSWORD)
+    assert accounts.user_of_session(here) == user
+    assert accounts.user_of_session(elsewhere) is None
+    assert accounts.user_of_session(remembered) is None
 
 
 @pytest.mark.parametrize(
@@ -96,18 +110,88 @@ def test_password_change_rotates_the_session_token(app, db) -> None:  # noqa: AN
 )
 def test_password_change_refuses_bad_input(app, db, current, new, again, field) -> None:  # noqa: ANN001
     user = factories.make_user()
-    token, digest = user.session_token, user.password_hash
+    other, digest = _session(user), user.password_hash
     with pytest.raises(ValidationError) as raised:
-        accounts.change_password(user, current, new, again)
+        change_password(user, current, new, again)
     assert raised.value.field == field
-    assert (user.session_token, user.password_hash) == (token, digest)
+    assert user.password_hash == digest
+    assert accounts.user_of_session(other) == user
 
 
-def test_deactivation_rotates_the_session_token(app, db) -> None:  # noqa: ANN001
+def test_a_refused_new_password_is_not_counted(app, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    with pytest.raises(ValidationError):
+        accounts.begin_password_change(user, "short", "short", "10.0.1.2", 5, WINDOW)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 0
+
+
+def test_wrong_current_passwords_are_throttled_per_account(app, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    new = "a new long passphrase"
+    for _ in range(5):
+        with pytest.raises(ValidationError):
+            change_password(user, "a wrong guess", new, new)
+    with pytest.raises(accounts.Throttled):
+        change_password(user, factories.PASSWORD, new, new)
+    # The same count as sign-in: the account cannot be guessed at twice as fast.
+    with pytest.raises(accounts.Throttled):
+        authenticate(user.email, factories.PASSWORD, "10.0.1.1")
+
+
+def test_a_session_belongs_to_its_user_until_it_ends(app, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    first, second = _session(user), _session(user)
+    assert first != second and len(first) >= 40
+    found = accounts.user_of_session(first)
+    assert found == user and found.get_id() == first
+    accounts.end_session(first)
+    assert accounts.user_of_session(first) is None
+    assert accounts.user_of_session(second) == user
+    for forged in ("", "x" * 65, "not-a-session"):
+        assert accounts.user_of_session(forged) is None
+
+
+def test_sessions_end_when_their_time_is_up_and_are_pruned(app, db) -> None:  # noqa: ANN001
+    from crm.models.users import UserSession
+
+    user = factories.make_user()
+    plain, remembered = _session(user), _session(user, remember=True)
+    rows = {row.id: row for row in db.session.scalars(sa.select(UserSession))}
+    now = accounts.utcnow()
+    assert timedelta(hours=11) < rows[plain].expires_at - now <= timedelta(hours=12)
+    assert timedelta(days=29) < rows[remembered].expires_at - now <= timedelta(days=30)
+    rows[plain].expires_at = now - timedelta(seconds=1)
+    db.session.flush()
+    assert accounts.user_of_session(plain) is None
+    assert accounts.user_of_session(remembered) == user
+    _session(user)  # every sign-in prunes ended sessions
+    assert db.session.get(UserSession, plain) is None
+
+
+def test_deactivation_ends_every_session(app, db) -> None:  # noqa: ANN001
     admin, user = factories.make_user("admin"), factories.make_user()
-    token = user.session_token
+    sessions = [_session(user), _session(user, remember=True)]
     accounts.update_user(user, "officer", False, user.full_name, actor=admin)
-    assert not user.is_active and user.session_token != token
+    assert not user.is_active
+    assert [accounts.user_of_session(s) for s in sessions] == [None, None]
+
+
+def test_control_characters_in_a_name_are_refused(app, db) -> None:  # noqa: ANN001
+    admin, user = factories.make_user("admin"), factories.make_user(full_name="Jan Novák")
+    with pytest.raises(ValidationError) as raised:
+        accounts.create_user("nul@x.example", "viewer", "a long passphrase 1", "Ana\x00García")
+    assert raised.value.field == "full_name" and "U+0000" in raised.value.message
+    with pytest.raises(ValidationError) as raised:
+        accounts.update_user(user, "officer", True, "Jan\u0085Novák", actor=admin)
+    assert raised.value.field == "full_name"
+    assert user.full_name == "Jan Novák"
+
+
+def test_normalise_email_is_still_importable_from_accounts(app) -> None:  # noqa: ANN001
+    from crm.services import checks
+
+    assert accounts.normalise_email is checks.normalise_email
+    assert accounts.normalise_email(" Ana@AFM.example ") == "ana@afm.example"
 
 
 def test_admin_cannot_demote_or_deactivate_themselves(app, db) -> None:  # noqa: ANN001
@@ -116,25 +200,75 @@ def test_admin_cannot_demote_or_deactivate_themselves(app, db) -> None:  # noqa:
         accounts.update_user(admin, "viewer", True, "", actor=admin)
 
 
-def test_throttle_counts_failures_per_account_and_per_address(app, db) -> None:  # noqa: ANN001
+def test_failures_lock_the_account_from_that_address_only(app, db) -> None:  # noqa: ANN001
     user = factories.make_user()
     for _ in range(5):
         assert authenticate(user.email, "wrong", "10.0.0.1") is None
     with pytest.raises(accounts.Throttled) as raised:
-        # Right password, other address: the account itself is locked for the window.
-        authenticate(user.email, factories.PASSWORD, "10.0.0.2")
+        authenticate(user.email, factories.PASSWORD, "10.0.0.1")
     assert 0 < raised.value.retry_after <= 15 * 60 + 1
+    # The owner, elsewhere, still gets in: one address cannot lock an account for everyone.
+    assert authenticate(user.email, factories.PASSWORD, "10.0.0.2") == user
+
+
+def test_one_address_is_limited_across_accounts(app, db) -> None:  # noqa: ANN001
+    for n in range(5):
+        assert authenticate(f"sprayed{n}@x.example", "Summer2026!", "10.0.0.3") is None
     with pytest.raises(accounts.Throttled):
-        # Same address, other account: the address is locked too.
-        authenticate("someone@else.example", "x", "10.0.0.1")
+        authenticate("someone@else.example", "x", "10.0.0.3")
+
+
+def test_each_further_failure_from_an_address_doubles_the_wait(app, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    now = accounts.utcnow()
+
+    def fail(address: str, *minutes_ago: float) -> None:
+        for minutes in minutes_ago:
+            at = now - timedelta(minutes=minutes)
+            db.session.add(LoginFailure(email=user.email, ip_address=address, at=at))
+        db.session.flush()
+
+    # Five failures five hours ago, then a sixth after the first wait of 15 minutes:
+    # the next try waits 30 minutes after it.
+    fail("10.0.0.4", 300, 299, 298, 297, 296, 20)
+    with pytest.raises(accounts.Throttled) as raised:
+        authenticate(user.email, factories.PASSWORD, "10.0.0.4")
+    assert 9 * 60 <= raised.value.retry_after <= 10 * 60 + 1
+    # A seventh, after that wait: an hour.
+    fail("10.0.0.14", 300, 299, 298, 297, 296, 70, 35)
+    with pytest.raises(accounts.Throttled) as raised:
+        authenticate(user.email, factories.PASSWORD, "10.0.0.14")
+    assert 24 * 60 <= raised.value.retry_after <= 25 * 60 + 1
+
+
+def test_a_success_clears_the_failures_of_that_address(app, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    for _ in range(4):
+        authenticate(user.email, "wrong", "10.0.0.5")
+    authenticate(user.email, "wrong", "10.0.0.6")
+    assert authenticate(user.email, factories.PASSWORD, "10.0.0.5") == user
+    remaining = db.session.scalars(sa.select(LoginFailure.ip_address)).all()
+    assert remaining == ["10.0.0.6"]
+
+
+def test_many_addresses_meet_a_ceiling_ten_times_higher_per_account(app, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    db.session.add_all(
+        [LoginFailure(email=user.email, ip_address=f"10.1.0.{n // 5}") for n in range(49)]
+    )
+    assert authenticate(user.email, "wrong", "10.1.1.1") is None  # the fiftieth
+    with pytest.raises(accounts.Throttled):
+        authenticate(user.email, factories.PASSWORD, "10.1.1.2")
 
 
 def test_old_failures_do_not_count(app, db) -> None:  # noqa: ANN001
     user = factories.make_user()
     old = accounts.utcnow() - timedelta(minutes=16)
     db.session.add_all(
-        [LoginFailure(email=user.email, ip_address="10.0.0.9", at=old) for _ in range(5)]
+        [LoginFailure(email=f"other{n}@x.example", ip_address="10.0.0.9", at=old) for n in range(5)]
+        + [LoginFailure(email=user.email, ip_address="10.0.0.9", at=old) for _ in range(5)]
     )
+    # The address's five and the pair's five are 16 minutes old: the 15-minute wait is over.
     assert authenticate(user.email, factories.PASSWORD, "10.0.0.9") == user
     assert accounts.prune_login_failures(timedelta(minutes=15)) == 5
 
@@ -154,7 +288,17 @@ def test_a_parallel_burst_cannot_pass_the_limit(app, db) -> None:  # noqa: ANN00
     user = factories.make_user()
     attempt = accounts.begin_sign_in(user.email, "10.0.0.4", 5, WINDOW)
     # Five other tries were recorded while this one was on its way to the password check.
-    db.session.add_all([LoginFailure(email=user.email, ip_address="10.0.0.5") for _ in range(5)])
+    db.session.add_all([LoginFailure(email=user.email, ip_address="10.0.0.4") for _ in range(5)])
+    with pytest.raises(accounts.Throttled):
+        accounts.finish_sign_in(attempt, factories.PASSWORD, 5, WINDOW)
+
+
+def test_a_parallel_burst_from_many_addresses_cannot_pass_the_ceiling(app, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    attempt = accounts.begin_sign_in(user.email, "10.2.0.1", 5, WINDOW)
+    db.session.add_all(
+        [LoginFailure(email=user.email, ip_address=f"10.2.1.{n // 4}") for n in range(50)]
+    )
     with pytest.raises(accounts.Throttled):
         accounts.finish_sign_in(attempt, factories.PASSWORD, 5, WINDOW)
 
@@ -191,6 +335,6 @@ def test_retry_after_waits_until_a_try_is_free_again(app, db) -> None:  # noqa: 
         ]
     )
     with pytest.raises(accounts.Throttled) as raised:
-        accounts.begin_sign_in("late@x.example", "10.0.0.8", 5, WINDOW)
+        accounts.begin_sign_in("other@x.example", "10.0.0.8", 5, WINDOW)
     # Six in the window, limit five: two must age out; the second oldest is 13 minutes old.
     assert 115 <= raised.value.retry_after <= 125

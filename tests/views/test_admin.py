@@ -191,3 +191,69 @@ def test_the_second_of_two_concurrent_edits_gets_409_and_the_first_survives(  # 
     assert (stored.role, stored.full_name) == (Role.COORDINATOR, "Eva Lindqvist")
     # The refused form comes back with the current values and version, ready to save again.
     assert 'value="Eva Lindqvist"' in page and f'value="{stored.version}"' in page
+
+
+def test_a_control_character_in_a_new_users_name_is_refused(client, signed_in, db) -> None:  # noqa: ANN001
+    signed_in("admin")
+    before = _count(db)
+    response = client.post(
+        "/admin/users",
+        data={
+            "email": "nul@agoria.example",
+            "full_name": "Pieter\x00Janssens",
+            "role": "viewer",
+            "csrf_token": csrf_token(client, "/admin/users"),
+        },
+    )
+    assert response.status_code == 400
+    assert "control character (U+0000)" in response.get_data(as_text=True)
+    assert _count(db) == before
+
+
+def test_a_control_character_in_an_edited_name_is_refused(client, signed_in, db) -> None:  # noqa: ANN001
+    from tests import factories
+
+    signed_in("admin")
+    user = factories.make_user("viewer", full_name="Jan Novák")
+    db.session.commit()
+    response = client.post(
+        f"/admin/users/{user.id}",
+        data={
+            "full_name": "Jan\x1bNovák",
+            "role": "viewer",
+            "is_active": "y",
+            **edit_form(client, user.id),
+        },
+    )
+    assert response.status_code == 400
+    assert 'id="full_name-error"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).full_name == "Jan Novák"
+
+
+@pytest.mark.parametrize("user_id", [2**63, 2**64 + 1, 10**30])
+def test_ids_beyond_the_database_range_are_404(client, signed_in, user_id) -> None:  # noqa: ANN001
+    signed_in("admin")
+    assert client.get(f"/admin/users/{user_id}").status_code == 404
+    token = csrf_token(client, "/admin/users")
+    response = client.post(
+        f"/admin/users/{user_id}", data={"role": "viewer", "version": "1", "csrf_token": token}
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("version", [str(2**63), "9" * 5000, "one", "", "-1", "1e3"])
+def test_a_bad_version_is_a_conflict(client, signed_in, db, version) -> None:  # noqa: ANN001
+    from tests import factories
+
+    signed_in("admin")
+    user = factories.make_user("viewer", full_name="Eva Lindqvist")
+    db.session.commit()
+    form = {**edit_form(client, user.id), "version": version}
+    response = client.post(
+        f"/admin/users/{user.id}",
+        data={"full_name": "Eva Berg", "role": "officer", "is_active": "y", **form},
+    )
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(User, user.id).full_name == "Eva Lindqvist"

@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
+import sqlalchemy as sa
 
-from crm.models import User
+from crm.models import LoginFailure, User
 from tests import factories
 from tests.conftest import csrf_token, sign_in
 from tests.views.test_admin import edit_form
@@ -186,19 +187,6 @@ def test_sign_out_also_ends_remember_me(app, db) -> None:  # noqa: ANN001
     assert client.get("/").status_code == 302
 
 
-def test_remember_me_is_refused_by_the_server_after_30_days(app, db) -> None:  # noqa: ANN001
-    from crm.security import load_user
-
-    user = factories.make_user()
-    db.session.commit()
-    now = int(datetime.now(UTC).timestamp())
-    with app.app_context():
-        assert load_user(f"{user.session_token}.{now - 29 * 86400}").id == user.id
-        assert load_user(f"{user.session_token}.{now - 31 * 86400}") is None
-        assert load_user(f"{user.session_token}.not-a-time") is None
-        assert load_user(user.session_token) is None
-
-
 def test_a_remember_me_cookie_alone_signs_in_again(app, db) -> None:  # noqa: ANN001
     client = app.test_client()
     user = factories.make_user()
@@ -208,3 +196,113 @@ def test_a_remember_me_cookie_alone_signs_in_again(app, db) -> None:  # noqa: AN
     fresh = app.test_client()  # a browser restart: the session cookie is gone
     fresh.set_cookie("crm_remember", remember)
     assert fresh.get("/").status_code == 200
+
+
+def _copy_of(client, name: str, app):  # noqa: ANN001, ANN202
+    """Another browser holding a copy of ``client``'s cookie ``name`` (a stolen cookie)."""
+    thief = app.test_client()
+    thief.set_cookie(name, client.get_cookie(name).value)
+    return thief
+
+
+def test_a_copied_session_cookie_is_refused_after_sign_out(app, client, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    db.session.commit()
+    sign_in(client, user.email)
+    assert _copy_of(client, "crm_session", app).get("/").status_code == 200  # the copy works
+    thief = _copy_of(client, "crm_session", app)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert thief.get("/").status_code == 302  # ended on the server, not only in the browser
+
+
+def test_a_copied_remember_me_cookie_is_refused_after_sign_out(app, client, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    db.session.commit()
+    sign_in(client, user.email, remember=True)
+    thief = _copy_of(client, "crm_remember", app)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert thief.get("/").status_code == 302
+
+
+def test_a_session_ends_on_the_server_when_its_time_is_up(app, client, db) -> None:  # noqa: ANN001
+    from crm.models.users import UserSession
+
+    user = factories.make_user()
+    db.session.commit()
+    sign_in(client, user.email, remember=True)
+    row = db.session.scalars(sa.select(UserSession).where(UserSession.user_id == user.id)).one()
+    assert row.is_remembered
+    assert timedelta(days=29) < row.expires_at - datetime.now(UTC) <= timedelta(days=30)
+    row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    db.session.commit()
+    assert client.get("/").status_code == 302
+    fresh = _copy_of(client, "crm_remember", app)
+    assert fresh.get("/").status_code == 302
+
+
+def _sign_in_from(client, address: str, email: str, password: str = factories.PASSWORD):  # noqa: ANN001, ANN202
+    token = csrf_token(client)
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_failures_from_one_address_do_not_lock_the_owner_out_elsewhere(app, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    db.session.commit()
+    attacker, owner = app.test_client(), app.test_client()
+    codes = [
+        _sign_in_from(attacker, "203.0.113.7", user.email, f"guess {n}").status_code
+        for n in range(6)
+    ]
+    assert codes == [200] * 5 + [429]
+    assert _sign_in_from(attacker, "203.0.113.7", user.email).status_code == 429
+    response = _sign_in_from(owner, "198.51.100.20", user.email)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_the_current_password_check_is_throttled(client, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    db.session.commit()
+    sign_in(client, user.email)
+
+    def change(current: str):  # noqa: ANN202
+        return client.post(
+            "/account",
+            data={
+                "current_password": current,
+                "new_password": "brand new passphrase 7",
+                "confirmation": "brand new passphrase 7",
+                "csrf_token": csrf_token(client, "/account"),
+            },
+        )
+
+    assert [change(f"guess {n}").status_code for n in range(5)] == [400] * 5
+    response = change(factories.PASSWORD)  # even the right one waits now
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Too many wrong passwords" in response.get_data(as_text=True)
+    digest = user.password_hash
+    db.session.expire_all()
+    assert db.session.get(User, user.id).password_hash == digest
+
+
+def test_a_refused_new_password_does_not_count_as_a_wrong_current_one(client, db) -> None:  # noqa: ANN001
+    user = factories.make_user()
+    db.session.commit()
+    sign_in(client, user.email)
+    for _ in range(6):
+        response = client.post(
+            "/account",
+            data={
+                "current_password": factories.PASSWORD,
+                "new_password": "short",
+                "confirmation": "short",
+                "csrf_token": csrf_token(client, "/account"),
+            },
+        )
+        assert response.status_code == 400
+    counted = sa.select(sa.func.count()).where(LoginFailure.email == user.email)
+    assert db.session.scalar(counted) == 0

@@ -66,6 +66,13 @@ def test_seven_wrong_passwords_meet_a_429_across_two_workers(server: str) -> Non
     assert "Too many failed sign-ins" in page
 
 
+def test_the_owner_elsewhere_still_gets_in_after_a_lockout_from_one_address(server: str) -> None:
+    # The guesser at 198.51.100.1 (the test above) is still throttled; the owner is not.
+    assert _post_login(server, PASSWORD, client="198.51.100.1")[0] == 429
+    status, final = _post_login(server, PASSWORD, client="198.51.100.9")
+    assert (status, final) == (200, server + "/")
+
+
 def test_two_workers_served(server: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     logs = list(tmp_path_factory.getbasetemp().glob("live*/gunicorn-*.log"))
     booted = sum(log.read_text().count("Booting worker") for log in logs)
