@@ -261,6 +261,28 @@ def test_many_addresses_meet_a_ceiling_ten_times_higher_per_account(app, db) -> 
         authenticate(user.email, factories.PASSWORD, "10.1.1.2")
 
 
+def test_guesses_spread_over_time_and_addresses_keep_the_old_rate(app, db) -> None:  # noqa: ANN001
+    """Fifty failures from ten addresses two hours ago: each address's own wait is over, but
+    the account's ceiling counts over 150 minutes, so the average rate stays 5 per 15."""
+    user = factories.make_user()
+    earlier = accounts.utcnow() - timedelta(minutes=120)
+    db.session.add_all(
+        [
+            LoginFailure(email=user.email, ip_address=f"10.2.0.{n // 5}", at=earlier)
+            for n in range(50)
+        ]
+    )
+    with pytest.raises(accounts.Throttled) as throttled:
+        authenticate(user.email, factories.PASSWORD, "10.2.1.1")
+    assert 25 * 60 <= throttled.value.retry_after <= 31 * 60  # free once they are 150 min old
+    db.session.execute(
+        sa.update(LoginFailure)
+        .where(LoginFailure.email == user.email)
+        .values(at=accounts.utcnow() - timedelta(minutes=151))
+    )
+    assert authenticate(user.email, factories.PASSWORD, "10.2.1.1") == user
+
+
 def test_old_failures_do_not_count(app, db) -> None:  # noqa: ANN001
     user = factories.make_user()
     old = accounts.utcnow() - timedelta(minutes=16)
