@@ -22,6 +22,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     from crm.database import configure_engine_events, init_request_transactions
     from crm.extensions import csrf, db, login_manager, migrate
     from crm.security import init_security
+    from crm.services import search_sync
     from crm.templating import init_templating
     from crm.views import register_blueprints
 
@@ -40,6 +41,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    search_sync.install()
     with app.app_context():
         configure_engine_events(db.engine)
     init_request_transactions(app)

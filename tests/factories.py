@@ -26,7 +26,6 @@ from crm.models import (
     SizeClass,
     User,
 )
-from crm.services import search_index
 from crm.services.accounts import hash_password
 from crm.services.text import normalise_text, person_name_keys
 
@@ -77,7 +76,6 @@ def make_organisation(
     )
     db.session.add(organisation)
     db.session.flush()
-    search_index.reindex(organisation)
     return organisation
 
 
@@ -112,7 +110,6 @@ def make_person(
         )
     db.session.add(person)
     db.session.flush()
-    search_index.reindex(person)
     return person
 
 

@@ -72,6 +72,7 @@ def test_seed_with_a_bad_file_says_where(runner, tmp_path: Path) -> None:  # noq
     assert f"{path}: items[0].text: text must be 1 to 500 characters" in result.output
 
 
+@pytest.mark.slow  # starts the crm command in subprocesses
 def test_maintenance_commands_need_no_secret_but_serving_does(tmp_path: Path) -> None:
     import os
 

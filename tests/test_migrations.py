@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -66,6 +67,7 @@ def test_checks_and_partial_indexes_match_the_models(app, db, database_url, tmp_
     assert migrated == from_models
 
 
+@pytest.mark.slow  # migrates a scratch database step by step
 def test_search_index_migration_gives_what_a_rebuild_gives(database_url, tmp_path) -> None:  # noqa: ANN001
     """bf9e6db911c8 converts the old index (own words of every record) in SQL and fills the
     people's sort names: the result must equal a rebuild from the register."""

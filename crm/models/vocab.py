@@ -40,8 +40,8 @@ class SearchTerm(Base):
 
     Searching "mull" becomes an index range scan over ``term`` instead of a substring scan
     of every person. With the record's sort key beside each term, a search's page and count
-    come from the index alone, without reading the matching people. The register services
-    rewrite a record's terms whenever it changes (``crm.services.search_index``).
+    come from the index alone, without reading the matching people. A session hook
+    rewrites a record's terms whenever a flush changes them (``crm.services.search_sync``).
     """
 
     __tablename__ = "search_terms"

@@ -30,7 +30,7 @@ from crm.models import (
     person_tags,
     utcnow,
 )
-from crm.services import audit, search_index
+from crm.services import audit, search_sync
 from crm.services.errors import ValidationError
 from crm.services.register import organisation_key
 
@@ -202,8 +202,6 @@ def merge_people(survivor: Person, other: Person, actor: User) -> dict[str, int]
     if survivor.notes != other.notes and other.notes:
         survivor.notes = "\n\n".join(n for n in (survivor.notes, other.notes) if n)
     db.session.flush()
-    search_index.reindex(survivor)  # it may have taken over the other's e-mail
-    search_index.reindex(other)  # deleted: found no more
     db.session.expire(survivor, ["positions", "tags"])
     summary = f"merged person #{other.id} into #{survivor.id}"
     audit.record(
@@ -269,8 +267,8 @@ def merge_organisations(survivor: Organisation, other: Organisation, actor: User
     filled = _fill(survivor, other, ORGANISATION_FILL)
     other.deleted_at = utcnow()
     db.session.flush()
-    search_index.reindex(other)  # deleted: found no more
-    search_index.reindex(survivor)  # and its people, with those who came from the other
+    # The positions moved by a Core UPDATE: its people, with those who came from the other.
+    search_sync.mark_changed(Organisation, [survivor.id])
     db.session.expire(survivor)
     summary = f"merged organisation #{other.id} into #{survivor.id}"
     audit.record(

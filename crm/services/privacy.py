@@ -47,7 +47,7 @@ from crm.models import (
     outreach_people,
     utcnow,
 )
-from crm.services import audit, search_index
+from crm.services import audit, search_sync
 from crm.services.checks import clean_enum, clean_text
 from crm.services.errors import ValidationError
 from crm.services.exports import BOM, neutralise
@@ -698,7 +698,6 @@ def _anonymise(person: Person, key: bytes) -> None:
     person.lawful_basis_source = ""
     person.erased_at = utcnow()
     person.erased_email_hash = erasure_hash(email, key) if email else None
-    search_index.reindex(person)  # not findable by the words of their name any more
 
 
 def erase_person(person: Person, actor: User, key: bytes) -> None:
@@ -754,11 +753,8 @@ def erase_person(person: Person, actor: User, key: bytes) -> None:
     }
     db.session.expire_all()  # the Core UPDATEs bypassed the objects the session holds
     # An organisation that gave the person's e-mail as its own is found by its words no more.
-    erased_ids = {r.id for r in records}
     for model in (Organisation, Person):
-        for (record_id,) in changed.get(model.__tablename__, []):
-            if not (model is Person and record_id in erased_ids):
-                search_index.reindex(db.session.get(model, record_id))
+        search_sync.mark_changed(model, [id_ for (id_,) in changed.get(model.__tablename__, [])])
 
     for record in records:
         changes: dict[str, Any] = {"erased_at": [None, iso_utc(record.erased_at)]}  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ from crm.models import (
     ValueChainRole,
     utcnow,
 )
-from crm.services import audit, search_index
+from crm.services import audit
 from crm.services.checks import (
     clean_country,
     clean_decimal,
@@ -174,7 +174,6 @@ def create_organisation(
     )
     db.session.add(organisation)
     db.session.flush()
-    search_index.reindex(organisation)
     audit.record(
         "create",
         "organisation",
@@ -201,8 +200,6 @@ def update_organisation(
         organisation.name_normalised = normalise_text(organisation.name)[:200]
     if tags is not None:
         _replace_tags(organisation, tags, changes)
-    if {"name", "acronym", "email"} & changes.keys():
-        search_index.reindex(organisation)
     if changes:
         audit.record("update", "organisation", organisation.id, actor, changes)
     return changes
@@ -213,7 +210,6 @@ def delete_record(record: Organisation | Person, actor: User) -> None:
     if record.deleted_at is not None:
         raise ValidationError("this record is already deleted")
     record.deleted_at = utcnow()
-    search_index.reindex(record)
     audit.record("delete", _entity(record), record.id, actor)
 
 
@@ -233,7 +229,6 @@ def restore_record(record: Organisation | Person, actor: User) -> None:
                 field="email",
             )
     record.deleted_at = None
-    search_index.reindex(record)
     audit.record("restore", _entity(record), record.id, actor)
 
 
@@ -404,7 +399,6 @@ def create_person(
         person.positions.append(Position(**position_values))
     db.session.add(person)
     db.session.flush()
-    search_index.reindex(person)
     changes = {
         k: [None, audit.plain_value(v)]
         for k, v in values.items()
@@ -442,8 +436,6 @@ def update_person(
             setattr(person, column, value)
     if tags is not None:
         _replace_tags(person, tags, changes)
-    if {"first_name", "last_name", "email"} & changes.keys():
-        search_index.reindex(person)
     if changes:
         audit.record("update", "person", person.id, actor, changes)
     return changes
@@ -453,7 +445,6 @@ def add_position(person: Person, data: dict[str, object], actor: User) -> Positi
     values = clean_position(data)
     position = Position(person_id=person.id, **values)
     db.session.add(position)
-    search_index.reindex(person)  # found by the organisation's words from now on
     audit.record(
         "add-position",
         "person",

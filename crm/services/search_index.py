@@ -6,19 +6,21 @@ held) a position at, so "muller" finds the people of Müller Präzision GmbH fro
 alone. Each term carries its record's sort key, and deleted or erased records have no
 terms: a search's page and count never read the people table.
 
-Whatever changes these words calls ``reindex``: a create or edit of a name or e-mail, a
-position added, an organisation renamed (its people are rewritten too), a delete, a
-restore, a merge or an erasure. ``rebuild`` rewrites everything after a bulk load.
+Nothing here is called by the write paths: the session hook in ``crm.services.search_sync``
+collects what each flush changed and calls ``rewrite`` once. ``rebuild`` rewrites everything
+after a bulk load (``crm reindex``, the demo).
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from crm.extensions import db
 from crm.models import Organisation, Person, Position, SearchTerm
@@ -58,62 +60,84 @@ def _rows(
         yield {"entity": entity, "entity_id": record_id, "term": term, "sort_key": sort_key}
 
 
-def _delete(entity: str, ids: Iterable[int]) -> None:
-    db.session.execute(
-        sa.delete(SearchTerm).where(
-            SearchTerm.entity == entity, SearchTerm.entity_id.in_(list(ids))
-        )
+_terms = SearchTerm.__table__
+CHUNK = 5_000  # ids per statement: far below the bound-parameter limits of both databases
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def rewrite(session: Session, person_ids: Iterable[int], organisation_ids: Iterable[int]) -> None:
+    """Rewrite the terms of these people and organisations from the register as it is now
+    (in the database, so after a flush): one DELETE and one INSERT for all of them. Deleted
+    and erased records, and records that are gone, lose their terms."""
+    batches = itertools.zip_longest(
+        _chunks(sorted(set(person_ids))), _chunks(sorted(set(organisation_ids))), fillvalue=[]
     )
+    for some_people, some_organisations in batches:
+        rows = _person_rows(session, some_people) + _organisation_rows(session, some_organisations)
+        whose = [
+            sa.and_(_terms.c.entity == entity, _terms.c.entity_id.in_(ids))
+            for entity, ids in (("person", some_people), ("organisation", some_organisations))
+            if ids
+        ]
+        # Core statements on the table: this runs inside a flush, where the ORM's own DML
+        # (and its synchronising of loaded objects) has nothing to do.
+        session.execute(sa.delete(_terms).where(sa.or_(*whose)))
+        if rows:
+            session.execute(sa.insert(_terms), rows)
 
 
-def _index_people(person_ids: Iterable[int]) -> None:
-    """Rewrite the terms of these people from the register as it is now."""
-    ids = sorted(set(person_ids))
+def _person_rows(session: Session, ids: list[int]) -> list[dict[str, object]]:
     if not ids:
-        return
+        return []
     # On PostgreSQL, lock the people first (in id order): an erasure or a delete of one of
     # them running at the same time then waits for this rewrite, or this one for it, and
     # never leaves behind terms it wrote from a version of the person that is gone.
-    db.session.execute(
+    session.execute(
         sa.select(Person.id).where(Person.id.in_(ids)).order_by(Person.id).with_for_update()
     )
-    _delete("person", ids)
     organisation_terms: dict[int, set[str]] = defaultdict(set)
     held = (
         _LIVE_ORGANISATIONS.join(Position, Position.organisation_id == Organisation.id)
         .add_columns(Position.person_id)
         .where(Position.person_id.in_(ids))
     )
-    for _id, _key, name, acronym, email, person_id in db.session.execute(held):
+    for _id, _key, name, acronym, email, person_id in session.execute(held):
         organisation_terms[person_id] |= terms_of(name, acronym, email)
     rows: list[dict[str, object]] = []
-    for person_id, sort_key, first_name, last_name, email in db.session.execute(
+    for person_id, sort_key, first_name, last_name, email in session.execute(
         _LIVE_PEOPLE.where(Person.id.in_(ids))
     ):
         terms = terms_of(first_name, last_name, email) | organisation_terms[person_id]
         rows.extend(_rows("person", person_id, sort_key, terms))
-    if rows:
-        db.session.execute(sa.insert(SearchTerm), rows)
+    return rows
 
 
-def reindex(record: Person | Organisation) -> None:
-    """Rewrite the terms a change of ``record`` touches: its own and, for an organisation,
-    those of the people holding a position there. Deleted and erased records lose theirs."""
-    db.session.flush()
-    if isinstance(record, Person):
-        _index_people([record.id])
-        return
-    _delete("organisation", [record.id])
-    if record.deleted_at is None:
-        terms = terms_of(record.name, record.acronym, record.email)
-        rows = list(_rows("organisation", record.id, record.name_normalised, terms))
-        if rows:
-            db.session.execute(sa.insert(SearchTerm), rows)
-    _index_people(
-        db.session.scalars(
-            sa.select(Position.person_id).where(Position.organisation_id == record.id)
+def _organisation_rows(session: Session, ids: list[int]) -> list[dict[str, object]]:
+    if not ids:
+        return []
+    rows: list[dict[str, object]] = []
+    for record_id, sort_key, name, acronym, email in session.execute(
+        _LIVE_ORGANISATIONS.where(Organisation.id.in_(ids))
+    ):
+        rows.extend(_rows("organisation", record_id, sort_key, terms_of(name, acronym, email)))
+    return rows
+
+
+def people_of(session: Session, organisation_ids: Iterable[int]) -> set[int]:
+    """The people holding (or having held) a position at these organisations: their terms
+    carry the organisations' words."""
+    found: set[int] = set()
+    for some in _chunks(sorted(set(organisation_ids))):
+        found.update(
+            session.scalars(
+                sa.select(Position.person_id).where(Position.organisation_id.in_(some)).distinct()
+            )
         )
-    )
+    return found
 
 
 def rebuild(batch: int = 5_000) -> int:
@@ -171,9 +195,6 @@ def _after_prefix(token: str) -> str | None:
     if not stripped:
         return None
     return stripped[:-1] + _NEXT[stripped[-1]]
-
-
-_terms = SearchTerm.__table__
 
 
 def _term_range(

@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
         organisations,
         people,
         privacy,
+        timelines,
     )
     from crm.views.guards import init_guards
 
@@ -30,5 +31,6 @@ def register_blueprints(app: Flask) -> None:
         duplicates,
         admin,
         health,
+        timelines,
     ):
         app.register_blueprint(module.bp)

@@ -95,6 +95,7 @@ def _sample(db: SQLAlchemy) -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
+@pytest.mark.slow  # generates the demo twice
 def test_the_same_seed_gives_the_same_data(app: Flask, db: SQLAlchemy) -> None:
     first = _generate(today=DAY)
     counts = {name: _count(db, sa.table(name)) for name in first.rows}

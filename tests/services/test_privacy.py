@@ -33,7 +33,7 @@ from crm.models import (
     Tag,
     outreach_people,
 )
-from crm.services import audit, privacy, search_index
+from crm.services import audit, privacy
 from crm.services.errors import ValidationError
 from crm.services.exports import people_csv
 from crm.services.framework import framework_tree
@@ -469,7 +469,6 @@ def test_after_erasure_no_text_column_holds_the_name_email_or_phone(app, db) -> 
 def test_erasure_anonymises_and_keeps_what_reports_count(app, db) -> None:  # noqa: ANN001
     h = _history()
     person, officer = h["person"], h["officer"]
-    search_index.reindex(h["organisation"])
     organisation_terms = sa.select(SearchTerm.term).where(
         SearchTerm.entity == "organisation", SearchTerm.entity_id == h["organisation"].id
     )
@@ -604,7 +603,6 @@ def test_the_scrubber_does_not_cut_into_longer_words(app) -> None:  # noqa: ANN0
 
 def test_erasure_forgets_the_search_words(app, db) -> None:  # noqa: ANN001
     person = factories.make_person(first_name="Wiesława", last_name="Szymborska")
-    search_index.reindex(person)
     terms = sa.select(sa.func.count()).where(
         SearchTerm.entity == "person", SearchTerm.entity_id == person.id
     )
@@ -620,7 +618,6 @@ def test_a_duplicate_merged_into_the_person_is_erased_with_them(app, db) -> None
         first_name="Marta", last_name="Kowalska", email="marta.k@b.example"
     )
     duplicate.phone = "+48 61 555 12 34"
-    search_index.reindex(duplicate)
     merge_people(survivor, duplicate, actor)
     assert duplicate.deleted_at is not None and duplicate.first_name == "Marta"
 

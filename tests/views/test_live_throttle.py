@@ -15,6 +15,8 @@ import pytest
 
 from tests.livedb import live_server, scratch_database
 
+pytestmark = pytest.mark.slow  # gunicorn with two workers on a scratch database
+
 EMAIL = "maria.rossi@ucimu.example"
 PASSWORD = "the real passphrase 42"
 COLLEAGUES = tuple(
