@@ -11,7 +11,7 @@ LIVE_FIXTURES = {"server", "live_url", "page"}
 # Subprocesses, the demo generated twice, a scratch database migrated step by step.
 SLOW_BY_NAME = [
     ("tests.test_cli", "test_maintenance_commands_need_no_secret_but_serving_does"),
-    ("tests.services.test_demo", "test_the_same_seed_gives_the_same_data"),
+    ("tests.demo.test_demo", "test_the_same_seed_gives_the_same_data"),
     ("tests.test_migrations", "test_search_index_migration_gives_what_a_rebuild_gives"),
     ("tests.views.test_live_throttle", "test_seven_wrong_passwords_meet_a_429_across_two_workers"),
 ]
