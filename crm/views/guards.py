@@ -10,17 +10,18 @@ from flask import Flask, abort, render_template, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 
-from crm.services.search import MAX_ID  # the largest signed 64-bit integer
+from crm.services.search import MAX_ID  # the largest id a record can have
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class RecordIdConverter(IntegerConverter):
-    """Flask's ``int`` converter, refusing numbers above 2**63 - 1.
+    """Flask's ``int`` converter, refusing numbers above ``MAX_ID`` (2**31 - 1).
 
     It replaces ``int`` for every route, so ``/people/<int:person_id>`` and any route added
-    later answer 404 for an id no database can hold: SQLite's driver raised OverflowError
-    (a 500) for ``/people/9223372036854775808``, and no record can have such an id.
+    later answer 404 for an id no record can have. Above 2**63 - 1 SQLite's driver raised
+    OverflowError (a 500, the issue's report); above 2**31 - 1 PostgreSQL refused to compare
+    an Integer id with the number (a 500 as well), so the bound is the lower of the two.
     """
 
     def __init__(

@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 from crm.extensions import db as _db
 from crm.models import Organisation, Person
 from crm.services.errors import ValidationError
-from crm.services.search import ORGANISATION_SORTS, PEOPLE_SORTS, RegisterFilter
+from crm.services.search import MAX_ID, ORGANISATION_SORTS, PEOPLE_SORTS, RegisterFilter
 from crm.views.guards import accepts_files
 from tests import factories
 from tests.conftest import csrf_token, make_test_app, sign_in
@@ -46,6 +46,7 @@ def _count(model: type) -> int:
         ({"officer": "x"}, "officer"),
         ({"officer": "999999999"}, "officer"),
         ({"officer": str(2**64)}, "officer"),
+        ({"officer": str(2**31)}, "officer"),  # beyond any id: refused before the look-up
         ({"organisation": "x"}, "organisation"),
         ({"organisation": "999999999"}, "organisation"),
         ({"deleted": "yes"}, "deleted"),
@@ -155,8 +156,8 @@ def _id_routes(app) -> list:  # noqa: ANN001
     ]
 
 
-@pytest.mark.parametrize("number", [2**63, 10**30])
-def test_every_route_with_an_id_answers_404_for_ids_beyond_64_bits(
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**30])
+def test_every_route_with_an_id_answers_404_for_ids_no_record_can_have(
     app,
     client,
     signed_in,
@@ -177,11 +178,14 @@ def test_every_route_with_an_id_answers_404_for_ids_beyond_64_bits(
             assert response.status_code == 404, (method, url, response.status_code)
 
 
-def test_the_largest_64_bit_id_is_still_an_id(client, signed_in) -> None:  # noqa: ANN001
+def test_the_largest_id_is_still_an_id(client, signed_in) -> None:  # noqa: ANN001
     signed_in("admin")
+    assert MAX_ID == 2**31 - 1  # Integer primary keys on PostgreSQL; 2**63 - 1 on SQLite
     for path in ("/people/", "/organisations/"):
-        assert client.get(f"{path}{2**63 - 1}").status_code == 404  # looked up, not found
-        assert client.get(f"{path}{2**63 - 1}/edit").status_code == 404
+        assert client.get(f"{path}{MAX_ID}").status_code == 404  # looked up, not found
+        assert client.get(f"{path}{MAX_ID}/edit").status_code == 404
+    assert client.get(f"/people?officer={MAX_ID}").status_code == 400  # no such user
+    assert client.get(f"/people?organisation={MAX_ID + 1}").status_code == 400
 
 
 # --- Files where text is expected ------------------------------------------------------------
