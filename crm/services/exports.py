@@ -12,24 +12,35 @@ Public functions (each takes the list's ``select()`` of Person or Organisation):
 - ``csv_chunks(headers, batches)`` / ``xlsx_bytes(title, headers, batches)``: the writers, for
   other exports of rows.
 - ``exportable_people(query)``: the query narrowed to the people who may leave the system.
-- ``neutralise(value)``: the text of a spreadsheet cell that no spreadsheet will run.
-- ``PEOPLE_COLUMNS`` / ``ORGANISATION_COLUMNS``: the columns, in order, with their headers.
+- ``left_out_count(query)``: how many people of a list's query an export leaves out.
+- ``neutralise(value)``: the text of a CSV cell that no spreadsheet will run.
+- ``PEOPLE_COLUMNS`` / ``ORGANISATION_COLUMNS``: the columns, in order, with their headers
+  in words, as the lists show them ("First name", "Country").
 
 Restricted (GDPR art. 18), erased and deleted people are never exported: the rule is applied
 here, inside every export, so that no caller's filter can forget it. Deleted organisations are
-left out too, so the admins' list of deleted records exports nothing.
+left out too, so the admins' list of deleted records exports nothing, and so are positions at
+deleted organisations (their names are for those who may see deleted records).
 
-Formula injection: a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-return gets a leading ``'``. In CSV every cell is text to the spreadsheet that opens it, so
-every cell is neutralised, numbers included (a negative number would come out as ``'-5``; no
-exported number can be negative today). In XLSX numbers are written as numeric cells, which
-cannot hold a formula, and only strings are neutralised.
+Formula injection, CSV: a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return gets a leading ``'``, and so does every part of a cell after a ``;``: a
+spreadsheet that opens the file with ``;`` as its separator (German Excel does) splits the
+cell there, and the joined parts of tags, organisations and titles would each start a cell.
+Every CSV cell is text to the spreadsheet that opens it, so every cell is neutralised,
+numbers included (a negative number would come out as ``'-5``; no exported number can be
+negative today).
+
+XLSX: text is written as string cells, which a spreadsheet never evaluates, so nothing is
+prefixed (a phone number stays ``+49 ...``); numbers are numeric cells. Every character XML
+1.0 forbids (most C0 controls, lone surrogates, U+FFFE, U+FFFF) is dropped from every cell,
+whatever got into the database: one of them would make the whole file unreadable.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -37,23 +48,29 @@ from typing import Any
 
 import sqlalchemy as sa
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
 from crm.models import Organisation, Person, Position
 from crm.services.audit import plain_value
+from crm.services.pagination import capped_count
 
 BATCH_SIZE = 1000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 XLSX_MAX_CELL = 32_767  # Excel's limit on the characters of one cell
 LIST_SEPARATOR = "; "
+# Characters XML 1.0 does not allow anywhere in a document (its production "Char").
+XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A part of a cell after a ";" (and any spaces) that starts like a formula.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"(;[ ]*)(?=[=+\-@\t\r])")
 
 
 @dataclass(frozen=True)
 class ExportColumn:
-    """One column of an export: its header (stable, snake_case) and how to read a record."""
+    """One column of an export: its header (in words, as the list shows it) and how to read
+    a record."""
 
     header: str
     value: Callable[[Any], object]
@@ -75,24 +92,38 @@ def neutralise(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def _xlsx_value(value: object) -> object:
-    """Numbers stay numeric (a numeric cell cannot hold a formula); everything else is text.
+def csv_cell(value: object) -> str:
+    """A CSV cell no spreadsheet will run, however it splits it: neutralised at its start
+    and after every ``;`` (``alpha; =cmd`` becomes ``alpha; '=cmd``)."""
+    return _FORMULA_AFTER_SEPARATOR.sub(r"\1'", neutralise(value))
 
-    Control characters XML cannot carry are dropped *before* neutralising, or ``\\x01=1``
-    would lose its first character and start with ``=`` after the check.
+
+def xml_text(text: str) -> str:
+    """The text without the characters XML 1.0 forbids, which no XLSX file can carry."""
+    return XML_FORBIDDEN.sub("", text)
+
+
+def _xlsx_cell(sheet: Any, value: object) -> object:
+    """Numbers stay numeric; everything else is a string cell, which no spreadsheet runs.
+
+    openpyxl would turn text starting with ``=`` into a formula and ``#N/A`` into an error
+    value: the cell's type is set to string after its value, so text stays text.
     """
     if value is None:
         return None
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return value
-    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", as_text(value)))[:XLSX_MAX_CELL]
+    text = xml_text(as_text(value))[:XLSX_MAX_CELL]
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    return cell
 
 
 # --- Columns ---------------------------------------------------------------------------------
 
 
 def _current_positions(person: Person) -> list[Position]:
-    return [p for p in person.positions if p.is_current]
+    return [p for p in person.positions if p.is_current and p.organisation.deleted_at is None]
 
 
 def _joined(values: Iterable[object]) -> str:
@@ -104,45 +135,45 @@ def _tag_names(record: Person | Organisation) -> str:
 
 
 PEOPLE_COLUMNS: tuple[ExportColumn, ...] = (
-    ExportColumn("id", lambda p: p.id),
-    ExportColumn("first_name", lambda p: p.first_name),
-    ExportColumn("last_name", lambda p: p.last_name),
-    ExportColumn("email", lambda p: p.email),
-    ExportColumn("phone", lambda p: p.phone),
-    ExportColumn("country", lambda p: p.country_code),
-    ExportColumn("language", lambda p: p.language_code),
+    ExportColumn("ID", lambda p: p.id),
+    ExportColumn("First name", lambda p: p.first_name),
+    ExportColumn("Last name", lambda p: p.last_name),
+    ExportColumn("E-mail", lambda p: p.email),
+    ExportColumn("Phone", lambda p: p.phone),
+    ExportColumn("Country", lambda p: p.country_code),
+    ExportColumn("Language", lambda p: p.language_code),
     # Current positions only, in the order they started; the three columns line up.
     ExportColumn(
-        "organisations", lambda p: _joined(x.organisation.name for x in _current_positions(p))
+        "Organisations", lambda p: _joined(x.organisation.name for x in _current_positions(p))
     ),
-    ExportColumn("position_titles", lambda p: _joined(x.title for x in _current_positions(p))),
-    ExportColumn("position_roles", lambda p: _joined(x.role for x in _current_positions(p))),
-    ExportColumn("tags", _tag_names),
-    ExportColumn("created_at", lambda p: p.created_at),
-    ExportColumn("updated_at", lambda p: p.updated_at),
+    ExportColumn("Position titles", lambda p: _joined(x.title for x in _current_positions(p))),
+    ExportColumn("Position roles", lambda p: _joined(x.role for x in _current_positions(p))),
+    ExportColumn("Tags", _tag_names),
+    ExportColumn("Created", lambda p: p.created_at),
+    ExportColumn("Last changed", lambda p: p.updated_at),
 )
 
 ORGANISATION_COLUMNS: tuple[ExportColumn, ...] = (
-    ExportColumn("id", lambda o: o.id),
-    ExportColumn("name", lambda o: o.name),
-    ExportColumn("acronym", lambda o: o.acronym),
-    ExportColumn("kind", lambda o: o.kind),
-    ExportColumn("country", lambda o: o.country_code),
-    ExportColumn("city", lambda o: o.city),
-    ExportColumn("size_class", lambda o: o.size_class),
-    ExportColumn("headcount", lambda o: o.headcount),
-    ExportColumn("value_chain_role", lambda o: o.value_chain_role),
-    ExportColumn("policy_level", lambda o: o.policy_level),
-    ExportColumn("website", lambda o: o.website),
-    ExportColumn("email", lambda o: o.email),
-    ExportColumn("phone", lambda o: o.phone),
-    ExportColumn("tags", _tag_names),
+    ExportColumn("ID", lambda o: o.id),
+    ExportColumn("Name", lambda o: o.name),
+    ExportColumn("Acronym", lambda o: o.acronym),
+    ExportColumn("Kind", lambda o: o.kind),
+    ExportColumn("Country", lambda o: o.country_code),
+    ExportColumn("City", lambda o: o.city),
+    ExportColumn("Size class", lambda o: o.size_class),
+    ExportColumn("Headcount", lambda o: o.headcount),
+    ExportColumn("Value-chain role", lambda o: o.value_chain_role),
+    ExportColumn("Policy level", lambda o: o.policy_level),
+    ExportColumn("Website", lambda o: o.website),
+    ExportColumn("E-mail", lambda o: o.email),
+    ExportColumn("Phone", lambda o: o.phone),
+    ExportColumn("Tags", _tag_names),
     ExportColumn(
-        "responsible_officer",
+        "Responsible officer",
         lambda o: o.responsible_officer.display_name if o.responsible_officer else None,
     ),
-    ExportColumn("created_at", lambda o: o.created_at),
-    ExportColumn("updated_at", lambda o: o.updated_at),
+    ExportColumn("Created", lambda o: o.created_at),
+    ExportColumn("Last changed", lambda o: o.updated_at),
 )
 
 
@@ -163,6 +194,16 @@ def exportable_people(query: sa.Select[tuple[Person]]) -> sa.Select[tuple[Person
         Person.erased_at.is_(None),
         Person.deleted_at.is_(None),
     )
+
+
+def left_out_count(query: sa.Select[tuple[Person]]) -> int:
+    """How many people of a list an export of it leaves out (counted up to ``COUNT_CAP``), so
+    the list can say so before the download. Lists hold neither erased nor deleted people,
+    so these are the restricted ones, who are few."""
+    _check_entity(query, Person)
+    # "= true", not "IS 1": the form a partial index of restricted people would serve.
+    left_out = query.where(Person.is_restricted == sa.true())
+    return db.session.scalar(capped_count(left_out)) or 0
 
 
 def _is_exportable(person: Person) -> bool:
@@ -211,9 +252,9 @@ def csv_chunks(
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
-    writer.writerow([neutralise(h) for h in headers])
+    writer.writerow([csv_cell(h) for h in headers])
     for batch in batches:
-        writer.writerows([neutralise(v) for v in row] for row in batch)
+        writer.writerows([csv_cell(v) for v in row] for row in batch)
         yield buffer.getvalue().encode("utf-8")
         buffer.seek(0)
         buffer.truncate()
@@ -228,10 +269,10 @@ def xlsx_bytes(
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
-    sheet.append([_xlsx_value(h) for h in headers])
+    sheet.append([_xlsx_cell(sheet, h) for h in headers])
     for batch in batches:
         for row in batch:
-            sheet.append([_xlsx_value(v) for v in row])
+            sheet.append([_xlsx_cell(sheet, v) for v in row])
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

@@ -23,15 +23,16 @@ from crm.models import (
 from crm.security import can, requires
 from crm.services import register
 from crm.services.errors import ConflictError, ValidationError
+from crm.services.pagination import paginate
 from crm.services.search import (
-    RegisterFilter,
+    ORGANISATION_SORTS,
     find_organisation,
     organisation_suggestions,
     organisations_query,
-    paginate,
 )
 from crm.services.timeline import record_timeline
 from crm.views.forms_support import attach_error
+from crm.views.lists import list_filter, refused_filter
 from crm.views.register_support import (
     delete_or_restore,
     edit_record,
@@ -64,25 +65,23 @@ FIELDS = (
 )
 
 
-def _filter() -> RegisterFilter:
-    f = RegisterFilter.from_args(request.args)
-    if f.deleted and not can(current_user, "register.restore"):
-        f.deleted = False
-    return f
-
-
 @bp.get("")
 @login_required
-def index() -> str:
-    f = _filter()
+def index() -> tuple[str, int]:
+    try:
+        f = list_filter(ORGANISATION_SORTS)
+    except ValidationError:
+        return refused_filter("organisations/list.html", ORGANISATION_SORTS)
     page = paginate(organisations_query(f).options(selectinload(Organisation.tags)), f.page)
     return render_template(
         "organisations/list.html",
         page=page,
+        errors=[],
+        left_out=0,
         kinds=OrganisationKind,
         sizes=SizeClass,
         **list_context(f),
-    )
+    ), 200
 
 
 @bp.get("/lookup.json")
@@ -153,7 +152,12 @@ def render_organisation(
     positions = db.session.execute(
         sa.select(Position, Person)
         .join(Person)
-        .where(Position.organisation_id == organisation.id, Person.deleted_at.is_(None))
+        # Erased people are left out, as from every list (see search.people_query).
+        .where(
+            Position.organisation_id == organisation.id,
+            Person.deleted_at.is_(None),
+            Person.erased_at.is_(None),
+        )
         .order_by(Position.ends_on.is_not(None), Person.sort_name, Person.id)
         .limit(500)
     ).all()
@@ -175,6 +179,7 @@ def render_organisation(
         organisation=organisation,
         positions=positions,
         links=links,
+        may_see_deleted=can(current_user, "register.restore"),
         timeline=timeline,
         link_form=link_form or LinkForm(formdata=None),
         open_panel="link" if link_form is not None else "",

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from crm.extensions import db
@@ -30,11 +31,12 @@ from crm.forms.register import (
 )
 from crm.models import ConsentRecord, OrganisationKind, Person, Position, SizeClass
 from crm.security import can, requires
-from crm.services import privacy, register
+from crm.services import exports, privacy, register
 from crm.services.errors import ConflictError, ValidationError
-from crm.services.search import RegisterFilter, find_organisation, people_page
+from crm.services.search import PEOPLE_SORTS, find_organisation, people_page, people_query
 from crm.services.timeline import record_timeline
 from crm.views.forms_support import attach_error
+from crm.views.lists import list_filter, refused_filter
 from crm.views.register_support import (
     delete_or_restore,
     edit_record,
@@ -62,19 +64,23 @@ FIELDS = (
 
 @bp.get("")
 @login_required
-def index() -> str:
-    f = RegisterFilter.from_args(request.args)
-    if f.deleted and not can(current_user, "register.restore"):
-        f.deleted = False
+def index() -> tuple[str, int]:
+    try:
+        f = list_filter(PEOPLE_SORTS)
+    except ValidationError:
+        return refused_filter("people/list.html", PEOPLE_SORTS)
+    may_export = can(current_user, "register.export") and not f.deleted
     return render_template(
         "people/list.html",
         page=people_page(f),
+        errors=[],
         # One url_for for the page instead of one per row (a tenth of the list's time).
         person_url=url_for("people.show", person_id=0)[:-1],
+        left_out=exports.left_out_count(people_query(f)) if may_export else 0,
         kinds=OrganisationKind,
         sizes=SizeClass,
         **list_context(f),
-    )
+    ), 200
 
 
 def _get(person_id: int) -> Person:
@@ -161,6 +167,14 @@ def render_person(
         .where(ConsentRecord.person_id == person.id)
         .order_by(ConsentRecord.given_at.desc())
     ).all()
+    # Positions with their organisations in one query; a deleted organisation's name only
+    # for those who may see deleted records (the template says "a deleted organisation").
+    positions = db.session.scalars(
+        sa.select(Position)
+        .where(Position.person_id == person.id)
+        .options(joinedload(Position.organisation))
+        .order_by(Position.starts_on, Position.id)
+    ).all()
     timeline = record_timeline(person, with_changes=can(current_user, "register.audit"))
     panels = {
         "position_form": PositionForm(formdata=None),
@@ -173,6 +187,8 @@ def render_person(
         "people/detail.html",
         person=person,
         consents=consents,
+        positions=positions,
+        may_see_deleted=can(current_user, "register.restore"),
         timeline=timeline,
         open_panel=open_panel,
         today=date.today(),

@@ -68,11 +68,13 @@ def test_unaccented_search_finds_accented_names(client, signed_in, db) -> None: 
     )
 
 
-def test_bad_list_arguments_are_ignored_with_a_message(client, signed_in) -> None:  # noqa: ANN001
+def test_bad_list_arguments_are_refused_with_a_message(client, signed_in) -> None:  # noqa: ANN001
     signed_in("viewer")
     response = client.get("/people?page=abc&officer=x")
-    assert response.status_code == 200
-    assert "page: &#39;abc&#39; is not a number; ignored" in response.get_data(as_text=True)
+    assert response.status_code == 400  # issue 7: refused, naming each parameter
+    page = response.get_data(as_text=True)
+    assert "page: &#39;abc&#39; is not a whole number" in page
+    assert "officer: &#39;x&#39; is not a whole number" in page
 
 
 def test_create_an_organisation_and_see_it(client, signed_in, db) -> None:  # noqa: ANN001
