@@ -15,7 +15,8 @@ from crm.extensions import db
 from crm.models import LoginFailure, Role, User, utcnow
 from crm.models.users import new_token
 from crm.services import audit
-from crm.services.errors import ValidationError, check_version
+from crm.services.errors import ValidationError
+from crm.services.versioning import check_version
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256

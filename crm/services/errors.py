@@ -29,25 +29,3 @@ class ConflictError(Exception):
         super().__init__(message)
         self.message = message
         self.differences = differences
-
-
-def check_version(
-    record: object, expected: object, submitted: dict[str, object], label: str
-) -> None:
-    """Refuse a save based on an old version of ``record`` (optimistic locking)."""
-    try:
-        expected_version = int(expected)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        expected_version = None
-    if expected_version == record.version:  # type: ignore[attr-defined]
-        return
-    differences = {
-        field: (getattr(record, field), value)
-        for field, value in submitted.items()
-        if getattr(record, field) != value
-    }
-    raise ConflictError(
-        f"{label} was changed by someone else while you were editing it, so nothing was "
-        "saved. The form now shows the current values; apply your changes again.",
-        differences,
-    )

@@ -38,8 +38,9 @@ from crm.services.checks import (
     clean_period,
     clean_text,
 )
-from crm.services.errors import ValidationError, check_version
+from crm.services.errors import ValidationError
 from crm.services.text import normalise_text, person_name_keys
+from crm.services.versioning import check_version
 
 # Turnover ceilings of the EU SME definition; an SME above its ceiling would change class.
 TURNOVER_CEILING: dict[SizeClass, int] = {

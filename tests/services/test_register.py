@@ -230,3 +230,17 @@ def test_a_taken_email_is_refused_and_duplicates_are_found(app, db) -> None:  # 
     assert register.person_duplicates("Jürgen", "Mueller", None, organisation.id) == [first]
     assert register.person_duplicates("Anna", "Schmidt", None, organisation.id) == []
     assert register.person_duplicates("X", "Y", "J.Mueller@example.org") == [first]
+
+
+@pytest.mark.parametrize(
+    "version", ["abc", "", None, "1.0", float("inf"), float("nan"), Decimal("Infinity"), True, [1]]
+)
+def test_a_version_that_is_not_a_number_is_a_conflict(app, db, version) -> None:  # noqa: ANN001
+    from crm.services.versioning import check_version
+
+    organisation = factories.make_organisation()
+    assert organisation.version == 1
+    with pytest.raises(ConflictError):
+        check_version(organisation, version, {"city": "Ulm"}, "The organisation")
+    check_version(organisation, "1", {"city": "Ulm"}, "The organisation")
+    check_version(organisation, 1, {"city": "Ulm"}, "The organisation")
