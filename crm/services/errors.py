@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 
 class ValidationError(ValueError):
     """Bad input. ``field`` names the form field or column, ``where`` a file and line."""
@@ -29,3 +32,20 @@ class ConflictError(Exception):
         super().__init__(message)
         self.message = message
         self.differences = differences
+
+
+class NeedsConfirmation(Exception):
+    """The write looks like a mistake the user must decide on; nothing was written.
+
+    Raised before a likely duplicate or an erased person is added; the caller asks the user
+    and, when they confirm, calls again with ``confirmed=True``. ``duplicates`` are the
+    records it looks like, ``erased`` the erased person who had the same e-mail.
+    """
+
+    def __init__(
+        self, message: str, duplicates: Sequence[Any] = (), erased: Any | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.duplicates = list(duplicates)
+        self.erased = erased
