@@ -415,8 +415,9 @@ def names_alike(first: str, second: str) -> bool:
     """Normalised names equal or nearly so ("jurgen mueller" and "jurgen muller")."""
     if first == second:
         return True
-    if not first or not second:
-        return False
+    shorter, longer = sorted((len(first), len(second)))
+    if 2 * shorter < SIMILAR_NAME * (shorter + longer):
+        return False  # the ratio is at most 2 * shorter / (both lengths): too far apart
     matcher = SequenceMatcher(None, first, second)
     # The quick ratios are upper bounds of the ratio: most pairs stop there, cheaply.
     return (
