@@ -8,7 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Base, StrEnum, TimestampMixin, VersionedMixin, enum_type
+from crm.models.base import Base, StrEnum, TimestampMixin, VersionedMixin, enum_type, utcnow
 from crm.models.vocab import Tag
 
 
@@ -147,6 +147,9 @@ class Organisation(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+    # Set by a merge: the record this one was merged into, where its page now leads. No
+    # foreign key: adding one on SQLite means copying the table (see migration a3e0c0de0003).
+    merged_into_id: Mapped[int | None]
 
     responsible_officer = relationship("User", foreign_keys=[responsible_officer_id])
     tags: Mapped[list[Tag]] = relationship(secondary=organisation_tags)
@@ -224,6 +227,9 @@ class Person(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+    # Set by a merge: the record this one was merged into, where its page now leads. No
+    # foreign key: adding one on SQLite means copying the table (see migration a3e0c0de0003).
+    merged_into_id: Mapped[int | None]
 
     responsible_officer = relationship("User", foreign_keys=[responsible_officer_id])
     tags: Mapped[list[Tag]] = relationship(secondary=person_tags)
@@ -306,3 +312,32 @@ class Position(TimestampMixin, VersionedMixin, Base):
     @property
     def is_current(self) -> bool:
         return self.ends_on is None or self.ends_on >= date.today()
+
+
+class DuplicateKind(StrEnum):
+    PERSON = "person"
+    ORGANISATION = "organisation"
+
+
+class DuplicateDecision(Base):
+    """Two records a user said are different stakeholders, so they are not paired again.
+
+    The pair is stored in id order (``first_id < second_id``): one row per pair, whichever
+    way round it was shown.
+    """
+
+    __tablename__ = "duplicate_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[DuplicateKind] = mapped_column(enum_type(DuplicateKind))
+    first_id: Mapped[int]
+    second_id: Mapped[int]
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "first_id", "second_id"),
+        sa.CheckConstraint("first_id < second_id", name="ordered_pair"),
+    )

@@ -18,7 +18,8 @@ from crm.services import audit
 
 # normalise_email moved to checks (which accounts' callers also use); still importable here.
 from crm.services.checks import clean_text, normalise_email
-from crm.services.errors import ValidationError, check_version
+from crm.services.errors import ValidationError
+from crm.services.versioning import check_version
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256

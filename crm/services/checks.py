@@ -17,6 +17,10 @@ from crm.models import Country, Language, StrEnum
 from crm.services.errors import ValidationError
 
 E = TypeVar("E", bound=StrEnum)
+# The largest id a record can have: primary keys are INTEGER, 32 bits on PostgreSQL (SQLite's
+# driver overflows only above 2**63 - 1). Ids from URLs and forms are checked against it
+# before they reach the database, which would otherwise answer with an error (a 500).
+MAX_ID = 2**31 - 1
 ALLOWED_CONTROLS = frozenset("\t\r\n")
 
 

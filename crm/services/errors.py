@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 
 class ValidationError(ValueError):
     """Bad input. ``field`` names the form field or column, ``where`` a file and line."""
@@ -31,23 +34,18 @@ class ConflictError(Exception):
         self.differences = differences
 
 
-def check_version(
-    record: object, expected: object, submitted: dict[str, object], label: str
-) -> None:
-    """Refuse a save based on an old version of ``record`` (optimistic locking)."""
-    try:
-        expected_version = int(expected)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        expected_version = None
-    if expected_version == record.version:  # type: ignore[attr-defined]
-        return
-    differences = {
-        field: (getattr(record, field), value)
-        for field, value in submitted.items()
-        if getattr(record, field) != value
-    }
-    raise ConflictError(
-        f"{label} was changed by someone else while you were editing it, so nothing was "
-        "saved. The form now shows the current values; apply your changes again.",
-        differences,
-    )
+class NeedsConfirmation(Exception):
+    """The write looks like a mistake the user must decide on; nothing was written.
+
+    Raised before a likely duplicate or an erased person is added; the caller asks the user
+    and, when they confirm, calls again with ``confirmed=True``. ``duplicates`` are the
+    records it looks like, ``erased`` the erased person who had the same e-mail.
+    """
+
+    def __init__(
+        self, message: str, duplicates: Sequence[Any] = (), erased: Any | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.duplicates = list(duplicates)
+        self.erased = erased

@@ -30,7 +30,8 @@ from crm.models import (
     person_tags,
     utcnow,
 )
-from crm.services import audit, search_sync
+from crm.models.register import DuplicateDecision, DuplicateKind
+from crm.services import audit, register, search_sync
 from crm.services.errors import ValidationError
 from crm.services.register import organisation_key
 
@@ -60,6 +61,10 @@ ORGANISATION_FILL = (
 )
 
 
+PAGE_SIZE = 50  # pairs per page of the duplicates list
+MAX_CHAIN = 100  # merges followed from a merged record to the one that holds it now
+
+
 @dataclass
 class Pair:
     first: Person | Organisation
@@ -67,67 +72,212 @@ class Pair:
     reason: str
 
 
-def duplicate_people(limit: int = 200) -> list[Pair]:
-    """Live people with the same normalised name who share an organisation or a country."""
+@dataclass
+class PairPage:
+    """One page of likely duplicate pairs, in a stable order (by name, then ids)."""
+
+    pairs: list[Pair]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _decided(kind: DuplicateKind) -> set[tuple[int, int]]:
+    """Pairs a user marked "not a duplicate", in id order."""
+    rows = db.session.execute(
+        sa.select(DuplicateDecision.first_id, DuplicateDecision.second_id).where(
+            DuplicateDecision.kind == kind
+        )
+    )
+    return {(first, second) for first, second in rows}
+
+
+def _page_of(
+    model: type[Person] | type[Organisation],
+    found: list[tuple[str, int, int, str]],
+    page: int,
+    per_page: int,
+) -> PairPage:
+    """Load the records of one page of ``(sort key, first id, second id, reason)``."""
+    found.sort()
+    chosen = found[(page - 1) * per_page : page * per_page]
+    ids = {i for _, first, second, _ in chosen for i in (first, second)}
+    loaded = {r.id: r for r in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
+    pairs = [Pair(loaded[first], loaded[second], why) for _, first, second, why in chosen]
+    return PairPage(pairs, page, per_page, len(found))
+
+
+def duplicate_people(page: int = 1, per_page: int = PAGE_SIZE) -> PairPage:
+    """Live people the register's rule (``register.likely_same_person``) pairs, less the
+    pairs marked "not a duplicate".
+
+    Candidates are people of the same normalised name (the same country) and people at the
+    same organisation (alike names); the rule decides. Live people never share an e-mail.
+    """
+    live = sa.and_(Person.deleted_at.is_(None), Person.erased_at.is_(None))
     names = (
         sa.select(Person.name_normalised)
-        .where(
-            Person.deleted_at.is_(None), Person.erased_at.is_(None), Person.name_normalised != ""
-        )
+        .where(live, Person.name_normalised != "")
         .group_by(Person.name_normalised)
         .having(sa.func.count() > 1)
-        .limit(limit)
     )
-    people = db.session.scalars(
-        sa.select(Person)
-        .where(Person.name_normalised.in_(names), Person.deleted_at.is_(None))
-        .order_by(Person.name_normalised, Person.id)
-    ).all()
-    organisations: dict[int, set[int]] = defaultdict(set)
-    for person_id, organisation_id in db.session.execute(
-        sa.select(Position.person_id, Position.organisation_id).where(
-            Position.person_id.in_([p.id for p in people])
-        )
+    candidates: set[tuple[int, int]] = set()
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for person_id, name in db.session.execute(
+        sa.select(Person.id, Person.name_normalised).where(live, Person.name_normalised.in_(names))
     ):
-        organisations[person_id].add(organisation_id)
-    pairs = []
-    by_name: dict[str, list[Person]] = defaultdict(list)
-    for person in people:
-        by_name[person.name_normalised].append(person)
+        by_name[name].append(person_id)
+    colleagues: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    shared = (
+        sa.select(Position.organisation_id)
+        .join(Person, Person.id == Position.person_id)
+        .where(live)
+        .group_by(Position.organisation_id)
+        .having(sa.func.count(sa.distinct(Position.person_id)) > 1)
+    )
+    for organisation_id, person_id, name in db.session.execute(
+        sa.select(Position.organisation_id, Position.person_id, Person.name_normalised)
+        .join(Person, Person.id == Position.person_id)
+        .where(live, Position.organisation_id.in_(shared), Person.name_normalised != "")
+        .distinct()
+    ):
+        colleagues[organisation_id].append((person_id, name))
     for group in by_name.values():
-        for i, first in enumerate(group):
-            for second in group[i + 1 :]:
-                if organisations[first.id] & organisations[second.id]:
-                    pairs.append(Pair(first, second, "same name at the same organisation"))
-                elif first.country_code and first.country_code == second.country_code:
-                    pairs.append(Pair(first, second, "same name in the same country"))
-    return pairs[:limit]
+        group.sort()
+        candidates.update((a, b) for i, a in enumerate(group) for b in group[i + 1 :])
+    for people in colleagues.values():
+        # Only colleagues whose names are alike can be paired: the rule's costly part is
+        # done here, on the names alone, before the facts of the candidates are loaded.
+        people.sort()
+        for i, (first, first_name) in enumerate(people):
+            for second, second_name in people[i + 1 :]:
+                if register.names_alike(first_name, second_name):
+                    candidates.add((first, second))
+    facts = register.people_facts({i for pair in candidates for i in pair})
+    decided = _decided(DuplicateKind.PERSON)
+    found = []
+    for first, second in candidates - decided:
+        why = register.likely_same_person(facts[first], facts[second])
+        if why:
+            found.append((facts[first].name, first, second, why))
+    return _page_of(Person, found, page, per_page)
 
 
-def duplicate_organisations(limit: int = 200) -> list[Pair]:
-    """Live organisations in one country whose names differ only in case, accents,
-    punctuation or legal form."""
-    groups: dict[tuple[str, str], list[Organisation]] = defaultdict(list)
+def duplicate_organisations(page: int = 1, per_page: int = PAGE_SIZE) -> PairPage:
+    """Live organisations the register's rule (``register.likely_same_organisation``)
+    pairs, less the pairs marked "not a duplicate"."""
+    groups: dict[tuple[str, str], list[register.OrganisationFacts]] = defaultdict(list)
     rows = db.session.execute(
-        sa.select(Organisation.id, Organisation.name, Organisation.country_code).where(
-            Organisation.deleted_at.is_(None)
-        )
+        sa.select(Organisation.id, Organisation.name, Organisation.country_code)
+        .where(Organisation.deleted_at.is_(None))
+        .order_by(Organisation.id)
     )
     for organisation_id, name, country in rows:
-        groups[(country, organisation_key(name))].append(organisation_id)  # type: ignore[arg-type]
-    ids = [group for group in groups.values() if len(group) > 1][:limit]
-    loaded = {
-        o.id: o
-        for o in db.session.scalars(
-            sa.select(Organisation).where(Organisation.id.in_([i for g in ids for i in g]))
+        facts = register.OrganisationFacts(organisation_id, organisation_key(name), country)
+        groups[(country, facts.key)].append(facts)
+    decided = _decided(DuplicateKind.ORGANISATION)
+    found = []
+    for (_country, key), group in groups.items():
+        for i, first in enumerate(group):
+            for second in group[i + 1 :]:
+                pair = (first.id, second.id)
+                why = register.likely_same_organisation(first, second)
+                if why and pair not in decided:
+                    found.append((key, *pair, why))  # type: ignore[arg-type]
+    return _page_of(Organisation, found, page, per_page)
+
+
+def mark_not_duplicate(
+    first: Person | Organisation, second: Person | Organisation, actor: User
+) -> DuplicateDecision:
+    """Record that two records are different stakeholders: the pair is not listed again."""
+    if type(first) is not type(second):
+        raise ValidationError("a person and an organisation cannot be duplicates")
+    if first.id == second.id:
+        raise ValidationError("a record cannot be a duplicate of itself")
+    for record in (first, second):
+        register.refuse_erased(record)
+    kind = DuplicateKind.PERSON if isinstance(first, Person) else DuplicateKind.ORGANISATION
+    low, high = sorted((first.id, second.id))
+    if (low, high) in _decided(kind):
+        raise ValidationError(f"#{low} and #{high} are already marked as not a duplicate")
+    decision = DuplicateDecision(kind=kind, first_id=low, second_id=high, decided_by_id=actor.id)
+    db.session.add(decision)
+    summary = f"{kind.value} #{low} and #{high} marked as not a duplicate"
+    for record, other in ((first, second), (second, first)):
+        audit.record(
+            "not-duplicate",
+            kind.value,
+            record.id,
+            actor,
+            {"not_duplicate_of": [None, other.id]},
+            summary,
         )
-    }
-    pairs = []
-    for group in ids:
-        first = loaded[group[0]]
-        for other in group[1:]:
-            pairs.append(Pair(first, loaded[other], "same name and country"))
-    return pairs[:limit]
+    db.session.flush()
+    return decision
+
+
+def merged_survivor(record: Person | Organisation) -> Person | Organisation:
+    """The record a merged record's content lives in now, following merges of merges."""
+    model = type(record)
+    seen = {record.id}
+    current = record
+    while current.merged_into_id is not None and len(seen) <= MAX_CHAIN:
+        following = db.session.get(model, current.merged_into_id)
+        if following is None or following.id in seen:
+            break
+        seen.add(following.id)
+        current = following
+    return current
+
+
+@dataclass
+class Comparison:
+    """Two records side by side before a merge: what each holds."""
+
+    first: Person | Organisation
+    second: Person | Organisation
+    counts: list[tuple[str, int, int]]
+
+
+def _count(column: Any, record_id: int) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(column.table).where(column == record_id)
+        )
+        or 0
+    )
+
+
+def compare(first: Person | Organisation, second: Person | Organisation) -> Comparison:
+    """What a merge of the two would bring together, counted per record."""
+    if isinstance(first, Person):
+        columns = [
+            ("Positions", Position.__table__.c.person_id),
+            ("Outreach", outreach_people.c.person_id),
+            ("Events", EventParticipant.__table__.c.person_id),
+            ("Follow-ups", FollowUp.__table__.c.person_id),
+            ("Consent records", ConsentRecord.__table__.c.person_id),
+        ]
+    else:
+        columns = [
+            ("People with positions", Position.__table__.c.organisation_id),
+            ("Outreach", outreach_organisations.c.organisation_id),
+            ("Events", EventParticipant.__table__.c.organisation_id),
+            ("Events organised", Event.__table__.c.organiser_organisation_id),
+            ("Follow-ups", FollowUp.__table__.c.organisation_id),
+            ("Links", OrganisationLink.__table__.c.source_id),
+        ]
+    counts = [(label, _count(c, first.id), _count(c, second.id)) for label, c in columns]
+    return Comparison(first, second, counts)
 
 
 def _check_pair(survivor: Person | Organisation, other: Person | Organisation) -> None:
@@ -136,8 +286,8 @@ def _check_pair(survivor: Person | Organisation, other: Person | Organisation) -
     for record in (survivor, other):
         if record.deleted_at is not None:
             raise ValidationError(f"#{record.id} is deleted; restore it before merging")
-    if isinstance(survivor, Person) and (survivor.erased_at or other.erased_at):  # type: ignore[union-attr]
-        raise ValidationError("an erased person cannot be merged")
+    for record in (survivor, other):
+        register.refuse_erased(record)
 
 
 def _repoint(column: Any, other_id: int, survivor_id: int) -> int:
@@ -197,6 +347,7 @@ def merge_people(survivor: Person, other: Person, actor: User) -> dict[str, int]
     # record: re-pointing them (a Core UPDATE; the ORM guard refuses edits) keeps every one.
     moved["consent records"] = _repoint(ConsentRecord.__table__.c.person_id, other.id, survivor.id)
     other.deleted_at = utcnow()
+    other.merged_into_id = survivor.id
     db.session.flush()  # the other's e-mail is free for the survivor only once it is deleted
     filled = _fill(survivor, other, PERSON_FILL)
     if survivor.notes != other.notes and other.notes:
@@ -266,6 +417,7 @@ def merge_organisations(survivor: Organisation, other: Organisation, actor: User
         seen.add(key)
     filled = _fill(survivor, other, ORGANISATION_FILL)
     other.deleted_at = utcnow()
+    other.merged_into_id = survivor.id
     db.session.flush()
     # The positions moved by a Core UPDATE: its people, with those who came from the other.
     search_sync.mark_changed(Organisation, [survivor.id])

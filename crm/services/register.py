@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from difflib import SequenceMatcher
@@ -27,7 +30,7 @@ from crm.models import (
     ValueChainRole,
     utcnow,
 )
-from crm.services import audit
+from crm.services import audit, privacy
 from crm.services.checks import (
     clean_country,
     clean_decimal,
@@ -38,8 +41,9 @@ from crm.services.checks import (
     clean_period,
     clean_text,
 )
-from crm.services.errors import ValidationError, check_version
+from crm.services.errors import NeedsConfirmation, ValidationError
 from crm.services.text import normalise_text, person_name_keys
+from crm.services.versioning import check_version
 
 # Turnover ceilings of the EU SME definition; an SME above its ceiling would change class.
 TURNOVER_CEILING: dict[SizeClass, int] = {
@@ -163,9 +167,22 @@ def clean_organisation(data: dict[str, object]) -> dict[str, object]:
 
 
 def create_organisation(
-    data: dict[str, object], actor: User, tags: list[str] | None = None
+    data: dict[str, object],
+    actor: User,
+    tags: list[str] | None = None,
+    confirmed: bool = False,
 ) -> Organisation:
+    """A new organisation. One that looks like an organisation already in the register
+    raises NeedsConfirmation unless the caller passes ``confirmed=True`` (the user said it
+    is another one)."""
     values = clean_organisation(data)
+    if not confirmed:
+        duplicates = organisation_duplicates(str(values["name"]), str(values["country_code"]))
+        if duplicates:
+            raise NeedsConfirmation(
+                "This looks like an organisation already in the register.",
+                duplicates=duplicates,
+            )
     organisation = Organisation(
         **values,
         name_normalised=normalise_text(str(values["name"]))[:200],
@@ -207,6 +224,7 @@ def update_organisation(
 
 def delete_record(record: Organisation | Person, actor: User) -> None:
     """Soft delete: the record leaves lists and searches; an admin can restore it."""
+    refuse_erased(record)
     if record.deleted_at is not None:
         raise ValidationError("this record is already deleted")
     record.deleted_at = utcnow()
@@ -214,8 +232,16 @@ def delete_record(record: Organisation | Person, actor: User) -> None:
 
 
 def restore_record(record: Organisation | Person, actor: User) -> None:
+    """Bring a deleted record back; an erased person or a record merged away stays deleted
+    (everything of a merged record now belongs to the record it was merged into)."""
+    refuse_erased(record)
     if record.deleted_at is None:
         raise ValidationError("this record is not deleted")
+    if record.merged_into_id is not None:
+        raise ValidationError(
+            f"this record was merged into #{record.merged_into_id}, which holds everything "
+            "it had; open that record instead"
+        )
     if isinstance(record, Person) and record.email_normalised:
         clash = db.session.scalar(
             sa.select(Person.id).where(
@@ -234,6 +260,15 @@ def restore_record(record: Organisation | Person, actor: User) -> None:
 
 def _entity(record: Organisation | Person) -> str:
     return "organisation" if isinstance(record, Organisation) else "person"
+
+
+def refuse_erased(record: Organisation | Person) -> None:
+    """An erased person's record keeps only what reports count: nothing may be added to it,
+    changed on it or taken from it."""
+    if isinstance(record, Person) and record.erased_at is not None:
+        raise ValidationError(
+            f"person #{record.id} was erased; their record can no longer be changed"
+        )
 
 
 # Legal forms that say nothing about which organisation it is ("Rossi S.p.A." = "Rossi SpA").
@@ -258,15 +293,38 @@ def organisation_key(name: str) -> str:
     return " ".join(t for t in merged if t not in LEGAL_FORMS)
 
 
+@dataclass(frozen=True)
+class OrganisationFacts:
+    """What the duplicate rule compares of an organisation."""
+
+    id: int | None
+    key: str
+    country_code: str | None
+
+    @classmethod
+    def of(cls, organisation: Organisation) -> OrganisationFacts:
+        return cls(organisation.id, organisation_key(organisation.name), organisation.country_code)
+
+
+def likely_same_organisation(first: OrganisationFacts, second: OrganisationFacts) -> str | None:
+    """Why two organisations look like one (shown to the user), or None.
+
+    The one rule of the create warning and of the duplicates list: the same country and
+    names that differ at most in case, accents, punctuation or legal form.
+    """
+    if first.key and first.key == second.key and first.country_code == second.country_code:
+        return "same name and country"
+    return None
+
+
 def organisation_duplicates(
     name: str, country_code: str, exclude_id: int | None = None
 ) -> list[Organisation]:
-    """Live organisations in the same country whose name differs at most in case, accents,
-    punctuation or legal form."""
-    key = organisation_key(name)
-    if not key:
+    """Live organisations that are likely the same as one of this name in this country."""
+    wanted = OrganisationFacts(exclude_id, organisation_key(name), country_code)
+    if not wanted.key:
         return []
-    longest = max(key.split(), key=len)
+    longest = max(wanted.key.split(), key=len)
     query = sa.select(Organisation).where(
         Organisation.country_code == country_code,
         Organisation.deleted_at.is_(None),
@@ -275,12 +333,13 @@ def organisation_duplicates(
     if exclude_id is not None:
         query = query.where(Organisation.id != exclude_id)
     candidates = db.session.scalars(query.order_by(Organisation.id).limit(500))
-    return [o for o in candidates if organisation_key(o.name) == key][:10]
+    return [o for o in candidates if likely_same_organisation(wanted, OrganisationFacts.of(o))][:10]
 
 
 # --- People --------------------------------------------------------------------------------
 
 SIMILAR_NAME = 0.85  # difflib ratio from which two names at one organisation look alike
+FACTS_CHUNK = 500  # ids per IN list (SQLite caps the parameters of one statement)
 
 
 def clean_person(data: dict[str, object]) -> dict[str, object]:
@@ -326,36 +385,129 @@ def _refuse_taken_email(email: str | None, exclude_id: int | None) -> None:
         )
 
 
+@dataclass(frozen=True)
+class PersonFacts:
+    """What the duplicate rule compares of a person."""
+
+    id: int | None
+    name: str  # normalised "first last"
+    email: str | None
+    country_code: str | None
+    organisation_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, person: Person) -> PersonFacts:
+        return cls(
+            person.id,
+            person.name_normalised,
+            person.email_normalised,
+            person.country_code,
+            frozenset(p.organisation_id for p in person.positions),
+        )
+
+
+def names_alike(first: str, second: str) -> bool:
+    """Normalised names equal or nearly so ("jurgen mueller" and "jurgen muller")."""
+    if first == second:
+        return True
+    shorter, longer = sorted((len(first), len(second)))
+    if 2 * shorter < SIMILAR_NAME * (shorter + longer):
+        return False  # the ratio is at most 2 * shorter / (both lengths): too far apart
+    matcher = SequenceMatcher(None, first, second)
+    # The quick ratios are upper bounds of the ratio: most pairs stop there, cheaply.
+    return (
+        matcher.real_quick_ratio() >= SIMILAR_NAME
+        and matcher.quick_ratio() >= SIMILAR_NAME
+        and matcher.ratio() >= SIMILAR_NAME
+    )
+
+
+def likely_same_person(first: PersonFacts, second: PersonFacts) -> str | None:
+    """Why two people look like one (shown to the user), or None.
+
+    The one rule of the create warning and of the duplicates list: the same e-mail; or
+    alike names at an organisation both hold a position at; or the same name in the same
+    country.
+    """
+    if first.email and first.email == second.email:
+        return "same e-mail"
+    if not first.name or not second.name:
+        return None
+    if first.organisation_ids & second.organisation_ids and names_alike(first.name, second.name):
+        return "same name at the same organisation"
+    if first.country_code and first.country_code == second.country_code:
+        if first.name == second.name:
+            return "same name in the same country"
+    return None
+
+
+def people_facts(person_ids: Iterable[int]) -> dict[int, PersonFacts]:
+    """The facts of these people in two queries (people, then their organisations)."""
+    ids = sorted(set(person_ids))
+    organisations: dict[int, set[int]] = defaultdict(set)
+    rows = []
+    for start in range(0, len(ids), FACTS_CHUNK):
+        chunk = ids[start : start + FACTS_CHUNK]
+        for person_id, organisation_id in db.session.execute(
+            sa.select(Position.person_id, Position.organisation_id).where(
+                Position.person_id.in_(chunk)
+            )
+        ):
+            organisations[person_id].add(organisation_id)
+        rows += db.session.execute(
+            sa.select(
+                Person.id, Person.name_normalised, Person.email_normalised, Person.country_code
+            ).where(Person.id.in_(chunk))
+        ).all()
+    return {
+        i: PersonFacts(i, name, email, country, frozenset(organisations[i]))
+        for i, name, email, country in rows
+    }
+
+
 def person_duplicates(
     first_name: str,
     last_name: str,
     email: str | None,
     organisation_id: int | None = None,
     exclude_id: int | None = None,
+    country_code: str | None = None,
 ) -> list[Person]:
-    """Live people who are likely the same: same e-mail, or a very similar name at the same
-    organisation."""
-    found: dict[int, Person] = {}
-    if email:
-        for person in db.session.scalars(
-            sa.select(Person).where(
-                Person.email_normalised == email.lower(), Person.deleted_at.is_(None)
+    """Live people who are likely the same as a person with these details."""
+    wanted = PersonFacts(
+        exclude_id,
+        normalise_text(f"{first_name} {last_name}")[:210],
+        (email or "").lower() or None,
+        country_code,
+        frozenset({organisation_id} if organisation_id is not None else ()),
+    )
+    live = sa.and_(Person.deleted_at.is_(None), Person.erased_at.is_(None))
+    candidates: set[int] = set()
+    if wanted.email:
+        candidates.update(
+            db.session.scalars(
+                sa.select(Person.id).where(Person.email_normalised == wanted.email, live)
             )
-        ):
-            found[person.id] = person
-    if organisation_id is not None:
-        wanted = normalise_text(f"{first_name} {last_name}")
-        colleagues = db.session.scalars(
-            sa.select(Person)
-            .join(Position, Position.person_id == Person.id)
-            .where(Position.organisation_id == organisation_id, Person.deleted_at.is_(None))
-            .limit(2000)
         )
-        for person in colleagues:
-            if SequenceMatcher(None, wanted, person.name_normalised).ratio() >= SIMILAR_NAME:
-                found[person.id] = person
-    found.pop(exclude_id, None)  # type: ignore[arg-type]
-    return sorted(found.values(), key=lambda p: p.id)
+    if wanted.name:
+        candidates.update(
+            db.session.scalars(
+                sa.select(Person.id).where(Person.name_normalised == wanted.name, live).limit(500)
+            )
+        )
+    if organisation_id is not None:
+        candidates.update(
+            db.session.scalars(
+                sa.select(Person.id)
+                .join(Position, Position.person_id == Person.id)
+                .where(Position.organisation_id == organisation_id, live)
+                .limit(2000)
+            )
+        )
+    candidates.discard(exclude_id)  # type: ignore[arg-type]
+    facts = people_facts(candidates)
+    alike = sorted(i for i, f in facts.items() if likely_same_person(wanted, f))
+    return [db.session.get(Person, i) for i in alike]  # type: ignore[misc]
 
 
 def clean_position(data: dict[str, object]) -> dict[str, object]:
@@ -384,10 +536,21 @@ def create_person(
     actor: User,
     tags: list[str] | None = None,
     position: dict[str, object] | None = None,
+    *,
+    erasure_key: bytes,
+    confirmed: bool = False,
 ) -> Person:
-    """A new person, optionally with a first position; a taken e-mail is refused."""
+    """A new person, optionally with a first position; a taken e-mail is refused.
+
+    A person who looks like one already in the register, or whose e-mail belonged to an
+    erased person, raises NeedsConfirmation unless ``confirmed`` (the user decided).
+    ``erasure_key`` is the key of the erasure hashes (the app's CRM_ERASURE_KEY): it is a
+    required argument, so no caller (form, importer, API) can leave the erased check out.
+    """
     values = clean_person(data)
     position_values = clean_position(position) if position else None
+    if not confirmed:
+        _ask_before_adding(values, position_values, erasure_key)
     _refuse_taken_email(values["email_normalised"], None)  # type: ignore[arg-type]
     person = Person(
         **values,
@@ -412,6 +575,37 @@ def create_person(
     return person
 
 
+def _ask_before_adding(
+    values: dict[str, object], position: dict[str, object] | None, erasure_key: bytes
+) -> None:
+    """Raise NeedsConfirmation when the new person looks like a mistake."""
+    if not erasure_key:
+        raise ValueError("the erasure key is empty: erased people could not be recognised")
+    email = values["email_normalised"]
+    duplicates = person_duplicates(
+        str(values["first_name"]),
+        str(values["last_name"]),
+        email,  # type: ignore[arg-type]
+        position["organisation_id"] if position else None,  # type: ignore[arg-type]
+        country_code=values["country_code"],  # type: ignore[arg-type]
+    )
+    erased = privacy.erased_with_email(email, erasure_key)  # type: ignore[arg-type]
+    if erased is not None:
+        erased_at = getattr(erased, "erased_at", None)
+        when = f" on {erased_at:%d %B %Y}" if erased_at else ""
+        raise NeedsConfirmation(
+            f"This e-mail belonged to a person erased{when}: add them again only with a "
+            "new lawful basis.",
+            duplicates=duplicates,
+            erased=erased,
+        )
+    if duplicates:
+        raise NeedsConfirmation(
+            "This looks like someone already in the register.",
+            duplicates=duplicates,
+        )
+
+
 def update_person(
     person: Person,
     data: dict[str, object],
@@ -419,8 +613,7 @@ def update_person(
     expected_version: object,
     tags: list[str] | None = None,
 ) -> dict[str, list[object]]:
-    if person.erased_at is not None:
-        raise ValidationError("this person was erased and cannot be edited")
+    refuse_erased(person)
     values = clean_person(data)
     check_version(
         person,
@@ -442,6 +635,7 @@ def update_person(
 
 
 def add_position(person: Person, data: dict[str, object], actor: User) -> Position:
+    refuse_erased(person)
     values = clean_position(data)
     position = Position(person_id=person.id, **values)
     db.session.add(position)
@@ -456,6 +650,7 @@ def add_position(person: Person, data: dict[str, object], actor: User) -> Positi
 
 
 def end_position(position: Position, ends_on: date, actor: User) -> None:
+    refuse_erased(position.person)
     clean_period(position.starts_on, ends_on)
     if position.ends_on is not None:
         raise ValidationError("this position has already ended", field="ends_on")

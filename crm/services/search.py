@@ -33,17 +33,13 @@ from crm.models import (
     person_tags,
 )
 from crm.services import pagination, search_index
-from crm.services.checks import clean_country, clean_enum, clean_int, clean_text
+from crm.services.checks import MAX_ID, clean_country, clean_enum, clean_int, clean_text
 from crm.services.errors import ValidationError
 from crm.services.pagination import MAX_PAGE, Page, page_of, paginate
 from crm.services.search_index import matching_ids
 from crm.services.text import normalise_text
 
 MAX_TOKENS = 6
-# The largest id of any record: our primary keys are Integer, 32 bits on PostgreSQL, which
-# answered /people/2147483648 with "integer out of range" (a 500). SQLite's are 64 bits, and
-# its driver overflowed above 2**63 - 1 (the limit the issue names): this bound covers both.
-MAX_ID = 2**31 - 1
 
 
 def _both_ways(**orders: tuple[Any, ...]) -> dict[str, tuple[Any, ...]]:

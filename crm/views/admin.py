@@ -12,6 +12,7 @@ from crm.forms.auth import UserCreateForm, UserEditForm
 from crm.models import User
 from crm.security import requires
 from crm.services import accounts
+from crm.services.checks import MAX_ID
 from crm.services.errors import ConflictError, ValidationError
 from crm.views.forms_support import attach_error
 
@@ -52,7 +53,6 @@ def create_user() -> Response | tuple[str, int]:
 
 # Ids are 64-bit signed integers in both databases: a larger number in a URL names no user
 # (and would make the driver fail with a 500 rather than find nothing).
-MAX_ID = 2**63 - 1
 
 
 def _user_or_404(user_id: int) -> User:

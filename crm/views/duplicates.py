@@ -1,6 +1,9 @@
-"""Likely duplicates over the whole register, and merging them (coordinators and admins)."""
+"""Likely duplicates over the whole register: the paged list, two records side by side,
+merging them (coordinators and admins) and marking a pair "not a duplicate"."""
 
 from __future__ import annotations
+
+import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -10,6 +13,7 @@ from crm.extensions import db
 from crm.models import Organisation, Person
 from crm.security import requires
 from crm.services import merge
+from crm.services.checks import MAX_ID, clean_int
 from crm.services.errors import ValidationError
 
 bp = Blueprint("duplicates", __name__, url_prefix="/duplicates")
@@ -23,33 +27,73 @@ KINDS = {
         "organisation_id",
     ),
 }
+_DIGITS = re.compile(r"[0-9]+")
+MAX_PAGE = 100_000
+
+
+def _kind(kind: str) -> tuple[type[Person] | type[Organisation], object, str, str]:
+    if kind not in KINDS:
+        abort(404)
+    return KINDS[kind]  # type: ignore[return-value]
+
+
+def _record(model: type[Person] | type[Organisation], raw: str | None) -> Person | Organisation:
+    """The record a form or link names by id: 400 for what is not a number, 404 for a
+    number no record has (ids beyond the databases' range never reach them)."""
+    text = (raw or "").strip()
+    if not _DIGITS.fullmatch(text):
+        abort(400)
+    if len(text) > 19 or int(text) > MAX_ID:
+        abort(404)
+    record = db.session.get(model, int(text))
+    if record is None:
+        abort(404)
+    return record
 
 
 @bp.get("")
 @login_required
 def index() -> str:
+    try:
+        page = clean_int(request.args.get("page", "1"), "page", 1, MAX_PAGE) or 1
+    except ValidationError:
+        abort(400)
+    people = merge.duplicate_people(page)
+    organisations = merge.duplicate_organisations(page)
     return render_template(
         "duplicates/index.html",
-        people=merge.duplicate_people(),
-        organisations=merge.duplicate_organisations(),
+        people=people,
+        organisations=organisations,
+        page=page,
+        has_next=people.has_next or organisations.has_next,
+    )
+
+
+@bp.get("/<kind>/compare")
+@login_required
+def compare(kind: str) -> str:
+    """Both records side by side, then the decision: merge one into the other, or not."""
+    model = _kind(kind)[0]
+    first = _record(model, request.args.get("first"))
+    second = _record(model, request.args.get("second"))
+    if first.id == second.id:
+        abort(400)
+    if first.deleted_at is not None or second.deleted_at is not None:
+        abort(404)  # only live records are compared (and merged)
+    return render_template(
+        "duplicates/compare.html", kind=kind, comparison=merge.compare(first, second)
     )
 
 
 @bp.post("/<kind>/merge")
 @requires("register.merge")
 def merge_pair(kind: str) -> Response:
-    if kind not in KINDS:
-        abort(404)
-    model, merge_records, endpoint, id_name = KINDS[kind]
+    model, merge_records, endpoint, id_name = _kind(kind)
+    survivor = _record(model, request.form.get("keep"))
+    other = _record(model, request.form.get("merge"))
+    other_id = other.id
     try:
-        survivor_id, other_id = (int(request.form.get(name, "")) for name in ("keep", "merge"))
-    except ValueError:
-        abort(400)
-    survivor, other = db.session.get(model, survivor_id), db.session.get(model, other_id)
-    if survivor is None or other is None:
-        abort(404)
-    try:
-        moved = merge_records(survivor, other, current_user)
+        moved = merge_records(survivor, other, current_user)  # type: ignore[operator]
     except ValidationError as error:
         db.session.rollback()
         flash(f"Not merged: {error.message}", "error")
@@ -60,4 +104,22 @@ def merge_pair(kind: str) -> Response:
         f"Merged #{other_id} into this record" + (f" ({summary} moved)." if summary else "."),
         "success",
     )
-    return redirect(url_for(endpoint, **{id_name: survivor_id}))
+    return redirect(url_for(endpoint, **{id_name: survivor.id}))
+
+
+@bp.post("/<kind>/not-duplicate")
+@requires("register.write")
+def not_duplicate(kind: str) -> Response:
+    """Two different stakeholders: the pair leaves the list for good (audited)."""
+    model = _kind(kind)[0]
+    first = _record(model, request.form.get("first"))
+    second = _record(model, request.form.get("second"))
+    try:
+        merge.mark_not_duplicate(first, second, current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(f"Not marked: {error.message}", "error")
+        return redirect(url_for("duplicates.index"))
+    db.session.commit()
+    flash(f"#{first.id} and #{second.id} are marked as different; they are not listed again.")
+    return redirect(url_for("duplicates.index"))

@@ -10,7 +10,7 @@ from flask import Flask, abort, render_template, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 
-from crm.services.search import MAX_ID  # the largest id a record can have
+from crm.services.checks import MAX_ID  # the largest id a record can have
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -22,7 +22,7 @@ from crm.models import (
 )
 from crm.security import can, requires
 from crm.services import register
-from crm.services.errors import ConflictError, ValidationError
+from crm.services.errors import ConflictError, NeedsConfirmation, ValidationError
 from crm.services.pagination import paginate
 from crm.services.search import (
     ORGANISATION_SORTS,
@@ -34,15 +34,18 @@ from crm.services.timeline import record_timeline
 from crm.views.forms_support import attach_error
 from crm.views.lists import list_filter, refused_filter
 from crm.views.register_support import (
+    MAX_ID,
     delete_or_restore,
     edit_record,
     fill_choices,
     form_data,
     list_context,
+    merged_survivor,
     tag_list,
 )
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+CONFIRM_HINT = "Open it, or tick 'Save anyway' if this is another organisation."
 
 FIELDS = (
     "name",
@@ -93,7 +96,9 @@ def lookup() -> Response:
 
 
 def _get(organisation_id: int) -> Organisation:
-    organisation = db.session.get(Organisation, organisation_id)
+    organisation = (
+        db.session.get(Organisation, organisation_id) if organisation_id <= MAX_ID else None
+    )
     if organisation is None or (
         organisation.deleted_at is not None and not can(current_user, "register.restore")
     ):
@@ -107,6 +112,7 @@ def _render_form(
     duplicates: list[Organisation] | None = None,
     status: int = 200,
     conflict: ConflictError | None = None,
+    needs_confirmation: bool = False,
 ) -> tuple[str, int]:
     return render_template(
         "organisations/form.html",
@@ -114,6 +120,9 @@ def _render_form(
         organisation=organisation,
         duplicates=duplicates or [],
         conflict=conflict,
+        # The decision stays on the page once taken, so a refused field does not undo it.
+        needs_confirmation=needs_confirmation
+        or (organisation is None and form.confirm_duplicate.data),
     ), status
 
 
@@ -124,18 +133,17 @@ def create() -> Response | tuple[str, int]:
     fill_choices(form)
     if not form.validate_on_submit():
         return _render_form(form, None, status=400 if request.method == "POST" else 200)
-    data = form_data(form, *FIELDS)
-    duplicates = register.organisation_duplicates(data["name"] or "", data["country_code"] or "")
-    if duplicates and not form.confirm_duplicate.data:
-        form.form_errors.append(
-            "This looks like an organisation already in the register. "
-            "Open it, or tick 'Save anyway' if it is another one."
-        )
-        return _render_form(form, None, duplicates, 409)
     try:
         organisation = register.create_organisation(
-            data, current_user, tags=tag_list(form.tags.data)
+            form_data(form, *FIELDS),
+            current_user,
+            tags=tag_list(form.tags.data),
+            confirmed=bool(form.confirm_duplicate.data),
         )
+    except NeedsConfirmation as question:
+        db.session.rollback()
+        form.form_errors.append(f"{question.message} {CONFIRM_HINT}")
+        return _render_form(form, None, question.duplicates, 409, needs_confirmation=True)
     except ValidationError as error:
         db.session.rollback()
         attach_error(form, error)
@@ -189,7 +197,12 @@ def render_organisation(
 
 @bp.get("/<int:organisation_id>")
 @login_required
-def show(organisation_id: int) -> tuple[str, int]:
+def show(organisation_id: int) -> Response | tuple[str, int]:
+    """A merged-away organisation's page leads to the record that holds it now; admins can
+    still open the merged record itself with ``?merged=1``."""
+    survivor = merged_survivor(Organisation, organisation_id)
+    if survivor is not None:
+        return redirect(url_for("organisations.show", organisation_id=survivor.id))
     return render_organisation(_get(organisation_id))
 
 

@@ -31,22 +31,31 @@ from crm.forms.register import (
 )
 from crm.models import ConsentRecord, OrganisationKind, Person, Position, SizeClass
 from crm.security import can, requires
-from crm.services import exports, privacy, register
-from crm.services.errors import ConflictError, ValidationError
-from crm.services.search import PEOPLE_SORTS, find_organisation, people_page, people_query
+from crm.services import exports, register
+from crm.services.errors import ConflictError, NeedsConfirmation, ValidationError
+from crm.services.search import (
+    PEOPLE_SORTS,
+    find_organisation,
+    people_page,
+    people_query,
+)
 from crm.services.timeline import record_timeline
 from crm.views.forms_support import attach_error
 from crm.views.lists import list_filter, refused_filter
 from crm.views.register_support import (
+    MAX_ID,
     delete_or_restore,
     edit_record,
     fill_choices,
     form_data,
     list_context,
+    merged_survivor,
     tag_list,
 )
 
 bp = Blueprint("people", __name__, url_prefix="/people")
+CONFIRM_HINT = "Open the record, or tick 'Save anyway' if this is another person."
+ERASED_HINT = "Record that basis below, then tick 'Save anyway'."
 
 FIELDS = (
     "first_name",
@@ -84,7 +93,7 @@ def index() -> tuple[str, int]:
 
 
 def _get(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
+    person = db.session.get(Person, person_id) if person_id <= MAX_ID else None
     if person is None or (
         person.deleted_at is not None and not can(current_user, "register.restore")
     ):
@@ -98,9 +107,16 @@ def _render_form(
     duplicates: list[Person] | None = None,
     status: int = 200,
     conflict: ConflictError | None = None,
+    needs_confirmation: bool = False,
 ) -> tuple[str, int]:
     return render_template(
-        "people/form.html", form=form, person=person, duplicates=duplicates or [], conflict=conflict
+        "people/form.html",
+        form=form,
+        person=person,
+        duplicates=duplicates or [],
+        conflict=conflict,
+        # The decision stays on the page once taken, so a refused field does not undo it.
+        needs_confirmation=needs_confirmation or (person is None and form.confirm_duplicate.data),
     ), status
 
 
@@ -122,30 +138,20 @@ def create() -> Response | tuple[str, int]:
                 "role": form.position_role.data or "other",
                 "starts_on": form.position_starts_on.data,
             }
-        duplicates = register.person_duplicates(
-            data["first_name"] or "",
-            data["last_name"] or "",
-            data["email"],
-            position["organisation_id"] if position else None,
-        )
-        erased = privacy.erased_with_email(
-            data["email"], current_app.config["CRM_ERASURE_KEY"].encode("utf-8")
-        )
-        if erased is not None and not form.confirm_duplicate.data:
-            form.form_errors.append(
-                f"This e-mail belonged to a person erased on {erased.erased_at:%d %B %Y}. Add "
-                "them again only with a new lawful basis, then tick 'Save anyway'."
-            )
-            return _render_form(form, None, duplicates, 409)
-        if duplicates and not form.confirm_duplicate.data:
-            form.form_errors.append(
-                "This looks like someone already in the register. Open "
-                "the record, or tick 'Save anyway' if it is another person."
-            )
-            return _render_form(form, None, duplicates, 409)
         person = register.create_person(
-            data, current_user, tags=tag_list(form.tags.data), position=position
+            data,
+            current_user,
+            tags=tag_list(form.tags.data),
+            position=position,
+            # The key is configuration: the view hands it over, services never read the app.
+            erasure_key=current_app.config["CRM_ERASURE_KEY"].encode("utf-8"),
+            confirmed=bool(form.confirm_duplicate.data),
         )
+    except NeedsConfirmation as question:
+        db.session.rollback()
+        hint = ERASED_HINT if question.erased is not None else CONFIRM_HINT
+        form.form_errors.append(f"{question.message} {hint}")
+        return _render_form(form, None, question.duplicates, 409, needs_confirmation=True)
     except ValidationError as error:
         db.session.rollback()
         if error.field == "organisation_id":
@@ -198,7 +204,12 @@ def render_person(
 
 @bp.get("/<int:person_id>")
 @login_required
-def show(person_id: int) -> tuple[str, int]:
+def show(person_id: int) -> Response | tuple[str, int]:
+    """A merged-away person's page leads to the record that holds them now; admins can
+    still open the merged record itself with ``?merged=1``."""
+    survivor = merged_survivor(Person, person_id)
+    if survivor is not None:
+        return redirect(url_for("people.show", person_id=survivor.id))
     return render_person(_get(person_id))
 
 

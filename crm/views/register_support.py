@@ -15,8 +15,10 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from crm.extensions import db
-from crm.models import Country, Language, Role, User
-from crm.services import register
+from crm.models import Country, Language, Organisation, Person, Role, User
+from crm.security import can
+from crm.services import merge, register
+from crm.services.checks import MAX_ID
 from crm.services.errors import ConflictError, ValidationError
 from crm.services.search import RegisterFilter
 from crm.views.forms_support import attach_error
@@ -156,3 +158,19 @@ def delete_or_restore(
         return redirect(show_url)
     flash(f"{name} was deleted. An admin can restore it.", "success")
     return redirect(list_url)
+
+
+def merged_survivor(
+    model: type[Person] | type[Organisation], record_id: int
+) -> Person | Organisation | None:
+    """The record a merged-away record's page should lead to, or None to show the page.
+
+    Admins, who may see deleted records, open the merged record itself with ``?merged=1``.
+    """
+    record = db.session.get(model, record_id) if record_id <= MAX_ID else None
+    if record is None or record.merged_into_id is None:
+        return None
+    if request.args.get("merged") == "1" and can(current_user, "register.restore"):
+        return None
+    survivor = merge.merged_survivor(record)
+    return survivor if survivor.id != record.id else None

@@ -88,7 +88,8 @@ def test_register_journey(page, live_url: str) -> None:  # noqa: ANN001
     expect(change.get_by_role("row", name="phone")).to_contain_text("+49 371 555 0199")
     page.get_by_role("link", name="Duplicates").click()
     page.on("dialog", lambda dialog: dialog.accept())
-    row.get_by_role("button").first.click()
+    row.get_by_role("link", name="Compare").click()  # both side by side, then the decision
+    page.get_by_role("button", name="Keep #").first.click()
     expect(page.get_by_text("Merged #")).to_be_visible()
     _sign_out(page)
     sign_in_as(page, live_url, OFFICER)

@@ -136,9 +136,9 @@ def test_pairs_over_the_whole_register(app, db) -> None:  # noqa: ANN001
     shared = factories.make_organisation(name="Agoria", country_code="BE")
     factories.make_person("Pieter", "Janssens", organisation=shared)
     factories.make_person("Pieter", "Janssens", organisation=shared)
-    pairs = merge.duplicate_organisations()
+    pairs = merge.duplicate_organisations().pairs
     assert [(p.first.country_code, p.second.country_code) for p in pairs] == [("IT", "IT")]
-    (pair,) = merge.duplicate_people()
+    (pair,) = merge.duplicate_people().pairs
     assert pair.reason == "same name at the same organisation"
 
 
@@ -152,3 +152,54 @@ def test_refused_merges_change_nothing(app, db, case) -> None:  # noqa: ANN001
         merge.merge_people(first, first if case == "self" else second, admin)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
     assert all(p.deleted_at is None for p in (first,))
+
+
+def test_merges_note_the_record_merged_into(app, db) -> None:  # noqa: ANN001
+    admin = factories.make_user("admin")
+    first, second, third = (factories.make_person("Pieter", "Janssens") for _ in range(3))
+    merge.merge_people(second, third, admin)
+    merge.merge_people(first, second, admin)
+    assert (third.merged_into_id, second.merged_into_id, first.merged_into_id) == (
+        second.id,
+        first.id,
+        None,
+    )
+    assert merge.merged_survivor(third) == first
+    organisations = [factories.make_organisation(name="Agoria", country_code="BE") for _ in "ab"]
+    merge.merge_organisations(organisations[0], organisations[1], admin)
+    assert organisations[1].merged_into_id == organisations[0].id
+
+
+def test_a_pair_marked_not_a_duplicate_is_not_listed_again(app, db) -> None:  # noqa: ANN001
+    coordinator = factories.make_user("coordinator")
+    shared = factories.make_organisation(name="Agoria", country_code="BE")
+    first = factories.make_person("Pieter", "Janssens", organisation=shared)
+    second = factories.make_person("Pieter", "Janssens", organisation=shared)
+    assert len(merge.duplicate_people().pairs) == 1
+    merge.mark_not_duplicate(second, first, coordinator)
+    assert merge.duplicate_people().pairs == []
+    with pytest.raises(ValidationError, match="already"):
+        merge.mark_not_duplicate(first, second, coordinator)
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "not-duplicate")
+    ).all()
+    assert {e.entity_id for e in entries} == {first.id, second.id}
+    twins = [factories.make_organisation(name="Rossi SpA", country_code="IT") for _ in "ab"]
+    merge.mark_not_duplicate(twins[0], twins[1], coordinator)
+    assert merge.duplicate_organisations().pairs == []
+    with pytest.raises(ValidationError):
+        merge.mark_not_duplicate(first, twins[0], coordinator)
+
+
+def test_duplicate_pairs_come_in_pages(app, db) -> None:  # noqa: ANN001
+    for n in range(5):
+        for _ in range(2):
+            factories.make_organisation(name=f"Twin Works {n}", country_code="PT")
+    first = merge.duplicate_organisations(page=1, per_page=2)
+    last = merge.duplicate_organisations(page=3, per_page=2)
+    assert (len(first.pairs), first.has_next, first.total) == (2, True, 5)
+    assert (len(last.pairs), last.has_next) == (1, False)
+    seen = [
+        p.first.name for page in (1, 2, 3) for p in merge.duplicate_organisations(page, 2).pairs
+    ]
+    assert seen == [f"Twin Works {n}" for n in range(5)]

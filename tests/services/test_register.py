@@ -68,6 +68,7 @@ PERSON = {
     "lawful_basis": "legitimate-interest",
     "lawful_basis_source": "Business card, EMO Hannover 2025",
 }
+KEY = b"test-erasure-key"  # create_person checks e-mails against erased people
 
 
 def _audit(db, entity: str, entity_id: int) -> list[AuditEntry]:  # noqa: ANN001
@@ -177,6 +178,7 @@ def test_create_person_with_a_position(app, db) -> None:  # noqa: ANN001
             "title": "Head of HR",
             "starts_on": date(2024, 1, 1),
         },
+        erasure_key=KEY,
     )
     assert person.email == person.email_normalised == "j.mueller@example.org"
     assert person.name_normalised == "jurgen muller"
@@ -197,7 +199,7 @@ def test_create_person_with_a_position(app, db) -> None:  # noqa: ANN001
 def test_bad_people_are_refused(app, db, change, field, message) -> None:  # noqa: ANN001
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
     with pytest.raises(ValidationError) as raised:
-        register.create_person({**PERSON, **change}, factories.make_user())
+        register.create_person({**PERSON, **change}, factories.make_user(), erasure_key=KEY)
     assert raised.value.field == field and message in raised.value.message
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == before
 
@@ -215,6 +217,7 @@ def test_a_position_may_not_end_before_it_starts(app, db) -> None:  # noqa: ANN0
                 "starts_on": date(2024, 5, 1),
                 "ends_on": date(2024, 4, 30),
             },
+            erasure_key=KEY,
         )
 
 
@@ -222,11 +225,147 @@ def test_a_taken_email_is_refused_and_duplicates_are_found(app, db) -> None:  # 
     officer = factories.make_user()
     organisation = register.create_organisation(ORGANISATION, officer)
     first = register.create_person(
-        PERSON, officer, position={"organisation_id": organisation.id, "role": "manager"}
+        PERSON,
+        officer,
+        position={"organisation_id": organisation.id, "role": "manager"},
+        erasure_key=KEY,
     )
     with pytest.raises(ValidationError, match="already belongs to Jürgen Müller"):
-        register.create_person({**PERSON, "email": "j.MUELLER@example.org"}, officer)
+        register.create_person(
+            {**PERSON, "email": "j.MUELLER@example.org"}, officer, erasure_key=KEY, confirmed=True
+        )
     assert register.person_duplicates("Jurgen", "Muller", None, organisation.id) == [first]
     assert register.person_duplicates("Jürgen", "Mueller", None, organisation.id) == [first]
     assert register.person_duplicates("Anna", "Schmidt", None, organisation.id) == []
     assert register.person_duplicates("X", "Y", "J.Mueller@example.org") == [first]
+
+
+# --- Issue 7: the rules any caller obeys ---------------------------------------------------
+
+
+def test_a_likely_duplicate_person_needs_a_decision_in_the_service(app, db) -> None:  # noqa: ANN001
+    from crm.services.errors import NeedsConfirmation
+
+    officer = factories.make_user()
+    first = register.create_person(PERSON, officer, erasure_key=KEY)
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
+    twin = {**PERSON, "email": "juergen.mueller@elsewhere.example"}
+    with pytest.raises(NeedsConfirmation) as asked:
+        register.create_person(twin, officer, erasure_key=KEY)  # same name, same country
+    assert asked.value.duplicates == [first] and asked.value.erased is None
+    assert "already in the register" in asked.value.message
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == before
+    second = register.create_person(twin, officer, erasure_key=KEY, confirmed=True)
+    assert second.id != first.id
+
+
+def test_an_erased_person_comes_back_only_when_confirmed(app, db) -> None:  # noqa: ANN001
+    from crm.services import privacy
+    from crm.services.errors import NeedsConfirmation
+
+    officer = factories.make_user()
+    person = register.create_person(PERSON, officer, erasure_key=KEY)
+    privacy.erase_person(person, officer, KEY)
+    with pytest.raises(NeedsConfirmation) as asked:
+        register.create_person(PERSON, officer, erasure_key=KEY)
+    assert asked.value.erased is not None and asked.value.erased.id == person.id
+    assert "erased on" in asked.value.message
+    again = register.create_person(PERSON, officer, erasure_key=KEY, confirmed=True)
+    assert again.email == "j.mueller@example.org"
+
+
+def test_a_likely_duplicate_organisation_needs_a_decision_in_the_service(app, db) -> None:  # noqa: ANN001
+    from crm.services.errors import NeedsConfirmation
+
+    officer = factories.make_user()
+    first = register.create_organisation(ORGANISATION, officer)
+    with pytest.raises(NeedsConfirmation) as asked:
+        register.create_organisation({**ORGANISATION, "name": "Muller Prazisionstechnik"}, officer)
+    assert asked.value.duplicates == [first]
+    register.create_organisation(
+        {**ORGANISATION, "name": "Muller Prazisionstechnik"}, officer, confirmed=True
+    )
+
+
+def test_one_rule_for_the_create_warning_and_the_duplicates_list(app, db) -> None:  # noqa: ANN001
+    from crm.services import merge
+
+    officer = factories.make_user()
+    first = register.create_person(PERSON, officer, erasure_key=KEY)
+    second = register.create_person(
+        {**PERSON, "email": None}, officer, erasure_key=KEY, confirmed=True
+    )
+    # The list pairs them (same name, same country) and the create check warns about them.
+    (pair,) = merge.duplicate_people().pairs
+    assert {pair.first.id, pair.second.id} == {first.id, second.id}
+    found = register.person_duplicates("Jürgen", "Müller", None, country_code="DE")
+    assert {p.id for p in found} == {first.id, second.id}
+    assert register.person_duplicates("Jürgen", "Müller", None, country_code="AT") == []
+    assert register.likely_same_person(
+        register.PersonFacts.of(first), register.PersonFacts.of(second)
+    )
+
+
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "Infinity", "-Infinity", "nan"])
+def test_turnover_that_is_not_a_number_is_a_field_error(app, db, value) -> None:  # noqa: ANN001
+    with pytest.raises(ValidationError) as raised:
+        register.create_organisation({**ORGANISATION, "turnover_eur": value}, factories.make_user())
+    assert raised.value.field == "turnover_eur" and "not an amount" in raised.value.message
+
+
+def _erased_person(db):  # noqa: ANN001, ANN202
+    from crm.services import privacy
+
+    officer = factories.make_user("admin")
+    organisation = factories.make_organisation()
+    person = factories.make_person(organisation=organisation)
+    privacy.erase_person(person, officer, KEY)
+    db.session.flush()
+    return officer, organisation, person
+
+
+@pytest.mark.parametrize(
+    "write",
+    ["add_position", "end_position", "update_person", "delete", "restore", "merge", "merge_into"],
+)
+def test_every_write_to_an_erased_person_is_refused(app, db, write) -> None:  # noqa: ANN001
+    from crm.services import merge
+
+    officer, organisation, person = _erased_person(db)
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+    other = factories.make_person()
+    calls = {
+        "add_position": lambda: register.add_position(
+            person, {"organisation_id": organisation.id, "role": "manager"}, officer
+        ),
+        "end_position": lambda: register.end_position(
+            person.positions[0], date(2026, 1, 1), officer
+        ),
+        "update_person": lambda: register.update_person(
+            person, PERSON, officer, person.version, tags=["x"]
+        ),
+        "delete": lambda: register.delete_record(person, officer),
+        "restore": lambda: register.restore_record(person, officer),
+        "merge": lambda: merge.merge_people(other, person, officer),
+        "merge_into": lambda: merge.merge_people(person, other, officer),
+    }
+    if write == "restore":
+        person.deleted_at = person.erased_at
+    with pytest.raises(ValidationError, match="erased"):
+        calls[write]()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == before
+    assert len(person.positions) == 1 and person.positions[0].ends_on is None
+
+
+@pytest.mark.parametrize(
+    "version", ["abc", "", None, "1.0", float("inf"), float("nan"), Decimal("Infinity"), True, [1]]
+)
+def test_a_version_that_is_not_a_number_is_a_conflict(app, db, version) -> None:  # noqa: ANN001
+    from crm.services.versioning import check_version
+
+    organisation = factories.make_organisation()
+    assert organisation.version == 1
+    with pytest.raises(ConflictError):
+        check_version(organisation, version, {"city": "Ulm"}, "The organisation")
+    check_version(organisation, "1", {"city": "Ulm"}, "The organisation")
+    check_version(organisation, 1, {"city": "Ulm"}, "The organisation")

@@ -12,6 +12,8 @@ from crm.services.search import RegisterFilter, organisations_query, people_page
 from crm.services.text import normalise_text
 from tests import factories
 
+KEY = b"test-erasure-key"  # create_person checks e-mails against erased people
+
 
 def _people(db, **args: str) -> list[str]:  # noqa: ANN001
     query = people_query(RegisterFilter.from_args(args))
@@ -49,6 +51,7 @@ def test_search_by_prefix_accent_free_and_by_organisation(app, db) -> None:  # n
             },
             officer,
             position={"organisation_id": works.id, "role": "manager"} if last == "Wójcik" else None,
+            erasure_key=KEY,
         )
     assert _people(db, q="muller") == ["Jürgen Müller"]
     assert sorted(_people(db, q="MUL")) == ["Anna Mullins", "Jürgen Müller"]
@@ -70,6 +73,7 @@ def test_edits_reindex_and_rebuild_matches(app, db) -> None:  # noqa: ANN001
             "lawful_basis_source": "Form",
         },
         officer,
+        erasure_key=KEY,
     )
     register.update_person(
         person,

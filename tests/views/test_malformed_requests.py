@@ -12,8 +12,9 @@ from werkzeug.routing import IntegerConverter
 
 from crm.extensions import db as _db
 from crm.models import Organisation, Person
+from crm.services.checks import MAX_ID
 from crm.services.errors import ValidationError
-from crm.services.search import MAX_ID, ORGANISATION_SORTS, PEOPLE_SORTS, RegisterFilter
+from crm.services.search import ORGANISATION_SORTS, PEOPLE_SORTS, RegisterFilter
 from crm.views.guards import accepts_files
 from tests import factories
 from tests.conftest import csrf_token, make_test_app, sign_in

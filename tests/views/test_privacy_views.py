@@ -24,9 +24,11 @@ PERSON = {
     "lawful_basis_source": "Sign-up sheet, MACH 2026",
 }
 
+KEY = b"test-erasure-key"  # create_person checks e-mails against erased people
+
 
 def _person(db, **change: str) -> Person:  # noqa: ANN001
-    person = register.create_person({**PERSON, **change}, factories.make_user())
+    person = register.create_person({**PERSON, **change}, factories.make_user(), erasure_key=KEY)
     db.session.commit()
     return person
 

@@ -21,6 +21,8 @@ ORGANISATION = {
     "headcount": "120",
 }
 
+KEY = b"test-erasure-key"  # create_person checks e-mails against erased people
+
 
 def _version(client, path: str) -> str:  # noqa: ANN001
     html = client.get(path).get_data(as_text=True)
@@ -47,6 +49,7 @@ def test_unaccented_search_finds_accented_names(client, signed_in, db) -> None: 
         },
         officer,
         position={"organisation_id": organisation.id, "role": "manager"},
+        erasure_key=KEY,
     )
     register.create_person(
         {
@@ -56,6 +59,7 @@ def test_unaccented_search_finds_accented_names(client, signed_in, db) -> None: 
             "lawful_basis_source": "Web form",
         },
         officer,
+        erasure_key=KEY,
     )
     db.session.commit()
     page = client.get("/people?q=muller").get_data(as_text=True)
@@ -298,7 +302,7 @@ def test_duplicates_page_and_merge_roles(app, client, signed_in, db) -> None:  #
     officer = signed_in("officer")
     first = register.create_organisation(ORGANISATION, officer)
     second = register.create_organisation(
-        {**ORGANISATION, "name": "Officine Meccaniche Rossi"}, officer
+        {**ORGANISATION, "name": "Officine Meccaniche Rossi"}, officer, confirmed=True
     )
     db.session.commit()
     page = client.get("/duplicates").get_data(as_text=True)
@@ -422,7 +426,7 @@ def test_bad_people_are_refused_beside_the_field(
 def test_a_position_ending_before_it_starts_is_refused(client, signed_in, db) -> None:  # noqa: ANN001
     officer = signed_in("officer")
     register.create_organisation(ORGANISATION, officer)
-    person = register.create_person(PERSON_FORM, officer)
+    person = register.create_person(PERSON_FORM, officer, erasure_key=KEY)
     db.session.commit()
     path = f"/people/{person.id}"
     response = client.post(
@@ -468,7 +472,7 @@ def test_re_adding_an_erased_person_needs_a_decision(app, client, signed_in, db)
     from crm.services import privacy
 
     officer = signed_in("officer")
-    person = register.create_person(PERSON_FORM, officer)
+    person = register.create_person(PERSON_FORM, officer, erasure_key=KEY)
     privacy.erase_person(person, officer, app.config["CRM_ERASURE_KEY"].encode())
     db.session.commit()
     token = csrf_token(client, "/people/new")
@@ -495,6 +499,7 @@ def test_a_position_is_ended_from_the_record(client, signed_in, db) -> None:  # 
         PERSON_FORM,
         officer,
         position={"organisation_id": rossi.id, "role": "manager", "starts_on": date(2022, 1, 1)},
+        erasure_key=KEY,
     )
     db.session.commit()
     position_id = db.session.get(Person, person.id).positions[0].id
@@ -525,6 +530,7 @@ def test_search_pages_count_and_clamp(client, signed_in, db) -> None:  # noqa: A
                 "lawful_basis_source": "Form",
             },
             officer,
+            erasure_key=KEY,
         )
     db.session.commit()
     assert "3 people" in client.get("/people?q=ferreira").get_data(as_text=True)
