@@ -6,16 +6,24 @@ CRM := CRM_ENV=development $(BIN)/crm
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run setup database demo test browser lint migration-check clean
+.PHONY: run port-free setup database demo test browser lint migration-check clean
 
 ## make run: set up, load the demo data once, and serve http://127.0.0.1:5000 on SQLite
-run: database instance/demo-login.txt
+run: port-free database instance/demo-login.txt
 	@echo
 	@echo "MTS engagement CRM on http://$(HOST):$(PORT) (SQLite: instance/crm.sqlite3)"
 	@echo "Sign in with one of these demo accounts (saved in instance/demo-login.txt):"
 	@sed -n '/^Sign in/,$$p' instance/demo-login.txt | tail -n +2
 	@echo
 	$(CRM) run --host $(HOST) --port $(PORT)
+
+# Checked before anything else, so a busy port is said at once, not after the set-up and the
+# demo accounts. SO_REUSEADDR: only a listening server counts as busy, not closing sockets.
+port-free:
+	@case '$(PORT)' in ''|*[!0-9]*) echo "PORT must be a port number, e.g. make run PORT=5001"; exit 1;; esac
+	@$(PYTHON) -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((sys.argv[1], int(sys.argv[2])))' '$(HOST)' '$(PORT)' 2>/dev/null || \
+	  { echo "Port $(PORT) on $(HOST) is busy (another server is listening there)."; \
+	    echo "Stop that server, or choose another port: make run PORT=$$(( $(PORT) + 1 ))"; exit 1; }
 
 $(BIN)/crm: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -33,7 +41,7 @@ database: setup
 	$(CRM) seed
 
 instance/demo-login.txt:
-	@mkdir -p instance
+	@mkdir -p -m 700 instance
 	@echo "Loading the demo data set (a few seconds) ..."
 	umask 077; $(CRM) demo > instance/demo-login.tmp && mv instance/demo-login.tmp instance/demo-login.txt
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -9,13 +12,37 @@ from typing import Any
 from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
 
 
-def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = True) -> Flask:
+def private_folder(path: str | os.PathLike[str]) -> None:
+    """Create the instance folder readable by its owner only, or tighten it to that.
+
+    It holds the SQLite database and the demo accounts, which other users of the machine must
+    not read. A folder we may not change (owned by someone else) is left as it is, with a
+    warning, rather than stopping the app.
+    """
+    folder = Path(path)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if mode & 0o077:
+        try:
+            folder.chmod(0o700)
+        except OSError as error:
+            log.warning("cannot make %s private (mode %o): %s", folder, mode, error)
+
+
+def create_app(
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    serving: bool = True,
+    instance_path: str | None = None,
+) -> Flask:
     """Build the app: settings from ``CRM_*`` variables (or ``test_config``), extensions, views.
 
     ``serving=False`` is for maintenance commands (migrations, seed, users), which sign no
-    sessions and so do not need the production secret key.
+    sessions and so do not need the production secret key. ``instance_path`` replaces the
+    ``instance`` folder beside the code (tests use a folder of their own).
     """
     from crm import clock
     from crm.config import build_config, check_production_safety
@@ -29,6 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     app = Flask(
         __name__,
         instance_relative_config=True,
+        instance_path=instance_path,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
@@ -38,7 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     if serving:
         check_production_safety(app.config)
     clock.configure(app.config["CRM_TIMEZONE"])
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_folder(app.instance_path)
 
     db.init_app(app)
     search_sync.install()

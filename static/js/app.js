@@ -41,3 +41,41 @@ document.querySelectorAll("datalist[data-source]").forEach((list) => {
     }, 200);
   });
 });
+
+// A refused form: the error summary takes the focus, so the first thing read out is what to
+// fix; each of its links puts the cursor in the field and shows that field's label.
+const errorSummary = document.querySelector(".error-summary");
+if (errorSummary) {
+  errorSummary.focus();
+  errorSummary.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href^='#']");
+    const input = link && document.getElementById(link.hash.slice(1));
+    if (!input) return;
+    event.preventDefault();
+    const panel = input.closest("details");
+    if (panel) panel.open = true;
+    input.focus({ preventScroll: true });
+    (input.closest(".field") || input).scrollIntoView({ block: "center" });
+  });
+}
+
+// "/" jumps to the search box of the header, unless the user is typing somewhere.
+const siteSearch = document.getElementById("site-q");
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "/" || !siteSearch || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  const typing = !(target instanceof Element) || target.isContentEditable
+    || target.closest("input, textarea, select");
+  if (typing) return;
+  event.preventDefault();
+  siteSearch.focus();
+  siteSearch.select();
+});
+
+// List filters: open on wide screens; on a phone folded behind their summary, unless the
+// server opened them to show a refused value.
+const wide = window.matchMedia("(min-width: 40.01rem)");
+document.querySelectorAll("details[data-open-wide]").forEach((panel) => {
+  if (panel.hasAttribute("data-keep-open")) return;
+  panel.open = wide.matches;
+});

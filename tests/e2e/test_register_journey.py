@@ -50,7 +50,7 @@ def test_register_journey(page, live_url: str) -> None:  # noqa: ANN001
 
     # Found again without typing the accents.
     page.get_by_role("link", name="People").click()
-    page.get_by_label("Search").fill("jurgen muller")
+    page.get_by_label("Search", exact=True).fill("jurgen muller")
     page.get_by_role("button", name="Find").click()
     expect(page.get_by_text("1 person", exact=True)).to_be_visible()
     page.get_by_role("link", name="Müller, Jürgen").click()
@@ -96,7 +96,7 @@ def test_register_journey(page, live_url: str) -> None:  # noqa: ANN001
 
     # The list as a spreadsheet.
     page.get_by_role("link", name="People").click()
-    page.get_by_label("Search").fill("muller")
+    page.get_by_label("Search", exact=True).fill("muller")
     page.get_by_role("button", name="Find").click()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="CSV").click()
