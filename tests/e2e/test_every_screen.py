@@ -51,7 +51,9 @@ def _create_organisation(page, live_url: str, name: str, confirm: bool = False) 
     return page.url
 
 
-def _create_person(page, live_url: str, email: str, with_position: bool = True) -> str:  # noqa: ANN001
+def _create_person(  # noqa: ANN001
+    page, live_url: str, email: str, with_position: bool = True, confirm: bool = False
+) -> str:
     page.goto(live_url + "/people/new")
     page.get_by_label("First name").fill(PERSON[0])
     page.get_by_label("Last name").fill(PERSON[1])
@@ -63,6 +65,9 @@ def _create_person(page, live_url: str, email: str, with_position: bool = True) 
         page.get_by_label("Position title").fill("Head of procurement and supplier development")
         page.get_by_label("Role", exact=True).select_option("manager")
     page.get_by_role("button", name="Save").click()
+    if confirm:  # the register asks first: the same name in the same country
+        page.get_by_label("Save anyway: this is not the same person").check()
+        page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(PERSON[1])
     return page.url
 
@@ -79,7 +84,7 @@ def register_urls(browser, live_url: str) -> dict[str, str]:  # noqa: ANN001
     _create_organisation(page, live_url, ORGANISATION_TWIN, confirm=True)
     person = _create_person(page, live_url, PERSON_EMAIL)
     # The same name in the same country, elsewhere: listed as a likely duplicate.
-    _create_person(page, live_url, "m.kowalczyk@example.org", with_position=False)
+    _create_person(page, live_url, "m.kowalczyk@example.org", with_position=False, confirm=True)
     context.close()
     return {"organisation": organisation, "person": person}
 
