@@ -252,3 +252,25 @@ def test_privacy_is_a_package_of_consent_subject_access_and_erasure(app) -> None
     assert privacy.record_consent is consent.record_consent
     assert privacy.set_restriction is consent.set_restriction
     assert privacy.subject_access_export is subject_access.subject_access_export
+
+
+def test_every_text_column_has_an_erasure_rule(app) -> None:  # noqa: ANN001
+    """A new text column must be put in FREE_TEXT, CONTACT_FIELDS or LEFT_ALONE: erasure
+    scrubs named columns only, so a column nobody classified would keep a name for good."""
+    from crm.models import Base
+    from crm.services.privacy.erasure import CONTACT_FIELDS, FREE_TEXT, LEFT_ALONE
+
+    classified = [
+        (table, column)
+        for rules in (FREE_TEXT, CONTACT_FIELDS, LEFT_ALONE)
+        for table, columns in rules.items()
+        for column in columns
+    ]
+    assert len(classified) == len(set(classified)), "a column has two rules"
+    text_columns = {
+        (table.name, column.name)
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, (sa.String, sa.JSON)) and not isinstance(column.type, sa.Enum)
+    }
+    assert text_columns == set(classified)

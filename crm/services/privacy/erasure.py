@@ -92,6 +92,8 @@ LEFT_ALONE: dict[str, tuple[str, ...]] = {
     "search_terms": ("entity", "term", "sort_key"),
     # Tags that name the person are renamed or dropped by ``_erase_tags``.
     "tags": ("name",),
+    # Keyed hashes: what erasure leaves so that erased people are recognised.
+    "erased_email_hashes": ("email_hash",),
 }
 # Fields of the person whose values are personal data wherever the audit log recorded them.
 PERSONAL_FIELDS = frozenset(
