@@ -179,3 +179,28 @@ def test_subject_access_is_a_post_behind_csrf_and_audited(app, client, signed_in
     response = client.post(f"{path}/subject-access.zip", data={"csrf_token": token})
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert exports() == 2
+
+
+def test_re_adding_a_former_email_of_an_erased_person_is_flagged(
+    app, client, signed_in, db
+) -> None:  # noqa: ANN001
+    from crm.services import privacy
+
+    officer = signed_in("officer")
+    person = _person(db)
+    register.update_person(
+        db.session.get(Person, person.id),
+        {**PERSON, "email": "lucja.k@new.example"},
+        officer,
+        person.version,
+    )
+    privacy.erase_person(person, officer, app.config["CRM_ERASURE_KEY"].encode())
+    db.session.commit()
+    token = csrf_token(client, "/people/new")
+    for email in (PERSON["email"], "LUCJA.K@new.example"):
+        response = client.post(
+            "/people/new",
+            data={**PERSON, "email": email, "first_name": "Lucja", "csrf_token": token},
+        )
+        assert response.status_code == 409, email
+        assert "belonged to a person erased on" in response.get_data(as_text=True)
