@@ -647,3 +647,16 @@ def test_a_duplicate_merged_into_the_person_is_erased_with_them(app, db) -> None
     assert not _db.session.scalar(
         sa.select(sa.func.count()).where(SearchTerm.entity_id.in_([survivor.id, duplicate.id]))
     )
+
+
+def test_each_subject_access_export_is_audited_by_the_service(app, db) -> None:  # noqa: ANN001
+    person, actor = factories.make_person(), factories.make_user(role="coordinator")
+    subject_access_export(person, actor)
+    subject_access_csv(person, actor)
+    entries = [e for e in _audit(person) if e.action == "subject-access"]
+    assert [(e.actor_id, e.summary) for e in entries] == [
+        (actor.id, "subject-access export (json)"),
+        (actor.id, "subject-access export (zip)"),
+    ]
+    # The export does not hold the entry of its own making.
+    assert subject_access_export(person, actor)["audit_entries"][-1]["summary"].endswith("(zip)")
