@@ -135,7 +135,6 @@ class _People(_State):
                 "lawful_basis_source": source,
                 "is_restricted": rng.random() < 0.003,
                 "erased_at": None,
-                "erased_email_hash": None,
                 "responsible_officer_id": officer,
                 "created_by_id": officer,
                 "created_at": created,

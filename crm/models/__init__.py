@@ -25,7 +25,13 @@ from crm.models.outreach import (
     outreach_people,
     outreach_subitems,
 )
-from crm.models.privacy import AuditEntry, ConsentPurpose, ConsentRecord, ConsentStatus
+from crm.models.privacy import (
+    AuditEntry,
+    ConsentPurpose,
+    ConsentRecord,
+    ConsentStatus,
+    ErasedEmailHash,
+)
 from crm.models.register import (
     LawfulBasis,
     LinkType,
@@ -58,6 +64,7 @@ __all__ = [
     "ConsentStatus",
     "Country",
     "Direction",
+    "ErasedEmailHash",
     "Event",
     "EventKind",
     "EventParticipant",

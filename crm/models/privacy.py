@@ -1,4 +1,4 @@
-"""Data protection: consent records (append-only) and the audit log."""
+"""Data protection: consent records (append-only), erased people's e-mail hashes, the audit log."""
 
 from __future__ import annotations
 
@@ -42,6 +42,22 @@ class ConsentRecord(Base):
     )
 
     person = relationship("Person")
+
+
+class ErasedEmailHash(Base):
+    """A keyed hash of one e-mail an erased person had, former ones included, so that an
+    import or a form bringing any of them back is recognised (``erased_with_email``).
+
+    One row per e-mail, not a column of the person: people change addresses, and a merged
+    duplicate brings its own. The same hash may belong to two erased records.
+    """
+
+    __tablename__ = "erased_email_hashes"
+
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    email_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True, index=True)
 
 
 class AuditEntry(Base):

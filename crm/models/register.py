@@ -219,8 +219,6 @@ class Person(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
     # Kept out of exports and mailings (GDPR art. 18).
     is_restricted: Mapped[bool] = mapped_column(default=False)
     erased_at: Mapped[datetime | None]
-    # Keyed hash of the e-mail of an erased person, so an import cannot silently bring them back.
-    erased_email_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     responsible_officer_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

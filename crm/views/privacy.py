@@ -19,7 +19,7 @@ from crm.extensions import db
 from crm.forms.register import ConsentForm, ErasureForm, RestrictionForm
 from crm.models import utcnow
 from crm.security import requires
-from crm.services import audit, privacy
+from crm.services import privacy
 from crm.services.errors import ValidationError
 from crm.templating import viewer_timezone
 from crm.views.forms_support import attach_error
@@ -79,23 +79,18 @@ def set_restriction(person_id: int) -> Response | tuple[str, int]:
     return _back(person_id)
 
 
-@bp.get("/people/<int:person_id>/subject-access.<any(json, zip):fmt>")
+@bp.post("/people/<int:person_id>/subject-access.<any(json, zip):fmt>")
 @requires("privacy.manage")
 def subject_access(person_id: int, fmt: str) -> Response:
+    """A POST behind CSRF: the export is audited (in the service), so it is not a link."""
     person = _get(person_id)
     stamp = utcnow().strftime("%Y%m%d")
     if fmt == "json":
-        body = json.dumps(privacy.subject_access_export(person), ensure_ascii=False, indent=2)
-        mimetype, data = "application/json", body.encode("utf-8")
+        held = privacy.subject_access_export(person, current_user)
+        mimetype = "application/json"
+        data = json.dumps(held, ensure_ascii=False, indent=2).encode("utf-8")
     else:
-        mimetype, data = "application/zip", privacy.subject_access_csv(person)
-    audit.record(
-        "subject-access",
-        "person",
-        person.id,
-        current_user,
-        summary=f"subject-access export ({fmt})",
-    )
+        mimetype, data = "application/zip", privacy.subject_access_csv(person, current_user)
     db.session.commit()
     filename = f"subject-access-{person.id}-{stamp}.{fmt}"
     return Response(

@@ -20,6 +20,7 @@ from crm.models import (
     ConsentPurpose,
     ConsentRecord,
     ConsentStatus,
+    ErasedEmailHash,
     EventParticipant,
     FollowUp,
     LawfulBasis,
@@ -33,7 +34,7 @@ from crm.models import (
     Tag,
     outreach_people,
 )
-from crm.services import audit, privacy
+from crm.services import audit
 from crm.services.errors import ValidationError
 from crm.services.exports import people_csv
 from crm.services.framework import framework_tree
@@ -47,6 +48,7 @@ from crm.services.privacy import (
     subject_access_csv,
     subject_access_export,
 )
+from crm.services.privacy.scrub import Scrubber
 from tests import factories
 
 KEY = b"erasure-key-for-tests-0123456789"
@@ -59,6 +61,14 @@ def _count(model: type) -> int:
 
 def _written() -> tuple[int, int]:
     return _count(AuditEntry), _count(ConsentRecord)
+
+
+def _hashes(person: Person) -> set[str]:
+    return set(
+        _db.session.scalars(
+            sa.select(ErasedEmailHash.email_hash).where(ErasedEmailHash.person_id == person.id)
+        )
+    )
 
 
 def _audit(person: Person) -> list[AuditEntry]:
@@ -332,7 +342,7 @@ def _history() -> dict[str, object]:
 def test_subject_access_export_holds_everything_on_the_person(app, db) -> None:  # noqa: ANN001
     h = _history()
     person = h["person"]
-    data = subject_access_export(person)
+    data = subject_access_export(person, h["officer"])
     json.dumps(data)  # serialisable as it is
     assert data["person"]["email"] == EMAIL
     assert data["person"]["phone"] == PHONE
@@ -364,7 +374,7 @@ def test_subject_access_csv_is_a_zip_of_one_csv_per_section(app, db) -> None:  #
     h = _history()
     h["outreach"].notes = '=HYPERLINK("http://evil.example")'
     _db.session.flush()
-    archive = zipfile.ZipFile(io.BytesIO(subject_access_csv(h["person"])))
+    archive = zipfile.ZipFile(io.BytesIO(subject_access_csv(h["person"], h["officer"])))
     names = set(archive.namelist())
     assert names == {
         "person.csv",
@@ -397,10 +407,10 @@ def test_subject_access_csv_is_a_zip_of_one_csv_per_section(app, db) -> None:  #
 
 
 def test_subject_access_of_a_person_with_no_history(app, db) -> None:  # noqa: ANN001
-    person = factories.make_person()
-    data = subject_access_export(person)
+    person, actor = factories.make_person(), factories.make_user(role="coordinator")
+    data = subject_access_export(person, actor)
     assert data["outreach"] == [] and data["audit_entries"] == []
-    archive = zipfile.ZipFile(io.BytesIO(subject_access_csv(person)))
+    archive = zipfile.ZipFile(io.BytesIO(subject_access_csv(person, actor)))
     header = archive.read("follow_ups.csv").decode("utf-8-sig")
     assert header == "id,title,notes,due_at,status,completed_at,assignee\r\n"
 
@@ -482,7 +492,7 @@ def test_erasure_anonymises_and_keeps_what_reports_count(app, db) -> None:  # no
     assert person.version > version
     assert (person.email, person.email_normalised, person.phone) == (None, None, None)
     assert (person.notes, person.lawful_basis_source) == ("", "")
-    assert person.erased_email_hash == erasure_hash(EMAIL.lower(), KEY)
+    assert _hashes(person) == {erasure_hash(EMAIL.lower(), KEY)}
     assert person.lawful_basis is LawfulBasis.CONSENT and person.country_code == "DE"
     # Kept: positions, outreach links, participations, consents, follow-ups.
     assert _db.session.scalar(sa.select(sa.func.count()).where(Position.person_id == person_id))
@@ -590,11 +600,11 @@ def test_a_person_without_email_or_phone_can_be_erased(app, db) -> None:  # noqa
     _db.session.flush()
     erase_person(person, factories.make_user(), KEY)
     person = _db.session.get(Person, person.id)
-    assert person.erased_at is not None and person.erased_email_hash is None
+    assert person.erased_at is not None and _hashes(person) == set()
 
 
 def test_the_scrubber_does_not_cut_into_longer_words(app) -> None:  # noqa: ANN001
-    scrubber = privacy._Scrubber(["Li Wu"], ["li@wu.example"])
+    scrubber = Scrubber(["Li Wu", "li@wu.example"])
     assert scrubber.text("Kali Wulf met LI WU and li@wu.example") == (
         "Kali Wulf met [erased] and [erased]"
     )
@@ -625,7 +635,7 @@ def test_a_duplicate_merged_into_the_person_is_erased_with_them(app, db) -> None
     duplicate = _db.session.get(Person, duplicate.id)
     assert duplicate.erased_at is not None
     assert (duplicate.first_name, duplicate.last_name, duplicate.email) == ("", "", None)
-    assert duplicate.erased_email_hash == erasure_hash("marta.k@b.example", KEY)
+    assert _hashes(duplicate) == {erasure_hash("marta.k@b.example", KEY)}
     assert (
         _holders(["Marta Kowalska", "mk@a.example", "marta.k@b.example", "+48 61 555 12 34"]) == []
     )
@@ -634,3 +644,16 @@ def test_a_duplicate_merged_into_the_person_is_erased_with_them(app, db) -> None
     assert not _db.session.scalar(
         sa.select(sa.func.count()).where(SearchTerm.entity_id.in_([survivor.id, duplicate.id]))
     )
+
+
+def test_each_subject_access_export_is_audited_by_the_service(app, db) -> None:  # noqa: ANN001
+    person, actor = factories.make_person(), factories.make_user(role="coordinator")
+    subject_access_export(person, actor)
+    subject_access_csv(person, actor)
+    entries = [e for e in _audit(person) if e.action == "subject-access"]
+    assert [(e.actor_id, e.summary) for e in entries] == [
+        (actor.id, "subject-access export (json)"),
+        (actor.id, "subject-access export (zip)"),
+    ]
+    # The export does not hold the entry of its own making.
+    assert subject_access_export(person, actor)["audit_entries"][-1]["summary"].endswith("(zip)")

@@ -119,7 +119,7 @@ def test_restriction_then_subject_access_then_erasure(app, client, signed_in, db
     )
     assert db.session.get(Person, person.id).is_restricted
     # Officers neither see subject-access nor erase.
-    assert client.get(f"{path}/subject-access.json").status_code == 403
+    assert client.post(f"{path}/subject-access.json", data={"csrf_token": token}).status_code == 403
     assert (
         client.post(f"{path}/erase", data={"confirm": "y", "csrf_token": token}).status_code == 403
     )
@@ -128,10 +128,12 @@ def test_restriction_then_subject_access_then_erasure(app, client, signed_in, db
     db.session.commit()
     other = app.test_client()
     sign_in(other, coordinator.email)
-    response = other.get(f"{path}/subject-access.json")
+    token = csrf_token(other, path)
+    response = other.post(f"{path}/subject-access.json", data={"csrf_token": token})
     held = json.loads(response.get_data())
     assert held["person"]["last_name"] == "Kowalska"
-    assert other.get(f"{path}/subject-access.zip").mimetype == "application/zip"
+    zipped = other.post(f"{path}/subject-access.zip", data={"csrf_token": token})
+    assert zipped.mimetype == "application/zip"
 
     with app.app_context():
         before = [n.outreach_count for n in framework_tree()[1]]
@@ -146,3 +148,61 @@ def test_restriction_then_subject_access_then_erasure(app, client, signed_in, db
     with app.app_context():
         assert [n.outreach_count for n in framework_tree()[1]] == before
     assert "Kowalska" not in other.get("/people?q=kowalska").get_data(as_text=True)
+
+
+def test_subject_access_is_a_post_behind_csrf_and_audited(app, client, signed_in, db) -> None:  # noqa: ANN001
+    from crm.models import AuditEntry
+
+    signed_in("coordinator")
+    person = _person(db)
+    path = f"/people/{person.id}"
+    page = client.get(path).get_data(as_text=True)
+    for fmt in ("json", "zip"):
+        # A small form with a button, not a link a prefetcher or crawler could follow.
+        assert f'<form method="post" action="{path}/subject-access.{fmt}"' in page
+        assert f'href="{path}/subject-access.{fmt}"' not in page
+
+    def exports() -> int:
+        return db.session.scalar(
+            sa.select(sa.func.count()).where(
+                AuditEntry.entity_id == person.id, AuditEntry.action == "subject-access"
+            )
+        )
+
+    assert client.get(f"{path}/subject-access.json").status_code == 405
+    assert client.get(f"{path}/subject-access.zip").status_code == 405
+    assert client.post(f"{path}/subject-access.json").status_code == 400  # no CSRF token
+    assert exports() == 0
+    token = csrf_token(client, path)
+    response = client.post(f"{path}/subject-access.json", data={"csrf_token": token})
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert json.loads(response.get_data())["person"]["last_name"] == "Kowalska"
+    assert "attachment" in response.headers["Content-Disposition"]
+    response = client.post(f"{path}/subject-access.zip", data={"csrf_token": token})
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert exports() == 2
+
+
+def test_re_adding_a_former_email_of_an_erased_person_is_flagged(
+    app, client, signed_in, db
+) -> None:  # noqa: ANN001
+    from crm.services import privacy
+
+    officer = signed_in("officer")
+    person = _person(db)
+    register.update_person(
+        db.session.get(Person, person.id),
+        {**PERSON, "email": "lucja.k@new.example"},
+        officer,
+        person.version,
+    )
+    privacy.erase_person(person, officer, app.config["CRM_ERASURE_KEY"].encode())
+    db.session.commit()
+    token = csrf_token(client, "/people/new")
+    for email in (PERSON["email"], "LUCJA.K@new.example"):
+        response = client.post(
+            "/people/new",
+            data={**PERSON, "email": email, "first_name": "Lucja", "csrf_token": token},
+        )
+        assert response.status_code == 409, email
+        assert "belonged to a person erased on" in response.get_data(as_text=True)
