@@ -142,7 +142,10 @@ def test_a_single_name_person_leaves_reference_data_and_other_records(app, db) -
     firm.notes = "Our partner in Georgia since 2019"
     namesake = factories.make_person(first_name="Georgia", last_name="Papadopoulou")
     person = register.create_person(
-        _person_data(first_name="Georgia", last_name="", email="georgia@tmw.example"), actor
+        _person_data(first_name="Georgia", last_name="", email="georgia@tmw.example"),
+        actor,
+        erasure_key=KEY,
+        confirmed=True,  # namesakes on purpose
     )
     unrelated = factories.make_outreach()
     unrelated.notes = "Trade mission to Georgia; georgia@tmw.example joined"
@@ -178,7 +181,9 @@ def test_a_single_name_person_leaves_reference_data_and_other_records(app, db) -
 
 def test_a_full_name_goes_but_a_lone_first_name_stays_in_other_records(app, db) -> None:  # noqa: ANN001
     actor = factories.make_user(role="coordinator")
-    person = register.create_person(_person_data(first_name="Chad", last_name="Jordan"), actor)
+    person = register.create_person(
+        _person_data(first_name="Chad", last_name="Jordan"), actor, erasure_key=KEY, confirmed=True
+    )
     outreach = factories.make_outreach()
     outreach.notes = "Chad Jordan and JORDAN, CHAD; partners in Chad and Jordan"
     _db.session.flush()
@@ -196,7 +201,7 @@ def test_a_full_name_goes_but_a_lone_first_name_stays_in_other_records(app, db) 
 
 def test_former_names_and_emails_are_erased_and_recognised(app, db) -> None:  # noqa: ANN001
     actor = factories.make_user(role="coordinator")
-    person = register.create_person(_person_data(), actor)
+    person = register.create_person(_person_data(), actor, erasure_key=KEY, confirmed=True)
     other = factories.make_person(first_name="Piotr", last_name="Nowak")
     other.notes = "Introduced by Hanna Kowalska (hanna.kowalska@fpt.example)"
     _db.session.flush()

@@ -88,6 +88,7 @@ LEFT_ALONE: dict[str, tuple[str, ...]] = {
     "users": ("email", "full_name", "password_hash", "session_token", "calendar_token")
     + ("timezone",),
     "login_failures": ("email", "ip_address"),
+    "user_sessions": ("id",),  # random session ids of accounts
     # Derived from the people and organisations tables, rewritten from them.
     "search_terms": ("entity", "term", "sort_key"),
     # Tags that name the person are renamed or dropped by ``_erase_tags``.
