@@ -83,6 +83,8 @@ class RegisterFilter:
     deleted: bool = False  # admins: show deleted records instead
     sort: str = "name"
     page: int = 1
+    # Parameters whose values were refused (``read``): the form shows itself open with them.
+    refused: list[str] = field(default_factory=list)
 
     @classmethod
     def from_args(cls, args: Any, sorts: Collection[str] | None = None) -> RegisterFilter:
@@ -127,6 +129,7 @@ class RegisterFilter:
                 errors.append(error)
                 if name in _TEXT_PARAMETERS and isinstance(raw, str):
                     setattr(result, name, raw[:200])
+        result.refused = [error.field or "" for error in errors]
         return result, errors
 
     def args(self, **override: Any) -> dict[str, Any]:
