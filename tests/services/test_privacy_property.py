@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crm.extensions import db as _db
@@ -137,10 +137,13 @@ names = st.tuples(name_part, name_part).filter(lambda n: bool(n[0] or n[1]))
 
 @settings(
     max_examples=25,
+    derandomize=True,  # the same examples in every run: CI fails only on a real change
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(name=names, renamed=st.one_of(st.none(), names), new_email=st.booleans())
+# Found by a random run: "Victoria Jordan" is also an organisation's tag, which goes.
+@example(name=("Jordan", "Victoria"), renamed=None, new_email=False)
 def test_erasure_changes_only_what_is_theirs_or_names_them(
     app, db, name, renamed, new_email
 ) -> None:  # noqa: ANN001
@@ -196,10 +199,22 @@ def test_erasure_changes_only_what_is_theirs_or_names_them(
         _db.session.expire_all()
         after = _snapshot()
 
+        # A tag that names them is renamed or dropped, and so are the links to it: those
+        # links name them too, through the tag.
+        tag_columns = [c.name for c in Base.metadata.tables["tags"].columns]
+        naming_tags = {
+            dict(zip(tag_columns, row, strict=True))["id"]
+            for row in before["tags"].values()
+            if _names_them(row, patterns, emails)
+        }
         for table, rows in before.items():
+            columns = [c.name for c in Base.metadata.tables[table].columns]
             for key, row in rows.items():
                 if after[table].get(key) == row or key in own.get(table, set()):
                     continue
+                if table in ("organisation_tags", "person_tags"):
+                    if dict(zip(columns, row, strict=True))["tag_id"] in naming_tags:
+                        continue
                 assert _names_them(row, patterns, emails), (table, row, after[table].get(key))
             for key in after[table].keys() - rows.keys():  # new rows: only about them
                 assert table in ("audit_log", "erased_email_hashes"), (table, key)
