@@ -18,6 +18,7 @@ from crm.demo.people import _People
 from crm.demo.writer import _ID_TABLES
 from crm.extensions import db
 from crm.models import (
+    AuditAction,
     Base,
     CommitmentItem,
     Country,
@@ -93,7 +94,7 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
         db.session.flush()
         for user in users:
             audit.record(
-                "create",
+                AuditAction.CREATE,
                 "user",
                 user.id,
                 None,
@@ -218,7 +219,7 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
         rank = {table.name: n for n, table in enumerate(Base.metadata.sorted_tables)}
         report.rows = dict(sorted(counts.items(), key=lambda item: rank[item[0]]))
         audit.record(
-            "demo",
+            AuditAction.DEMO,
             "database",
             None,
             None,

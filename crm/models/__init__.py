@@ -1,5 +1,6 @@
 """All models, imported here so that metadata (and Alembic) sees every table."""
 
+from crm.models.audit import AuditAction, AuditEntry
 from crm.models.base import Base, StrEnum, UTCDateTime, utcnow
 from crm.models.events import (
     Attendance,
@@ -26,7 +27,6 @@ from crm.models.outreach import (
     outreach_subitems,
 )
 from crm.models.privacy import (
-    AuditEntry,
     ConsentPurpose,
     ConsentRecord,
     ConsentStatus,
@@ -55,6 +55,7 @@ from crm.models.vocab import Country, Language, SearchTerm, Tag
 
 __all__ = [
     "Attendance",
+    "AuditAction",
     "AuditEntry",
     "Base",
     "Channel",

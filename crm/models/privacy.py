@@ -60,27 +60,6 @@ class ErasedEmailHash(Base):
     email_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True, index=True)
 
 
-class AuditEntry(Base):
-    """Who did what to which record, with the fields changed as ``{field: [old, new]}``."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
-    action: Mapped[str] = mapped_column(sa.String(40))
-    entity_type: Mapped[str] = mapped_column(sa.String(40))
-    entity_id: Mapped[int | None]
-    changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    summary: Mapped[str] = mapped_column(sa.String(500), default="")
-
-    actor = relationship("User")
-
-    __table_args__ = (sa.Index("ix_audit_log_entity", "entity_type", "entity_id", "at"),)
-
-
 @sa.event.listens_for(ConsentRecord, "before_update")
 def _refuse_consent_update(mapper: Any, connection: Any, target: ConsentRecord) -> None:
     raise ValueError("consent records are append-only: record a new consent instead")

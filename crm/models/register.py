@@ -248,6 +248,14 @@ class Person(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
             "erased_at IS NOT NULL OR length(trim(first_name || last_name)) > 0",
             name="name_not_blank",
         ),
+        # Restricted people are few: the lists say how many an export leaves out by reading
+        # this index instead of the people table.
+        sa.Index(
+            "ix_people_restricted",
+            "id",
+            sqlite_where=sa.text("is_restricted = 1"),
+            postgresql_where=sa.text("is_restricted"),
+        ),
         # The people list's default order, read straight from the index (10 ms, not 200 ms,
         # for the first page of 100,000 people). Partial: PostgreSQL reads an order from an
         # index only after equality conditions, and "deleted_at IS NULL" is not one.

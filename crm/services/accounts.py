@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from crm.extensions import db
-from crm.models import LoginFailure, Role, User, utcnow
+from crm.models import AuditAction, LoginFailure, Role, User, utcnow
 from crm.models.users import UserSession
 from crm.services import audit
 
@@ -75,7 +75,11 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record(
-        "create", "user", user.id, actor, {"email": [None, email], "role": [None, role.value]}
+        AuditAction.CREATE,
+        "user",
+        user.id,
+        actor,
+        {"email": [None, email], "role": [None, role.value]},
     )
     return user
 
@@ -119,7 +123,7 @@ def change_password(
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     end_sessions(user, keep=keep_session)
-    audit.record("password-change", "user", user.id, user)
+    audit.record(AuditAction.PASSWORD_CHANGE, "user", user.id, user)
 
 
 def update_user(
@@ -158,7 +162,7 @@ def update_user(
         changes["full_name"] = [user.full_name, full_name]
         user.full_name = full_name
     if changes:
-        audit.record("update", "user", user.id, actor, changes)
+        audit.record(AuditAction.UPDATE, "user", user.id, actor, changes)
 
 
 def verify_password(user: User, password: str) -> bool:

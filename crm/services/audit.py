@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 from crm.extensions import db
-from crm.models import AuditEntry, User
+from crm.models import AuditAction, AuditEntry, User
 from crm.services.text import iso_utc
 
 
@@ -31,7 +31,7 @@ def plain_value(value: object) -> Any:
 
 
 def record(
-    action: str,
+    action: AuditAction,
     entity_type: str,
     entity_id: int | None,
     actor: User | None,

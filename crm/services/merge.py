@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from crm.extensions import db
 from crm.models import (
+    AuditAction,
     ConsentRecord,
     Event,
     EventParticipant,
@@ -214,7 +215,7 @@ def mark_not_duplicate(
     summary = f"{kind.value} #{low} and #{high} marked as not a duplicate"
     for record, other in ((first, second), (second, first)):
         audit.record(
-            "not-duplicate",
+            AuditAction.NOT_DUPLICATE,
             kind.value,
             record.id,
             actor,
@@ -356,7 +357,7 @@ def merge_people(survivor: Person, other: Person, actor: User) -> dict[str, int]
     db.session.expire(survivor, ["positions", "tags"])
     summary = f"merged person #{other.id} into #{survivor.id}"
     audit.record(
-        "merge",
+        AuditAction.MERGE,
         "person",
         survivor.id,
         actor,
@@ -364,7 +365,12 @@ def merge_people(survivor: Person, other: Person, actor: User) -> dict[str, int]
         summary,
     )
     audit.record(
-        "merged-into", "person", other.id, actor, {"merged_into": [None, survivor.id]}, summary
+        AuditAction.MERGED_INTO,
+        "person",
+        other.id,
+        actor,
+        {"merged_into": [None, survivor.id]},
+        summary,
     )
     return moved
 
@@ -424,7 +430,7 @@ def merge_organisations(survivor: Organisation, other: Organisation, actor: User
     db.session.expire(survivor)
     summary = f"merged organisation #{other.id} into #{survivor.id}"
     audit.record(
-        "merge",
+        AuditAction.MERGE,
         "organisation",
         survivor.id,
         actor,
@@ -432,7 +438,7 @@ def merge_organisations(survivor: Organisation, other: Organisation, actor: User
         summary,
     )
     audit.record(
-        "merged-into",
+        AuditAction.MERGED_INTO,
         "organisation",
         other.id,
         actor,

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from crm.extensions import db
 from crm.models import (
+    AuditAction,
     LawfulBasis,
     LinkType,
     Organisation,
@@ -192,7 +193,7 @@ def create_organisation(
     db.session.add(organisation)
     db.session.flush()
     audit.record(
-        "create",
+        AuditAction.CREATE,
         "organisation",
         organisation.id,
         actor,
@@ -218,7 +219,7 @@ def update_organisation(
     if tags is not None:
         _replace_tags(organisation, tags, changes)
     if changes:
-        audit.record("update", "organisation", organisation.id, actor, changes)
+        audit.record(AuditAction.UPDATE, "organisation", organisation.id, actor, changes)
     return changes
 
 
@@ -228,7 +229,7 @@ def delete_record(record: Organisation | Person, actor: User) -> None:
     if record.deleted_at is not None:
         raise ValidationError("this record is already deleted")
     record.deleted_at = utcnow()
-    audit.record("delete", _entity(record), record.id, actor)
+    audit.record(AuditAction.DELETE, _entity(record), record.id, actor)
 
 
 def restore_record(record: Organisation | Person, actor: User) -> None:
@@ -255,7 +256,7 @@ def restore_record(record: Organisation | Person, actor: User) -> None:
                 field="email",
             )
     record.deleted_at = None
-    audit.record("restore", _entity(record), record.id, actor)
+    audit.record(AuditAction.RESTORE, _entity(record), record.id, actor)
 
 
 def _entity(record: Organisation | Person) -> str:
@@ -570,7 +571,12 @@ def create_person(
     if position_values:
         changes["position"] = [None, {k: audit.plain_value(v) for k, v in position_values.items()}]
     audit.record(
-        "create", "person", person.id, actor, changes, summary=f"created person #{person.id}"
+        AuditAction.CREATE,
+        "person",
+        person.id,
+        actor,
+        changes,
+        summary=f"created person #{person.id}",
     )
     return person
 
@@ -630,7 +636,7 @@ def update_person(
     if tags is not None:
         _replace_tags(person, tags, changes)
     if changes:
-        audit.record("update", "person", person.id, actor, changes)
+        audit.record(AuditAction.UPDATE, "person", person.id, actor, changes)
     return changes
 
 
@@ -640,7 +646,7 @@ def add_position(person: Person, data: dict[str, object], actor: User) -> Positi
     position = Position(person_id=person.id, **values)
     db.session.add(position)
     audit.record(
-        "add-position",
+        AuditAction.ADD_POSITION,
         "person",
         person.id,
         actor,
@@ -656,7 +662,7 @@ def end_position(position: Position, ends_on: date, actor: User) -> None:
         raise ValidationError("this position has already ended", field="ends_on")
     position.ends_on = ends_on
     audit.record(
-        "end-position",
+        AuditAction.END_POSITION,
         "person",
         position.person_id,
         actor,
@@ -702,9 +708,9 @@ def add_link(
     db.session.add(link)
     db.session.flush()
     change = {"link": [None, f"{kind.value} #{target.id} {target.name}"]}
-    audit.record("add-link", "organisation", source.id, actor, change)
+    audit.record(AuditAction.ADD_LINK, "organisation", source.id, actor, change)
     audit.record(
-        "add-link",
+        AuditAction.ADD_LINK,
         "organisation",
         target.id,
         actor,
@@ -720,7 +726,7 @@ def end_link(link: OrganisationLink, ends_on: date, actor: User) -> None:
     link.ends_on = ends_on
     for organisation_id in (link.source_id, link.target_id):
         audit.record(
-            "end-link",
+            AuditAction.END_LINK,
             "organisation",
             organisation_id,
             actor,

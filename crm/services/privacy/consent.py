@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from crm.extensions import db
 from crm.models import (
+    AuditAction,
     ConsentPurpose,
     ConsentRecord,
     ConsentStatus,
@@ -69,7 +70,7 @@ def record_consent(
     db.session.add(record)
     db.session.flush()
     audit.record(
-        "consent",
+        AuditAction.CONSENT,
         "person",
         person.id,
         actor,
@@ -103,7 +104,7 @@ def set_restriction(person: Person, restricted: bool, reason: str, actor: User) 
     person.is_restricted = restricted
     db.session.flush()
     audit.record(
-        "restrict" if restricted else "lift-restriction",
+        AuditAction.RESTRICT if restricted else AuditAction.LIFT_RESTRICTION,
         "person",
         person.id,
         actor,
@@ -130,5 +131,5 @@ def set_lawful_basis(
         person.lawful_basis_source = source
     if changes:
         db.session.flush()
-        audit.record("lawful-basis", "person", person.id, actor, changes)
+        audit.record(AuditAction.LAWFUL_BASIS, "person", person.id, actor, changes)
     return changes

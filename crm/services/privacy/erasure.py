@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from crm.extensions import db
 from crm.models import (
+    AuditAction,
     AuditEntry,
     Base,
     ConsentRecord,
@@ -82,7 +83,7 @@ LEFT_ALONE: dict[str, tuple[str, ...]] = {
     "people": ("first_name", "last_name", "name_normalised", "sort_name", "email")
     + ("email_normalised", "phone", "country_code", "language_code"),
     "events": ("timezone", "venue", "city", "country_code", "online_url"),
-    "audit_log": ("action", "entity_type"),
+    "audit_log": ("entity_type",),  # its action is an enum
     # Accounts are not register records: a colleague who is also in the register keeps the
     # account they sign in with (an admin deactivates it separately if asked to).
     "users": ("email", "full_name", "password_hash", "session_token", "calendar_token")
@@ -235,7 +236,7 @@ def _merged_into(person: Person) -> list[Person]:
             sa.select(AuditEntry.changes).where(
                 AuditEntry.entity_type == "person",
                 AuditEntry.entity_id.in_(frontier),
-                AuditEntry.action == "merge",
+                AuditEntry.action == AuditAction.MERGE,
             )
         )
         frontier = []
@@ -469,5 +470,5 @@ def _erase(person: Person, actor: User, key: bytes) -> None:
         summary = f"erased person #{record.id}: personal data anonymised"
         if record is not person:
             summary += f" with person #{person.id}, into which it had been merged"
-        audit.record("erase", "person", record.id, actor, changes, summary=summary)
+        audit.record(AuditAction.ERASE, "person", record.id, actor, changes, summary=summary)
     db.session.flush()

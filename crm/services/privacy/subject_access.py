@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
 from crm.models import (
+    AuditAction,
     AuditEntry,
     ConsentRecord,
     EventParticipant,
@@ -91,7 +92,11 @@ def subject_access_export(person: Person, actor: User) -> dict[str, Any]:
 
 def _audit_export(person: Person, actor: User, fmt: str) -> None:
     audit.record(
-        "subject-access", "person", person.id, actor, summary=f"subject-access export ({fmt})"
+        AuditAction.SUBJECT_ACCESS,
+        "person",
+        person.id,
+        actor,
+        summary=f"subject-access export ({fmt})",
     )
     db.session.flush()
 
