@@ -17,7 +17,7 @@ from crm.extensions import db
 from crm.services.errors import ValidationError
 
 
-def _create_app():  # noqa: ANN202 - FlaskGroup's callback signature
+def _create_app():
     """The app for a command. Maintenance commands sign no sessions and need no secret key;
     the development server (with its debugger) is refused in production altogether."""
     context = click.get_current_context(silent=True)

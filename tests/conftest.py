@@ -106,7 +106,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture()
-def runner(app: Flask):  # noqa: ANN201 - FlaskCliRunner
+def runner(app: Flask):
     return app.test_cli_runner()
 
 
@@ -134,7 +134,7 @@ def sign_in(
 
 
 @pytest.fixture()
-def signed_in(client: FlaskClient):  # noqa: ANN201
+def signed_in(client: FlaskClient):
     """Sign the test client in with a new user of the given role; returns the user."""
 
     def _sign_in(role: str = "officer") -> object:

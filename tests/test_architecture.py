@@ -69,3 +69,45 @@ def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
 def test_every_package_is_checked() -> None:
     assert (CRM / "models").is_dir() and (CRM / "services").is_dir()
     assert _module_name(CRM / "models" / "__init__.py") == "crm.models"
+
+
+def _calls_of_today(path: Path) -> list[int]:
+    """Lines calling ``date.today()`` or ``datetime.date.today()``: the server's date."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            owner_name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", "")
+            if node.func.attr == "today" and owner_name == "date":
+                lines.append(node.lineno)
+    return lines
+
+
+def test_no_code_asks_the_server_for_its_date() -> None:
+    """Every "today" is the programme's (crm.clock.local_today), not the server's."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sorted(CRM.rglob("*.py"))
+        if path.name != "clock.py"
+        for line in _calls_of_today(path)
+    ]
+    assert found == []
+
+
+def test_local_today_follows_the_configured_zone() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from crm import clock
+
+    before = clock.programme_zone()
+    try:
+        dates = {}
+        for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):  # UTC+14 and UTC-11
+            clock.configure(zone)
+            dates[zone] = clock.local_today()
+            assert dates[zone] == datetime.now(ZoneInfo(zone)).date()
+        assert dates["Pacific/Kiritimati"] != dates["Pacific/Pago_Pago"]  # 25 hours apart
+    finally:
+        clock.configure(before.key)

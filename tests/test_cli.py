@@ -10,11 +10,11 @@ from crm.models import User
 from crm.services import accounts
 
 
-def _count(db) -> int:  # noqa: ANN001
+def _count(db) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(User))
 
 
-def test_users_create_reads_the_password_from_stdin(runner, db) -> None:  # noqa: ANN001
+def test_users_create_reads_the_password_from_stdin(runner, db) -> None:
     result = runner.invoke(
         cli,
         ["users", "create", "Lena.Berg@Teknik.example", "--role", "officer", "--name", "Lena Berg"],
@@ -29,7 +29,7 @@ def test_users_create_reads_the_password_from_stdin(runner, db) -> None:  # noqa
 
 def test_users_create_generates_and_prints_a_password_on_a_terminal(
     runner,
-    db,  # noqa: ANN001
+    db,
     monkeypatch,
 ) -> None:
     monkeypatch.setattr("crm.cli.stdin_is_terminal", lambda: True)
@@ -50,7 +50,7 @@ def test_users_create_generates_and_prints_a_password_on_a_terminal(
         (["ok@x.example"], "a long stdin passphrase\n", "Missing option '--role'"),
     ],
 )
-def test_users_create_refuses_bad_input(runner, db, args, stdin, message) -> None:  # noqa: ANN001
+def test_users_create_refuses_bad_input(runner, db, args, stdin, message) -> None:
     before = _count(db)
     result = runner.invoke(cli, ["users", "create", *args], input=stdin)
     assert result.exit_code != 0
@@ -58,13 +58,13 @@ def test_users_create_refuses_bad_input(runner, db, args, stdin, message) -> Non
     assert _count(db) == before
 
 
-def test_seed_twice_changes_nothing(runner) -> None:  # noqa: ANN001
+def test_seed_twice_changes_nothing(runner) -> None:
     result = runner.invoke(cli, ["seed"])
     assert result.exit_code == 0, result.output
     assert "nothing to change" in result.output
 
 
-def test_seed_with_a_bad_file_says_where(runner, tmp_path: Path) -> None:  # noqa: ANN001
+def test_seed_with_a_bad_file_says_where(runner, tmp_path: Path) -> None:
     path = tmp_path / "framework.json"
     path.write_text('{"key": "k", "name": "N", "items": [{"code": "1", "text": ""}]}')
     result = runner.invoke(cli, ["seed", "--framework", str(path)])
@@ -99,7 +99,7 @@ def test_maintenance_commands_need_no_secret_but_serving_does(tmp_path: Path) ->
         (["--password", "short"], "--password: the password must have at least 12 characters"),
     ],
 )
-def test_demo_refuses_bad_options_and_writes_nothing(runner, db, args, message) -> None:  # noqa: ANN001
+def test_demo_refuses_bad_options_and_writes_nothing(runner, db, args, message) -> None:
     result = runner.invoke(cli, ["demo", *args])
     assert result.exit_code != 0
     assert message in result.output

@@ -11,7 +11,7 @@ from crm.models import Base
 from tests.livedb import scratch_database
 
 
-def test_models_and_migrations_agree(app, db) -> None:  # noqa: ANN001
+def test_models_and_migrations_agree(app, db) -> None:
     context = MigrationContext.configure(
         db.session.connection(), opts={"compare_type": True, "compare_server_default": True}
     )
@@ -22,7 +22,7 @@ def test_models_and_migrations_agree(app, db) -> None:  # noqa: ANN001
     )
 
 
-def test_every_table_has_named_constraints(app) -> None:  # noqa: ANN001
+def test_every_table_has_named_constraints(app) -> None:
     for table in Base.metadata.sorted_tables:
         for constraint in table.constraints:
             assert constraint.name, f"{table.name} has an unnamed constraint {constraint!r}"
@@ -53,7 +53,7 @@ def _constraints_and_indexes(connection: sa.Connection) -> dict[str, object]:
     return shape
 
 
-def test_checks_and_partial_indexes_match_the_models(app, db, database_url, tmp_path) -> None:  # noqa: ANN001
+def test_checks_and_partial_indexes_match_the_models(app, db, database_url, tmp_path) -> None:
     migrated = _constraints_and_indexes(db.session.connection())
     with scratch_database(database_url, tmp_path) as url:
         engine = sa.create_engine(url)
@@ -68,7 +68,7 @@ def test_checks_and_partial_indexes_match_the_models(app, db, database_url, tmp_
 
 
 @pytest.mark.slow  # migrates a scratch database step by step
-def test_search_index_migration_gives_what_a_rebuild_gives(database_url, tmp_path) -> None:  # noqa: ANN001
+def test_search_index_migration_gives_what_a_rebuild_gives(database_url, tmp_path) -> None:
     """bf9e6db911c8 converts the old index (own words of every record) in SQL and fills the
     people's sort names: the result must equal a rebuild from the register."""
     import os

@@ -29,7 +29,7 @@ from crm.models import (
 from tests import factories
 
 
-def _refused(db, *objects) -> None:  # noqa: ANN001
+def _refused(db, *objects) -> None:
     """Adding these objects violates a constraint; the savepoint keeps the test usable."""
     with pytest.raises(IntegrityError):
         with db.session.begin_nested():
@@ -37,7 +37,7 @@ def _refused(db, *objects) -> None:  # noqa: ANN001
             db.session.flush()
 
 
-def test_one_live_person_per_normalised_email(app, db) -> None:  # noqa: ANN001
+def test_one_live_person_per_normalised_email(app, db) -> None:
     first = factories.make_person(email="Klaus.Weber@vdw.example")
     duplicate = Person(
         first_name="Klaus",
@@ -55,7 +55,7 @@ def test_one_live_person_per_normalised_email(app, db) -> None:  # noqa: ANN001
     assert duplicate.id
 
 
-def test_ends_may_not_come_before_starts(app, db) -> None:  # noqa: ANN001
+def test_ends_may_not_come_before_starts(app, db) -> None:
     organisation = factories.make_organisation()
     other = factories.make_organisation()
     person = factories.make_person()
@@ -130,7 +130,7 @@ def test_ends_may_not_come_before_starts(app, db) -> None:  # noqa: ANN001
     )
 
 
-def test_foreign_keys_and_enums_are_enforced(app, db) -> None:  # noqa: ANN001
+def test_foreign_keys_and_enums_are_enforced(app, db) -> None:
     _refused(db, Position(person_id=999_999, organisation_id=999_999, role=PositionRole.MANAGER))
     organisation = factories.make_organisation()
     with pytest.raises(IntegrityError), db.session.begin_nested():
@@ -145,7 +145,7 @@ def test_foreign_keys_and_enums_are_enforced(app, db) -> None:  # noqa: ANN001
         )
 
 
-def test_times_are_utc_and_naive_ones_are_refused(app, db) -> None:  # noqa: ANN001
+def test_times_are_utc_and_naive_ones_are_refused(app, db) -> None:
     brussels = timezone(timedelta(hours=1))
     user = factories.make_user()
     follow_up = FollowUp(
@@ -164,7 +164,7 @@ def test_times_are_utc_and_naive_ones_are_refused(app, db) -> None:  # noqa: ANN
         db.session.flush()
 
 
-def test_done_follow_ups_have_a_completion_time(app, db) -> None:  # noqa: ANN001
+def test_done_follow_ups_have_a_completion_time(app, db) -> None:
     user = factories.make_user()
     _refused(
         db,
@@ -177,7 +177,7 @@ def test_done_follow_ups_have_a_completion_time(app, db) -> None:  # noqa: ANN00
     )
 
 
-def test_stale_edits_are_refused_by_the_version(app, db) -> None:  # noqa: ANN001
+def test_stale_edits_are_refused_by_the_version(app, db) -> None:
     organisation = factories.make_organisation()
     db.session.commit()
     assert organisation.version == 1
@@ -191,7 +191,7 @@ def test_stale_edits_are_refused_by_the_version(app, db) -> None:  # noqa: ANN00
         db.session.flush()
 
 
-def test_consent_records_are_append_only(app, db) -> None:  # noqa: ANN001
+def test_consent_records_are_append_only(app, db) -> None:
     person = factories.make_person()
     record = ConsentRecord(
         person_id=person.id,

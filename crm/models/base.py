@@ -100,5 +100,5 @@ class VersionedMixin:
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
 
     @sa.orm.declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+    def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.version}

@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crm.clock import local_today
 from crm.models.base import Base, StrEnum, TimestampMixin, VersionedMixin, enum_type, utcnow
 from crm.models.vocab import Tag
 
@@ -317,7 +318,7 @@ class Position(TimestampMixin, VersionedMixin, Base):
 
     @property
     def is_current(self) -> bool:
-        return self.ends_on is None or self.ends_on >= date.today()
+        return self.ends_on is None or self.ends_on >= local_today()
 
 
 class DuplicateKind(StrEnum):

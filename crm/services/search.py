@@ -9,12 +9,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from crm.clock import local_today
 from crm.extensions import db
 from crm.models import (
     CommitmentItem,
@@ -498,7 +498,7 @@ def people_page(f: RegisterFilter) -> Page:
         page = paginate(query, f.page, rows=True, count_in_order=_in_index_order(f))
     rows = {r.id: PersonRow(*r[:6]) for r in page.items}
     if rows:
-        params = {"ids": list(rows), "today": date.today()}
+        params = {"ids": list(rows), "today": local_today()}
         for person_id, name, title in db.session.execute(_CURRENT_POSITIONS, params):
             rows[person_id].positions.append((name, title))
         for person_id, name in db.session.execute(_TAGS, params):

@@ -26,10 +26,10 @@ class RecordIdConverter(IntegerConverter):
 
     def __init__(
         self,
-        map: Map,  # noqa: A002 - Werkzeug's name
+        map: Map,
         fixed_digits: int = 0,
-        min: int | None = None,  # noqa: A002
-        max: int | None = None,  # noqa: A002
+        min: int | None = None,
+        max: int | None = None,
         signed: bool = False,
     ) -> None:
         limit = MAX_ID if max is None or max > MAX_ID else max

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from crm.clock import local_today
 from crm.extensions import db
 from crm.forms.register import EndForm, LinkForm, OrganisationForm
 from crm.models import (
@@ -191,7 +190,7 @@ def render_organisation(
         timeline=timeline,
         link_form=link_form or LinkForm(formdata=None),
         open_panel="link" if link_form is not None else "",
-        today=date.today(),
+        today=local_today(),
     ), status
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -20,6 +18,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
+from crm.clock import local_today
 from crm.extensions import db
 from crm.forms.register import (
     ConsentForm,
@@ -197,7 +196,7 @@ def render_person(
         may_see_deleted=can(current_user, "register.restore"),
         timeline=timeline,
         open_panel=open_panel,
-        today=date.today(),
+        today=local_today(),
         **panels,
     ), status
 

@@ -27,7 +27,7 @@ E2E_USERS = (
 )
 
 
-def sign_in_as(page, live_url: str, index: int) -> None:  # noqa: ANN001
+def sign_in_as(page, live_url: str, index: int) -> None:
     email, _, password = E2E_USERS[index]
     page.goto(live_url + "/login")
     page.get_by_label("E-mail").fill(email)
@@ -76,7 +76,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture()
-def page(browser, tmp_path: Path) -> Iterator[object]:  # noqa: ANN001
+def page(browser, tmp_path: Path) -> Iterator[object]:
     context = browser.new_context(locale="en-GB", timezone_id="Europe/Brussels")
     page = context.new_page()
     page.set_default_timeout(15_000)

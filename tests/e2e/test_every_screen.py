@@ -23,7 +23,7 @@ PERSON = ("Małgorzata", "Kowalczyk-Wiśniewska")
 PERSON_EMAIL = "malgorzata.kowalczyk-wisniewska.procurement@werkzeugmaschinenfabrik.example"
 
 
-def new_context(browser, size: tuple[int, int], **options: object):  # noqa: ANN001, ANN201
+def new_context(browser, size: tuple[int, int], **options: object):
     """A context axe can be injected into (the app's CSP forbids other scripts)."""
     width, height = size
     return browser.new_context(
@@ -35,7 +35,7 @@ def new_context(browser, size: tuple[int, int], **options: object):  # noqa: ANN
     )
 
 
-def _create_organisation(page, live_url: str, name: str, confirm: bool = False) -> str:  # noqa: ANN001
+def _create_organisation(page, live_url: str, name: str, confirm: bool = False) -> str:
     page.goto(live_url + "/organisations/new")
     page.get_by_label("Name", exact=True).fill(name)
     page.get_by_label("Kind").select_option("enterprise")
@@ -51,7 +51,7 @@ def _create_organisation(page, live_url: str, name: str, confirm: bool = False) 
     return page.url
 
 
-def _create_person(  # noqa: ANN001
+def _create_person(
     page, live_url: str, email: str, with_position: bool = True, confirm: bool = False
 ) -> str:
     page.goto(live_url + "/people/new")
@@ -73,7 +73,7 @@ def _create_person(  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def register_urls(browser, live_url: str) -> dict[str, str]:  # noqa: ANN001
+def register_urls(browser, live_url: str) -> dict[str, str]:
     """A few records with long names, a likely duplicate of each kind (for the duplicates
     page), created through the forms as an admin."""
     context = new_context(browser, WIDTHS["laptop"])
@@ -108,8 +108,8 @@ def _pages(live_url: str, urls: dict[str, str]) -> Iterator[tuple[str, object]]:
     yield "not-found", live_url + "/people/999999"
 
 
-def _submit_empty(url: str):  # noqa: ANN202
-    def open_and_submit(page) -> None:  # noqa: ANN001
+def _submit_empty(url: str):
+    def open_and_submit(page) -> None:
         page.goto(url)
         page.get_by_role("button", name="Save").click()
         page.wait_for_load_state()
@@ -117,7 +117,7 @@ def _submit_empty(url: str):  # noqa: ANN202
     return open_and_submit
 
 
-def _check(page, name: str, width_name: str, axe: Axe, problems: list[str]) -> None:  # noqa: ANN001
+def _check(page, name: str, width_name: str, axe: Axe, problems: list[str]) -> None:
     scroll_width, inner_width = page.evaluate(
         "[document.scrollingElement.scrollWidth, window.innerWidth]"
     )
@@ -134,7 +134,7 @@ def _check(page, name: str, width_name: str, axe: Axe, problems: list[str]) -> N
 
 @pytest.mark.parametrize("width_name", list(WIDTHS))
 def test_every_register_page_fits_and_passes_axe(
-    browser,  # noqa: ANN001
+    browser,
     live_url: str,
     register_urls: dict[str, str],
     width_name: str,

@@ -14,11 +14,11 @@ from tests.e2e.test_every_screen import WIDTHS, new_context
 OFFICER = 0
 
 
-def _active_id(page) -> str:  # noqa: ANN001
+def _active_id(page) -> str:
     return page.evaluate("document.activeElement.id || document.activeElement.className")
 
 
-def test_a_refused_form_moves_the_focus_to_its_summary(page, live_url: str) -> None:  # noqa: ANN001
+def test_a_refused_form_moves_the_focus_to_its_summary(page, live_url: str) -> None:
     sign_in_as(page, live_url, OFFICER)
     page.goto(live_url + "/people/new")
     page.get_by_label("E-mail").fill("not an address")
@@ -33,7 +33,7 @@ def test_a_refused_form_moves_the_focus_to_its_summary(page, live_url: str) -> N
     )
 
 
-def test_slash_jumps_to_the_header_search_unless_typing(page, live_url: str) -> None:  # noqa: ANN001
+def test_slash_jumps_to_the_header_search_unless_typing(page, live_url: str) -> None:
     sign_in_as(page, live_url, OFFICER)
     page.goto(live_url + "/duplicates")
     page.keyboard.press("/")
@@ -61,11 +61,11 @@ def test_slash_jumps_to_the_header_search_unless_typing(page, live_url: str) -> 
     expect(page.get_by_role("heading", name="Organisations")).to_be_visible()
 
 
-def _filters(page):  # noqa: ANN001, ANN202
+def _filters(page):
     return page.locator("details.filter-more")
 
 
-def test_filters_fold_on_a_phone_and_open_on_a_laptop(browser, live_url: str) -> None:  # noqa: ANN001
+def test_filters_fold_on_a_phone_and_open_on_a_laptop(browser, live_url: str) -> None:
     for width_name, script in (("phone", True), ("phone", False), ("laptop", True)):
         context = new_context(browser, WIDTHS[width_name], java_script_enabled=script)
         page = context.new_page()

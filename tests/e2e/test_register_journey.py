@@ -14,12 +14,12 @@ from tests.e2e.conftest import sign_in_as
 OFFICER, COORDINATOR = 0, 2
 
 
-def _sign_out(page) -> None:  # noqa: ANN001
+def _sign_out(page) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
 
 
-def test_register_journey(page, live_url: str) -> None:  # noqa: ANN001
+def test_register_journey(page, live_url: str) -> None:
     sign_in_as(page, live_url, OFFICER)
 
     # An organisation, from the keyboard.

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import E2E_USERS
 
 
-def test_sign_in_through_the_page_and_see_the_commitments(page, live_url: str) -> None:  # noqa: ANN001
+def test_sign_in_through_the_page_and_see_the_commitments(page, live_url: str) -> None:
     email, _, password = E2E_USERS[0]
     page.goto(live_url + "/")
     expect(page).to_have_url(live_url + "/login?next=%2F")
@@ -33,7 +33,7 @@ def test_sign_in_through_the_page_and_see_the_commitments(page, live_url: str) -
     expect(page.get_by_text("You are signed out.")).to_be_visible()
 
 
-def test_a_wrong_password_is_told_on_the_page(page, live_url: str) -> None:  # noqa: ANN001
+def test_a_wrong_password_is_told_on_the_page(page, live_url: str) -> None:
     email, _, _ = E2E_USERS[1]
     page.goto(live_url + "/login")
     page.get_by_label("E-mail").fill(email)

@@ -19,11 +19,11 @@ def authenticate(email: str, password: str, address: str) -> User | None:
     return accounts.finish_sign_in(attempt, password, 5, WINDOW)
 
 
-def _users(db) -> int:  # noqa: ANN001
+def _users(db) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(User))
 
 
-def test_create_user_hashes_with_argon2id_and_audits(app, db) -> None:  # noqa: ANN001
+def test_create_user_hashes_with_argon2id_and_audits(app, db) -> None:
     user = accounts.create_user(
         " Ana.Garcia@AFM.example ", "coordinator", "a long passphrase 1", "Ana García"
     )
@@ -59,7 +59,7 @@ def test_create_user_refuses_bad_input(
     role,
     password,
     name,
-    field,  # noqa: ANN001
+    field,
     message,
 ) -> None:
     before = _users(db)
@@ -70,7 +70,7 @@ def test_create_user_refuses_bad_input(
     assert _users(db) == before
 
 
-def test_duplicate_email_is_refused(app, db) -> None:  # noqa: ANN001
+def test_duplicate_email_is_refused(app, db) -> None:
     factories.make_user(email="dup@x.example")
     with pytest.raises(ValidationError, match="already exists"):
         accounts.create_user("DUP@x.example", "viewer", "a long passphrase 1")
@@ -88,7 +88,7 @@ def _session(user: User, remember: bool = False) -> str:
     return accounts.start_session(user, remember, timedelta(hours=12), timedelta(days=30)).id
 
 
-def test_password_change_ends_every_other_session(app, db) -> None:  # noqa: ANN001
+def test_password_change_ends_every_other_session(app, db) -> None:
     user = factories.make_user()
     here, elsewhere, remembered = _session(user), _session(user), _session(user, remember=True)
     new = "a new long passphrase"
@@ -108,7 +108,7 @@ def test_password_change_ends_every_other_session(app, db) -> None:  # noqa: ANN
         (factories.PASSWORD, "short", "short", "new_password"),
     ],
 )
-def test_password_change_refuses_bad_input(app, db, current, new, again, field) -> None:  # noqa: ANN001
+def test_password_change_refuses_bad_input(app, db, current, new, again, field) -> None:
     user = factories.make_user()
     other, digest = _session(user), user.password_hash
     with pytest.raises(ValidationError) as raised:
@@ -118,14 +118,14 @@ def test_password_change_refuses_bad_input(app, db, current, new, again, field) 
     assert accounts.user_of_session(other) == user
 
 
-def test_a_refused_new_password_is_not_counted(app, db) -> None:  # noqa: ANN001
+def test_a_refused_new_password_is_not_counted(app, db) -> None:
     user = factories.make_user()
     with pytest.raises(ValidationError):
         accounts.begin_password_change(user, "short", "short", "10.0.1.2", 5, WINDOW)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 0
 
 
-def test_wrong_current_passwords_are_throttled_per_account(app, db) -> None:  # noqa: ANN001
+def test_wrong_current_passwords_are_throttled_per_account(app, db) -> None:
     user = factories.make_user()
     new = "a new long passphrase"
     for _ in range(5):
@@ -138,7 +138,7 @@ def test_wrong_current_passwords_are_throttled_per_account(app, db) -> None:  # 
         authenticate(user.email, factories.PASSWORD, "10.0.1.1")
 
 
-def test_a_session_belongs_to_its_user_until_it_ends(app, db) -> None:  # noqa: ANN001
+def test_a_session_belongs_to_its_user_until_it_ends(app, db) -> None:
     user = factories.make_user()
     first, second = _session(user), _session(user)
     assert first != second and len(first) >= 40
@@ -151,7 +151,7 @@ def test_a_session_belongs_to_its_user_until_it_ends(app, db) -> None:  # noqa: 
         assert accounts.user_of_session(forged) is None
 
 
-def test_sessions_end_when_their_time_is_up_and_are_pruned(app, db) -> None:  # noqa: ANN001
+def test_sessions_end_when_their_time_is_up_and_are_pruned(app, db) -> None:
     from crm.models.users import UserSession
 
     user = factories.make_user()
@@ -168,7 +168,7 @@ def test_sessions_end_when_their_time_is_up_and_are_pruned(app, db) -> None:  # 
     assert db.session.get(UserSession, plain) is None
 
 
-def test_deactivation_ends_every_session(app, db) -> None:  # noqa: ANN001
+def test_deactivation_ends_every_session(app, db) -> None:
     admin, user = factories.make_user("admin"), factories.make_user()
     sessions = [_session(user), _session(user, remember=True)]
     accounts.update_user(user, "officer", False, user.full_name, actor=admin)
@@ -176,7 +176,7 @@ def test_deactivation_ends_every_session(app, db) -> None:  # noqa: ANN001
     assert [accounts.user_of_session(s) for s in sessions] == [None, None]
 
 
-def test_control_characters_in_a_name_are_refused(app, db) -> None:  # noqa: ANN001
+def test_control_characters_in_a_name_are_refused(app, db) -> None:
     admin, user = factories.make_user("admin"), factories.make_user(full_name="Jan Novák")
     with pytest.raises(ValidationError) as raised:
         accounts.create_user("nul@x.example", "viewer", "a long passphrase 1", "Ana\x00García")
@@ -187,20 +187,20 @@ def test_control_characters_in_a_name_are_refused(app, db) -> None:  # noqa: ANN
     assert user.full_name == "Jan Novák"
 
 
-def test_normalise_email_is_still_importable_from_accounts(app) -> None:  # noqa: ANN001
+def test_normalise_email_is_still_importable_from_accounts(app) -> None:
     from crm.services import checks
 
     assert accounts.normalise_email is checks.normalise_email
     assert accounts.normalise_email(" Ana@AFM.example ") == "ana@afm.example"
 
 
-def test_admin_cannot_demote_or_deactivate_themselves(app, db) -> None:  # noqa: ANN001
+def test_admin_cannot_demote_or_deactivate_themselves(app, db) -> None:
     admin = factories.make_user("admin")
     with pytest.raises(ValidationError, match="your own role"):
         accounts.update_user(admin, "viewer", True, "", actor=admin)
 
 
-def test_failures_lock_the_account_from_that_address_only(app, db) -> None:  # noqa: ANN001
+def test_failures_lock_the_account_from_that_address_only(app, db) -> None:
     user = factories.make_user()
     for _ in range(5):
         assert authenticate(user.email, "wrong", "10.0.0.1") is None
@@ -211,14 +211,14 @@ def test_failures_lock_the_account_from_that_address_only(app, db) -> None:  # n
     assert authenticate(user.email, factories.PASSWORD, "10.0.0.2") == user
 
 
-def test_one_address_is_limited_across_accounts(app, db) -> None:  # noqa: ANN001
+def test_one_address_is_limited_across_accounts(app, db) -> None:
     for n in range(5):
         assert authenticate(f"sprayed{n}@x.example", "Summer2026!", "10.0.0.3") is None
     with pytest.raises(accounts.Throttled):
         authenticate("someone@else.example", "x", "10.0.0.3")
 
 
-def test_each_further_failure_from_an_address_doubles_the_wait(app, db) -> None:  # noqa: ANN001
+def test_each_further_failure_from_an_address_doubles_the_wait(app, db) -> None:
     user = factories.make_user()
     now = accounts.utcnow()
 
@@ -241,7 +241,7 @@ def test_each_further_failure_from_an_address_doubles_the_wait(app, db) -> None:
     assert 24 * 60 <= raised.value.retry_after <= 25 * 60 + 1
 
 
-def test_a_success_clears_the_failures_of_that_address(app, db) -> None:  # noqa: ANN001
+def test_a_success_clears_the_failures_of_that_address(app, db) -> None:
     user = factories.make_user()
     for _ in range(4):
         authenticate(user.email, "wrong", "10.0.0.5")
@@ -251,7 +251,7 @@ def test_a_success_clears_the_failures_of_that_address(app, db) -> None:  # noqa
     assert remaining == ["10.0.0.6"]
 
 
-def test_many_addresses_meet_a_ceiling_ten_times_higher_per_account(app, db) -> None:  # noqa: ANN001
+def test_many_addresses_meet_a_ceiling_ten_times_higher_per_account(app, db) -> None:
     user = factories.make_user()
     db.session.add_all(
         [LoginFailure(email=user.email, ip_address=f"10.1.0.{n // 5}") for n in range(49)]
@@ -261,7 +261,7 @@ def test_many_addresses_meet_a_ceiling_ten_times_higher_per_account(app, db) -> 
         authenticate(user.email, factories.PASSWORD, "10.1.1.2")
 
 
-def test_guesses_spread_over_time_and_addresses_keep_the_old_rate(app, db) -> None:  # noqa: ANN001
+def test_guesses_spread_over_time_and_addresses_keep_the_old_rate(app, db) -> None:
     """Fifty failures from ten addresses two hours ago: each address's own wait is over, but
     the account's ceiling counts over 150 minutes, so the average rate stays 5 per 15."""
     user = factories.make_user()
@@ -283,7 +283,7 @@ def test_guesses_spread_over_time_and_addresses_keep_the_old_rate(app, db) -> No
     assert authenticate(user.email, factories.PASSWORD, "10.2.1.1") == user
 
 
-def test_old_failures_do_not_count(app, db) -> None:  # noqa: ANN001
+def test_old_failures_do_not_count(app, db) -> None:
     user = factories.make_user()
     old = accounts.utcnow() - timedelta(minutes=16)
     db.session.add_all(
@@ -295,7 +295,7 @@ def test_old_failures_do_not_count(app, db) -> None:  # noqa: ANN001
     assert accounts.prune_login_failures(timedelta(minutes=15)) == 5
 
 
-def test_unknown_and_inactive_accounts_fail_like_wrong_passwords(app, db) -> None:  # noqa: ANN001
+def test_unknown_and_inactive_accounts_fail_like_wrong_passwords(app, db) -> None:
     user = factories.make_user()
     user.is_active = False
     assert authenticate(user.email, factories.PASSWORD, "10.0.0.3") is None
@@ -306,7 +306,7 @@ def test_unknown_and_inactive_accounts_fail_like_wrong_passwords(app, db) -> Non
     )
 
 
-def test_a_parallel_burst_cannot_pass_the_limit(app, db) -> None:  # noqa: ANN001
+def test_a_parallel_burst_cannot_pass_the_limit(app, db) -> None:
     user = factories.make_user()
     attempt = accounts.begin_sign_in(user.email, "10.0.0.4", 5, WINDOW)
     # Five other tries were recorded while this one was on its way to the password check.
@@ -315,7 +315,7 @@ def test_a_parallel_burst_cannot_pass_the_limit(app, db) -> None:  # noqa: ANN00
         accounts.finish_sign_in(attempt, factories.PASSWORD, 5, WINDOW)
 
 
-def test_a_parallel_burst_from_many_addresses_cannot_pass_the_ceiling(app, db) -> None:  # noqa: ANN001
+def test_a_parallel_burst_from_many_addresses_cannot_pass_the_ceiling(app, db) -> None:
     user = factories.make_user()
     attempt = accounts.begin_sign_in(user.email, "10.2.0.1", 5, WINDOW)
     db.session.add_all(
@@ -325,7 +325,7 @@ def test_a_parallel_burst_from_many_addresses_cannot_pass_the_ceiling(app, db) -
         accounts.finish_sign_in(attempt, factories.PASSWORD, 5, WINDOW)
 
 
-def test_a_successful_sign_in_is_not_counted_and_keeps_the_version(app, db) -> None:  # noqa: ANN001
+def test_a_successful_sign_in_is_not_counted_and_keeps_the_version(app, db) -> None:
     user = factories.make_user()
     db.session.commit()
     version = user.version
@@ -337,7 +337,7 @@ def test_a_successful_sign_in_is_not_counted_and_keeps_the_version(app, db) -> N
     assert user.last_login_at is not None and user.version == version
 
 
-def test_ipv6_clients_are_counted_per_64_prefix(app, db) -> None:  # noqa: ANN001
+def test_ipv6_clients_are_counted_per_64_prefix(app, db) -> None:
     assert accounts.throttle_address("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
     assert accounts.throttle_address("192.0.2.7") == "192.0.2.7"
     for n in range(5):
@@ -346,7 +346,7 @@ def test_ipv6_clients_are_counted_per_64_prefix(app, db) -> None:  # noqa: ANN00
         authenticate("another@x.example", "x", "2001:db8:1:2:ffff::9")
 
 
-def test_retry_after_waits_until_a_try_is_free_again(app, db) -> None:  # noqa: ANN001
+def test_retry_after_waits_until_a_try_is_free_again(app, db) -> None:
     now = accounts.utcnow()
     db.session.add_all(
         [

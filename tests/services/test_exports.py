@@ -121,7 +121,7 @@ def _formula_people() -> list[Person]:
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def test_csv_neutralises_every_formula_like_cell(app, db) -> None:  # noqa: ANN001
+def test_csv_neutralises_every_formula_like_cell(app, db) -> None:
     people = _formula_people()
     raw = b"".join(people_csv(_people(*people)))
     assert b"\r\n" in raw and raw.count(b"\r\n") >= len(people) + 1, "CRLF line ends"
@@ -133,14 +133,14 @@ def test_csv_neutralises_every_formula_like_cell(app, db) -> None:  # noqa: ANN0
         assert row["First name"] == "'" + value
 
 
-def test_csv_of_organisations_neutralises_names(app, db) -> None:  # noqa: ANN001
+def test_csv_of_organisations_neutralises_names(app, db) -> None:
     organisations = [factories.make_organisation(name=value) for value in FORMULAS]
     rows = _by_id(_csv_rows(organisations_csv(_organisations(*organisations))))
     for organisation, value in zip(organisations, FORMULAS, strict=True):
         assert rows[str(organisation.id)]["Name"] == "'" + value
 
 
-def test_csv_keeps_accents_and_markup_verbatim(app, db) -> None:  # noqa: ANN001
+def test_csv_keeps_accents_and_markup_verbatim(app, db) -> None:
     organisation = factories.make_organisation(name="Łukasiewicz Obrabiarki <b>sp. z o.o.</b>")
     person = factories.make_person(
         first_name="Jürgen", last_name="Müller", organisation=organisation
@@ -156,7 +156,7 @@ def test_csv_keeps_accents_and_markup_verbatim(app, db) -> None:  # noqa: ANN001
     assert rows[str(other.id)]["Last name"] == "Łukasiewicz"
 
 
-def test_restricted_erased_and_deleted_people_are_never_exported(app, db) -> None:  # noqa: ANN001
+def test_restricted_erased_and_deleted_people_are_never_exported(app, db) -> None:
     kept = factories.make_person(last_name="Kept")
     restricted = factories.make_person(last_name="Restricted")
     restricted.is_restricted = True
@@ -177,7 +177,7 @@ def test_restricted_erased_and_deleted_people_are_never_exported(app, db) -> Non
     assert exports.exportable_people(query) is not query
 
 
-def test_deleted_organisations_are_left_out(app, db) -> None:  # noqa: ANN001
+def test_deleted_organisations_are_left_out(app, db) -> None:
     live = factories.make_organisation(name="Live GmbH")
     gone = factories.make_organisation(name="Gone GmbH")
     gone.deleted_at = datetime.now(UTC)
@@ -186,7 +186,7 @@ def test_deleted_organisations_are_left_out(app, db) -> None:  # noqa: ANN001
     assert [r["Name"] for r in rows] == ["Live GmbH"]
 
 
-def test_the_callers_filter_and_order_are_kept(app, db) -> None:  # noqa: ANN001
+def test_the_callers_filter_and_order_are_kept(app, db) -> None:
     a = factories.make_person(last_name="Albrecht")
     b = factories.make_person(last_name="Zimmer")
     c = factories.make_person(last_name="Meier")
@@ -200,7 +200,7 @@ def test_the_callers_filter_and_order_are_kept(app, db) -> None:  # noqa: ANN001
     assert [r["Last name"] for r in _csv_rows(people_csv(query))] == ["Zimmer", "Albrecht"]
 
 
-def test_columns_of_a_person(app, db) -> None:  # noqa: ANN001
+def test_columns_of_a_person(app, db) -> None:
     current = factories.make_organisation(name="VDW")
     past = factories.make_organisation(name="Old Employer AG")
     person = factories.make_person(first_name="Anna", last_name="Berg", organisation=current)
@@ -230,7 +230,7 @@ def test_columns_of_a_person(app, db) -> None:  # noqa: ANN001
     assert datetime.fromisoformat(row["Created"]) == person.created_at.replace(microsecond=0)
 
 
-def test_columns_of_an_organisation(app, db) -> None:  # noqa: ANN001
+def test_columns_of_an_organisation(app, db) -> None:
     officer = factories.make_user(full_name="Olga Officer")
     organisation = factories.make_organisation(name="Präzisionsteile KG")
     organisation.kind = OrganisationKind.VALUE_CHAIN_PARTNER
@@ -258,19 +258,19 @@ def test_columns_of_an_organisation(app, db) -> None:  # noqa: ANN001
     assert values["Name"] == "Präzisionsteile KG"
 
 
-def test_an_empty_export_still_has_its_header(app, db) -> None:  # noqa: ANN001
+def test_an_empty_export_still_has_its_header(app, db) -> None:
     raw = b"".join(people_csv(sa.select(Person).where(sa.false())))
     assert raw == ("\ufeff" + ",".join(c.header for c in PEOPLE_COLUMNS) + "\r\n").encode()
 
 
-def test_a_query_of_something_else_is_refused_at_once(app, db) -> None:  # noqa: ANN001
+def test_a_query_of_something_else_is_refused_at_once(app, db) -> None:
     with pytest.raises(TypeError):
         people_csv(sa.select(Organisation))
     with pytest.raises(TypeError):
         organisations_xlsx(sa.select(Person))
 
 
-def test_csv_streams_in_batches(app, db, monkeypatch) -> None:  # noqa: ANN001
+def test_csv_streams_in_batches(app, db, monkeypatch) -> None:
     monkeypatch.setattr(exports, "BATCH_SIZE", 2)
     people = [factories.make_person(last_name=f"Batch{n}") for n in range(5)]
     chunks = list(people_csv(_people(*people)))
@@ -284,7 +284,7 @@ def test_csv_streams_in_batches(app, db, monkeypatch) -> None:  # noqa: ANN001
 def _counted() -> Iterator[list[str]]:
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+    def count(conn, cursor, statement, *args) -> None:
         statements.append(statement)
 
     engine = _db.session.get_bind()
@@ -309,7 +309,7 @@ def _many_people(n: int, prefix: str) -> sa.Select[tuple[Person]]:
     return query
 
 
-def test_no_query_per_person(app, db) -> None:  # noqa: ANN001
+def test_no_query_per_person(app, db) -> None:
     few = _many_people(2, "few")
     with _counted() as statements:
         assert len(_csv_rows(people_csv(few))) == 2
@@ -320,7 +320,7 @@ def test_no_query_per_person(app, db) -> None:  # noqa: ANN001
     assert len(statements) == few_count <= 5
 
 
-def test_no_query_per_organisation(app, db) -> None:  # noqa: ANN001
+def test_no_query_per_organisation(app, db) -> None:
     officer = factories.make_user()
     organisations = [factories.make_organisation() for _ in range(20)]
     for n, organisation in enumerate(organisations):
@@ -338,7 +338,7 @@ def test_no_query_per_organisation(app, db) -> None:  # noqa: ANN001
 # --- XLSX ------------------------------------------------------------------------------------
 
 
-def test_xlsx_writes_formula_like_text_as_text_cells(app, db) -> None:  # noqa: ANN001
+def test_xlsx_writes_formula_like_text_as_text_cells(app, db) -> None:
     # A string cell is never evaluated: no quote is added, and none is needed.
     people = _formula_people()
     headers, rows, types = _xlsx_rows(people_xlsx(_people(*people)))
@@ -353,7 +353,7 @@ def test_xlsx_writes_formula_like_text_as_text_cells(app, db) -> None:  # noqa: 
         assert isinstance(row["ID"], int)
 
 
-def test_xlsx_keeps_accents_and_markup(app, db) -> None:  # noqa: ANN001
+def test_xlsx_keeps_accents_and_markup(app, db) -> None:
     person = factories.make_person(first_name="Jürgen", last_name="Łukasiewicz-Müller")
     person.notes = "not exported"
     person.phone = "<script>alert(1)</script>"
@@ -366,7 +366,7 @@ def test_xlsx_keeps_accents_and_markup(app, db) -> None:  # noqa: ANN001
     assert "Notes" not in values
 
 
-def test_xlsx_drops_control_characters(app, db) -> None:  # noqa: ANN001
+def test_xlsx_drops_control_characters(app, db) -> None:
     person = factories.make_person(first_name="\x01=1+1", last_name="Ok\x0bay")
     headers, [row], types = _xlsx_rows(people_xlsx(_people(person)))
     values = dict(zip(headers, row, strict=True))
@@ -375,7 +375,7 @@ def test_xlsx_drops_control_characters(app, db) -> None:  # noqa: ANN001
     assert "f" not in types
 
 
-def test_xlsx_of_organisations_keeps_names_as_text(app, db) -> None:  # noqa: ANN001
+def test_xlsx_of_organisations_keeps_names_as_text(app, db) -> None:
     organisations = [factories.make_organisation(name=value) for value in FORMULAS]
     headers, rows, types = _xlsx_rows(organisations_xlsx(_organisations(*organisations)))
     assert "f" not in types
@@ -384,7 +384,7 @@ def test_xlsx_of_organisations_keeps_names_as_text(app, db) -> None:  # noqa: AN
         assert names[organisation.id] == value.replace("\r", "\n")
 
 
-def test_xlsx_keeps_numbers_numeric_and_text_as_text(app) -> None:  # noqa: ANN001
+def test_xlsx_keeps_numbers_numeric_and_text_as_text(app) -> None:
     data = exports.xlsx_bytes(
         "T", ["number", "text"], [[[-5, "-5"], [Decimal("2.50"), "=1"], [1, "#N/A"]]]
     )
@@ -398,7 +398,7 @@ def test_xlsx_keeps_numbers_numeric_and_text_as_text(app) -> None:  # noqa: ANN0
 # --- issue 7 -------------------------------------------------------------------------------
 
 
-def test_csv_neutralises_every_joined_part(app, db) -> None:  # noqa: ANN001
+def test_csv_neutralises_every_joined_part(app, db) -> None:
     # Opened with ";" as the separator, "alpha; =cmd" is two cells, the second a formula.
     first = factories.make_organisation(name="Alpha GmbH")
     second = factories.make_organisation(name="=HYPERLINK(1) AG")
@@ -420,7 +420,7 @@ def test_csv_neutralises_every_joined_part(app, db) -> None:  # noqa: ANN001
     assert exports.csv_cell("a;b") == "a;b" and exports.csv_cell("a; x=1") == "a; x=1"
 
 
-def test_xml_forbidden_characters_stored_anyhow_do_not_break_the_xlsx(app, db) -> None:  # noqa: ANN001
+def test_xml_forbidden_characters_stored_anyhow_do_not_break_the_xlsx(app, db) -> None:
     organisation = factories.make_organisation(name="Clean GmbH")
     person = factories.make_person(first_name="Ana", organisation=organisation)
     # Past every check, as an old import or a hand-made UPDATE could have left them.
@@ -447,14 +447,14 @@ def test_xml_forbidden_characters_stored_anyhow_do_not_break_the_xlsx(app, db) -
     assert (values["Name"], values["City"]) == ("Clean GmbH", "Ulm")
 
 
-def test_the_xlsx_writer_drops_surrogates_and_non_characters(app) -> None:  # noqa: ANN001
+def test_the_xlsx_writer_drops_surrogates_and_non_characters(app) -> None:
     text = "a\ud800b\udfffc\ufffed\uffffe\x00f\x08g\tx\U0001f600"
     headers, rows, _types = _xlsx_rows(exports.xlsx_bytes("T", ["t\uffff"], [[[text]]]))
     assert headers == ["t"]
     assert rows == [["abcdefg\tx\U0001f600"]]
 
 
-def test_headers_are_words_as_the_lists_show_them(app, db) -> None:  # noqa: ANN001
+def test_headers_are_words_as_the_lists_show_them(app, db) -> None:
     person = factories.make_person()
     person.phone = "+49 30 1234"
     _db.session.flush()
@@ -469,7 +469,7 @@ def test_headers_are_words_as_the_lists_show_them(app, db) -> None:  # noqa: ANN
     assert organisation_headers[:5] == ["ID", "Name", "Acronym", "Kind", "Country"]
 
 
-def test_positions_at_deleted_organisations_are_not_exported(app, db) -> None:  # noqa: ANN001
+def test_positions_at_deleted_organisations_are_not_exported(app, db) -> None:
     live = factories.make_organisation(name="Live GmbH")
     gone = factories.make_organisation(name="Gone GmbH")
     person = factories.make_person(organisation=live)
@@ -484,7 +484,7 @@ def test_positions_at_deleted_organisations_are_not_exported(app, db) -> None:  
     assert (row["Organisations"], row["Position titles"]) == ("Live GmbH", "Head of production")
 
 
-def test_left_out_count_counts_the_restricted_people_of_the_query(app, db) -> None:  # noqa: ANN001
+def test_left_out_count_counts_the_restricted_people_of_the_query(app, db) -> None:
     people = [factories.make_person(last_name=f"Count{n}") for n in range(4)]
     people[0].is_restricted = True
     people[2].is_restricted = True

@@ -13,7 +13,7 @@ from crm.services.framework import framework_tree
 from crm.services.seed import load_framework
 
 
-def _counts(roots) -> dict[str, int]:  # noqa: ANN001
+def _counts(roots) -> dict[str, int]:
     found: dict[str, int] = {}
     stack = list(roots)
     while stack:
@@ -23,7 +23,7 @@ def _counts(roots) -> dict[str, int]:  # noqa: ANN001
     return found
 
 
-def test_a_large_framework_with_more_than_62_sub_items(app, db, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_large_framework_with_more_than_62_sub_items(app, db, tmp_path: Path) -> None:
     """Two bit-mask columns: sub-items on both sides of the 62-bit boundary still add up."""
     leaves = [{"code": f"A.{n}", "text": f"Sub-item {n}"} for n in range(1, 71)]
     data = {

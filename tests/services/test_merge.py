@@ -26,13 +26,13 @@ from crm.services.errors import ValidationError
 from tests import factories
 
 
-def _linked(db, table, column, record_id: int) -> int:  # noqa: ANN001
+def _linked(db, table, column, record_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(table).where(table.c[column] == record_id)
     )
 
 
-def test_merging_people_keeps_everything_of_both(app, db) -> None:  # noqa: ANN001
+def test_merging_people_keeps_everything_of_both(app, db) -> None:
     coordinator = factories.make_user("coordinator")
     vdw = factories.make_organisation(name="VDW", kind="national-association")
     survivor = factories.make_person(
@@ -89,7 +89,7 @@ def test_merging_people_keeps_everything_of_both(app, db) -> None:  # noqa: ANN0
     assert ("merge", survivor.id) in actions and ("merged-into", other.id) in actions
 
 
-def test_merging_organisations_keeps_people_outreach_and_links(app, db) -> None:  # noqa: ANN001
+def test_merging_organisations_keeps_people_outreach_and_links(app, db) -> None:
     admin = factories.make_user("admin")
     ucimu = factories.make_organisation(
         name="UCIMU", kind="national-association", country_code="IT"
@@ -129,7 +129,7 @@ def test_merging_organisations_keeps_people_outreach_and_links(app, db) -> None:
     assert other.deleted_at is not None
 
 
-def test_pairs_over_the_whole_register(app, db) -> None:  # noqa: ANN001
+def test_pairs_over_the_whole_register(app, db) -> None:
     factories.make_organisation(name="Officine Meccaniche Rossi S.p.A.", country_code="IT")
     factories.make_organisation(name="officine meccaniche rossi SpA", country_code="IT")
     factories.make_organisation(name="Officine Meccaniche Rossi", country_code="FR")
@@ -143,7 +143,7 @@ def test_pairs_over_the_whole_register(app, db) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("case", ["self", "deleted"])
-def test_refused_merges_change_nothing(app, db, case) -> None:  # noqa: ANN001
+def test_refused_merges_change_nothing(app, db, case) -> None:
     admin = factories.make_user("admin")
     first, second = factories.make_person(), factories.make_person()
     if case == "deleted":
@@ -154,7 +154,7 @@ def test_refused_merges_change_nothing(app, db, case) -> None:  # noqa: ANN001
     assert all(p.deleted_at is None for p in (first,))
 
 
-def test_merges_note_the_record_merged_into(app, db) -> None:  # noqa: ANN001
+def test_merges_note_the_record_merged_into(app, db) -> None:
     admin = factories.make_user("admin")
     first, second, third = (factories.make_person("Pieter", "Janssens") for _ in range(3))
     merge.merge_people(second, third, admin)
@@ -170,7 +170,7 @@ def test_merges_note_the_record_merged_into(app, db) -> None:  # noqa: ANN001
     assert organisations[1].merged_into_id == organisations[0].id
 
 
-def test_a_pair_marked_not_a_duplicate_is_not_listed_again(app, db) -> None:  # noqa: ANN001
+def test_a_pair_marked_not_a_duplicate_is_not_listed_again(app, db) -> None:
     coordinator = factories.make_user("coordinator")
     shared = factories.make_organisation(name="Agoria", country_code="BE")
     first = factories.make_person("Pieter", "Janssens", organisation=shared)
@@ -191,7 +191,7 @@ def test_a_pair_marked_not_a_duplicate_is_not_listed_again(app, db) -> None:  # 
         merge.mark_not_duplicate(first, twins[0], coordinator)
 
 
-def test_duplicate_pairs_come_in_pages(app, db) -> None:  # noqa: ANN001
+def test_duplicate_pairs_come_in_pages(app, db) -> None:
     for n in range(5):
         for _ in range(2):
             factories.make_organisation(name=f"Twin Works {n}", country_code="PT")

@@ -84,7 +84,7 @@ def _audit(person: Person) -> list[AuditEntry]:
 # --- Consent ---------------------------------------------------------------------------------
 
 
-def test_record_consent_appends_and_audits(app, db) -> None:  # noqa: ANN001
+def test_record_consent_appends_and_audits(app, db) -> None:
     actor = factories.make_user()
     person = factories.make_person()
     record = record_consent(
@@ -121,7 +121,7 @@ def test_record_consent_appends_and_audits(app, db) -> None:  # noqa: ANN001
         ({"given_at": "2026-01-01T12:00:00+00:00"}, "given_at"),
     ],
 )
-def test_bad_consent_is_refused_and_nothing_written(app, db, changes, field) -> None:  # noqa: ANN001
+def test_bad_consent_is_refused_and_nothing_written(app, db, changes, field) -> None:
     actor = factories.make_user()
     person = factories.make_person()
     before = _written()
@@ -138,7 +138,7 @@ def test_bad_consent_is_refused_and_nothing_written(app, db, changes, field) -> 
     assert _written() == before
 
 
-def test_a_source_of_300_characters_is_accepted(app, db) -> None:  # noqa: ANN001
+def test_a_source_of_300_characters_is_accepted(app, db) -> None:
     record = record_consent(
         factories.make_person(),
         "newsletter",
@@ -150,7 +150,7 @@ def test_a_source_of_300_characters_is_accepted(app, db) -> None:  # noqa: ANN00
     assert len(record.source) == 300
 
 
-def test_consent_records_stay_append_only(app, db) -> None:  # noqa: ANN001
+def test_consent_records_stay_append_only(app, db) -> None:
     record = record_consent(
         factories.make_person(), "newsletter", "granted", "Form", YESTERDAY, factories.make_user()
     )
@@ -162,7 +162,7 @@ def test_consent_records_stay_append_only(app, db) -> None:  # noqa: ANN001
 # --- Restriction and lawful basis ------------------------------------------------------------
 
 
-def test_restriction_is_set_lifted_and_audited(app, db) -> None:  # noqa: ANN001
+def test_restriction_is_set_lifted_and_audited(app, db) -> None:
     actor = factories.make_user(role="coordinator")
     person = factories.make_person()
     assert set_restriction(person, True, "The person contests the accuracy", actor) is True
@@ -180,7 +180,7 @@ def test_restriction_is_set_lifted_and_audited(app, db) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("reason", ["", "  ", None, "x" * 301])
-def test_a_restriction_needs_a_reason(app, db, reason) -> None:  # noqa: ANN001
+def test_a_restriction_needs_a_reason(app, db, reason) -> None:
     person = factories.make_person()
     before = _written()
     with pytest.raises(ValidationError) as caught:
@@ -190,7 +190,7 @@ def test_a_restriction_needs_a_reason(app, db, reason) -> None:  # noqa: ANN001
     assert _written() == before
 
 
-def test_lawful_basis_is_changed_with_old_and_new(app, db) -> None:  # noqa: ANN001
+def test_lawful_basis_is_changed_with_old_and_new(app, db) -> None:
     actor = factories.make_user()
     person = factories.make_person()
     old_source = person.lawful_basis_source
@@ -217,7 +217,7 @@ def test_lawful_basis_is_changed_with_old_and_new(app, db) -> None:  # noqa: ANN
         ("consent", "x" * 301, "lawful_basis_source"),
     ],
 )
-def test_bad_lawful_basis_is_refused(app, db, basis, source, field) -> None:  # noqa: ANN001
+def test_bad_lawful_basis_is_refused(app, db, basis, source, field) -> None:
     person = factories.make_person()
     before = _written(), person.lawful_basis, person.lawful_basis_source
     with pytest.raises(ValidationError) as caught:
@@ -226,7 +226,7 @@ def test_bad_lawful_basis_is_refused(app, db, basis, source, field) -> None:  # 
     assert (_written(), person.lawful_basis, person.lawful_basis_source) == before
 
 
-def test_nothing_more_is_recorded_about_an_erased_person(app, db) -> None:  # noqa: ANN001
+def test_nothing_more_is_recorded_about_an_erased_person(app, db) -> None:
     actor = factories.make_user()
     person = factories.make_person()
     erase_person(person, actor, KEY)
@@ -339,7 +339,7 @@ def _history() -> dict[str, object]:
 # --- Subject access --------------------------------------------------------------------------
 
 
-def test_subject_access_export_holds_everything_on_the_person(app, db) -> None:  # noqa: ANN001
+def test_subject_access_export_holds_everything_on_the_person(app, db) -> None:
     h = _history()
     person = h["person"]
     data = subject_access_export(person, h["officer"])
@@ -370,7 +370,7 @@ def test_subject_access_export_holds_everything_on_the_person(app, db) -> None: 
     assert data["audit_entries"][0]["changes"]["email"] == [None, EMAIL]
 
 
-def test_subject_access_csv_is_a_zip_of_one_csv_per_section(app, db) -> None:  # noqa: ANN001
+def test_subject_access_csv_is_a_zip_of_one_csv_per_section(app, db) -> None:
     h = _history()
     h["outreach"].notes = '=HYPERLINK("http://evil.example")'
     _db.session.flush()
@@ -406,7 +406,7 @@ def test_subject_access_csv_is_a_zip_of_one_csv_per_section(app, db) -> None:  #
     assert data["person"]["email"] == EMAIL
 
 
-def test_subject_access_of_a_person_with_no_history(app, db) -> None:  # noqa: ANN001
+def test_subject_access_of_a_person_with_no_history(app, db) -> None:
     person, actor = factories.make_person(), factories.make_user(role="coordinator")
     data = subject_access_export(person, actor)
     assert data["outreach"] == [] and data["audit_entries"] == []
@@ -418,7 +418,7 @@ def test_subject_access_of_a_person_with_no_history(app, db) -> None:  # noqa: A
 # --- Erasure ---------------------------------------------------------------------------------
 
 
-def test_erasure_hash_is_a_keyed_hmac_of_the_normalised_email(app) -> None:  # noqa: ANN001
+def test_erasure_hash_is_a_keyed_hmac_of_the_normalised_email(app) -> None:
     expected = hmac.new(KEY, b"a.b@example.org", hashlib.sha256).hexdigest()
     assert erasure_hash("a.b@example.org", KEY) == expected
     assert erasure_hash(" A.B@Example.org ", KEY) == expected
@@ -445,7 +445,7 @@ def _holders(needles: list[str]) -> list[tuple[str, str, str]]:
     return found
 
 
-def test_after_erasure_no_text_column_holds_the_name_email_or_phone(app, db) -> None:  # noqa: ANN001
+def test_after_erasure_no_text_column_holds_the_name_email_or_phone(app, db) -> None:
     h = _history()
     needles = [FULL, f"{LAST}, {FIRST}", EMAIL, PHONE]
     before = {(table, column) for table, column, _ in _holders(needles)}
@@ -476,7 +476,7 @@ def test_after_erasure_no_text_column_holds_the_name_email_or_phone(app, db) -> 
     assert (person.first_name, person.last_name, person.name_normalised) == ("", "", "")
 
 
-def test_erasure_anonymises_and_keeps_what_reports_count(app, db) -> None:  # noqa: ANN001
+def test_erasure_anonymises_and_keeps_what_reports_count(app, db) -> None:
     h = _history()
     person, officer = h["person"], h["officer"]
     organisation_terms = sa.select(SearchTerm.term).where(
@@ -546,7 +546,7 @@ def test_erasure_anonymises_and_keeps_what_reports_count(app, db) -> None:  # no
         _db.session.flush()
 
 
-def test_erasure_leaves_the_coverage_counts_as_they_were(app, db) -> None:  # noqa: ANN001
+def test_erasure_leaves_the_coverage_counts_as_they_were(app, db) -> None:
     h = _history()
 
     def counts() -> dict[str, tuple[int, int]]:
@@ -564,7 +564,7 @@ def test_erasure_leaves_the_coverage_counts_as_they_were(app, db) -> None:  # no
     assert counts() == before
 
 
-def test_erasing_twice_is_refused_and_writes_nothing(app, db) -> None:  # noqa: ANN001
+def test_erasing_twice_is_refused_and_writes_nothing(app, db) -> None:
     h = _history()
     erase_person(h["person"], h["officer"], KEY)
     before = _written(), h["person"].erased_at, h["person"].version
@@ -573,7 +573,7 @@ def test_erasing_twice_is_refused_and_writes_nothing(app, db) -> None:  # noqa: 
     assert (_written(), h["person"].erased_at, h["person"].version) == before
 
 
-def test_erasure_without_a_key_is_refused(app, db) -> None:  # noqa: ANN001
+def test_erasure_without_a_key_is_refused(app, db) -> None:
     person = factories.make_person()
     email, before = person.email, _written()
     with pytest.raises(ValidationError) as caught:
@@ -582,7 +582,7 @@ def test_erasure_without_a_key_is_refused(app, db) -> None:  # noqa: ANN001
     assert (person.email, person.erased_at, _written()) == (email, None, before)
 
 
-def test_a_namesake_keeps_their_name(app, db) -> None:  # noqa: ANN001
+def test_a_namesake_keeps_their_name(app, db) -> None:
     person = factories.make_person(first_name="John", last_name="Smith", email="js@one.example")
     namesake = factories.make_person(first_name="John", last_name="Smith", email="js@two.example")
     firm = factories.make_organisation(name="John Smith Tooling Ltd")
@@ -594,7 +594,7 @@ def test_a_namesake_keeps_their_name(app, db) -> None:  # noqa: ANN001
     assert _db.session.get(Organisation, firm.id).name == "John Smith Tooling Ltd"
 
 
-def test_a_person_without_email_or_phone_can_be_erased(app, db) -> None:  # noqa: ANN001
+def test_a_person_without_email_or_phone_can_be_erased(app, db) -> None:
     person = factories.make_person(first_name="Ana", last_name="Ruiz")
     person.email = person.email_normalised = None
     _db.session.flush()
@@ -603,7 +603,7 @@ def test_a_person_without_email_or_phone_can_be_erased(app, db) -> None:  # noqa
     assert person.erased_at is not None and _hashes(person) == set()
 
 
-def test_the_scrubber_does_not_cut_into_longer_words(app) -> None:  # noqa: ANN001
+def test_the_scrubber_does_not_cut_into_longer_words(app) -> None:
     scrubber = Scrubber(["Li Wu", "li@wu.example"])
     assert scrubber.text("Kali Wulf met LI WU and li@wu.example") == (
         "Kali Wulf met [erased] and [erased]"
@@ -611,7 +611,7 @@ def test_the_scrubber_does_not_cut_into_longer_words(app) -> None:  # noqa: ANN0
     assert scrubber.text("mali@wu.example") == "mali@wu.example"
 
 
-def test_erasure_forgets_the_search_words(app, db) -> None:  # noqa: ANN001
+def test_erasure_forgets_the_search_words(app, db) -> None:
     person = factories.make_person(first_name="Wiesława", last_name="Szymborska")
     terms = sa.select(sa.func.count()).where(
         SearchTerm.entity == "person", SearchTerm.entity_id == person.id
@@ -621,7 +621,7 @@ def test_erasure_forgets_the_search_words(app, db) -> None:  # noqa: ANN001
     assert _db.session.scalar(terms) == 0
 
 
-def test_a_duplicate_merged_into_the_person_is_erased_with_them(app, db) -> None:  # noqa: ANN001
+def test_a_duplicate_merged_into_the_person_is_erased_with_them(app, db) -> None:
     actor = factories.make_user(role="coordinator")
     survivor = factories.make_person(first_name="Marta", last_name="Kowalska", email="mk@a.example")
     duplicate = factories.make_person(
@@ -646,7 +646,7 @@ def test_a_duplicate_merged_into_the_person_is_erased_with_them(app, db) -> None
     )
 
 
-def test_each_subject_access_export_is_audited_by_the_service(app, db) -> None:  # noqa: ANN001
+def test_each_subject_access_export_is_audited_by_the_service(app, db) -> None:
     person, actor = factories.make_person(), factories.make_user(role="coordinator")
     subject_access_export(person, actor)
     subject_access_csv(person, actor)

@@ -45,7 +45,7 @@ def _tag_names() -> set[str]:
 # --- Point 1: tags named after the person ----------------------------------------------------
 
 
-def test_a_tag_of_the_full_name_beside_an_existing_scrubbed_tag(app, db) -> None:  # noqa: ANN001
+def test_a_tag_of_the_full_name_beside_an_existing_scrubbed_tag(app, db) -> None:
     actor = factories.make_user(role="coordinator")
     person = factories.make_person(first_name="Hanna", last_name="Kowalska")
     firm = factories.make_organisation(name="Fabryka Narzędzi")
@@ -61,7 +61,7 @@ def test_a_tag_of_the_full_name_beside_an_existing_scrubbed_tag(app, db) -> None
     assert "speaker" in firm_tags and "Hanna Kowalska" not in firm_tags
 
 
-def test_two_tags_of_the_name_that_differ_by_case(app, db) -> None:  # noqa: ANN001
+def test_two_tags_of_the_name_that_differ_by_case(app, db) -> None:
     actor = factories.make_user(role="coordinator")
     person = factories.make_person(first_name="Hanna", last_name="Kowalska")
     firm = factories.make_organisation()
@@ -85,7 +85,7 @@ def test_two_tags_of_the_name_that_differ_by_case(app, db) -> None:  # noqa: ANN
     assert sorted(tagged) == sorted([firm.id, other.id])
 
 
-def test_an_erasure_the_database_refuses_changes_nothing_and_says_why(app, db) -> None:  # noqa: ANN001
+def test_an_erasure_the_database_refuses_changes_nothing_and_says_why(app, db) -> None:
     """A refusal half-way (here a trigger on follow-ups) rolls the whole erasure back."""
     actor = factories.make_user(role="coordinator")
     person = factories.make_person(first_name="Hanna", last_name="Kowalska")
@@ -134,7 +134,7 @@ def test_an_erasure_the_database_refuses_changes_nothing_and_says_why(app, db) -
 # --- Point 2: reference data and other records -----------------------------------------------
 
 
-def test_a_single_name_person_leaves_reference_data_and_other_records(app, db) -> None:  # noqa: ANN001
+def test_a_single_name_person_leaves_reference_data_and_other_records(app, db) -> None:
     actor = factories.make_user(role="coordinator")
     countries = {c.code: c.name for c in _db.session.scalars(sa.select(Country))}
     firm = factories.make_organisation(name="Tbilisi Machine Works")
@@ -179,7 +179,7 @@ def test_a_single_name_person_leaves_reference_data_and_other_records(app, db) -
     assert "Georgia" not in json.dumps([(e.changes, e.summary) for e in entries])
 
 
-def test_a_full_name_goes_but_a_lone_first_name_stays_in_other_records(app, db) -> None:  # noqa: ANN001
+def test_a_full_name_goes_but_a_lone_first_name_stays_in_other_records(app, db) -> None:
     actor = factories.make_user(role="coordinator")
     person = register.create_person(
         _person_data(first_name="Chad", last_name="Jordan"), actor, erasure_key=KEY, confirmed=True
@@ -199,7 +199,7 @@ def test_a_full_name_goes_but_a_lone_first_name_stays_in_other_records(app, db) 
 # --- Point 3: former names and e-mails -------------------------------------------------------
 
 
-def test_former_names_and_emails_are_erased_and_recognised(app, db) -> None:  # noqa: ANN001
+def test_former_names_and_emails_are_erased_and_recognised(app, db) -> None:
     actor = factories.make_user(role="coordinator")
     person = register.create_person(_person_data(), actor, erasure_key=KEY, confirmed=True)
     other = factories.make_person(first_name="Piotr", last_name="Nowak")
@@ -238,7 +238,7 @@ def test_former_names_and_emails_are_erased_and_recognised(app, db) -> None:  # 
 
 
 @pytest.mark.parametrize("reason", ["asked\x00by phone", "asked\x07", "\ufffe"])
-def test_a_restriction_reason_with_control_characters_is_refused(app, db, reason) -> None:  # noqa: ANN001
+def test_a_restriction_reason_with_control_characters_is_refused(app, db, reason) -> None:
     person = factories.make_person()
     with pytest.raises(ValidationError) as caught:
         privacy.set_restriction(person, True, reason, factories.make_user())
@@ -249,7 +249,7 @@ def test_a_restriction_reason_with_control_characters_is_refused(app, db, reason
 # --- Point 6: one sub-package ----------------------------------------------------------------
 
 
-def test_privacy_is_a_package_of_consent_subject_access_and_erasure(app) -> None:  # noqa: ANN001
+def test_privacy_is_a_package_of_consent_subject_access_and_erasure(app) -> None:
     from crm.services.privacy import consent, erasure, subject_access
 
     assert privacy.erase_person is erasure.erase_person
@@ -259,7 +259,7 @@ def test_privacy_is_a_package_of_consent_subject_access_and_erasure(app) -> None
     assert privacy.subject_access_export is subject_access.subject_access_export
 
 
-def test_every_text_column_has_an_erasure_rule(app) -> None:  # noqa: ANN001
+def test_every_text_column_has_an_erasure_rule(app) -> None:
     """A new text column must be put in FREE_TEXT, CONTACT_FIELDS or LEFT_ALONE: erasure
     scrubs named columns only, so a column nobody classified would keep a name for good."""
     from crm.models import Base

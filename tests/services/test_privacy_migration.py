@@ -16,7 +16,7 @@ COUNT_CHILDREN = sa.text(
 )
 
 
-def test_erased_email_hashes_move_into_their_table(database_url, tmp_path) -> None:  # noqa: ANN001
+def test_erased_email_hashes_move_into_their_table(database_url, tmp_path) -> None:
     with scratch_database(database_url, tmp_path) as url:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
         env.update(CRM_ENV="development", CRM_DATABASE_URL=url)

@@ -146,7 +146,7 @@ names = st.tuples(name_part, name_part).filter(lambda n: bool(n[0] or n[1]))
 @example(name=("Jordan", "Victoria"), renamed=None, new_email=False)
 def test_erasure_changes_only_what_is_theirs_or_names_them(
     app, db, name, renamed, new_email
-) -> None:  # noqa: ANN001
+) -> None:
     if not _db.session.scalar(sa.select(sa.func.count()).select_from(Material)):
         _populate()
     countries_before = {c.code: c.name for c in _db.session.scalars(sa.select(Country))}

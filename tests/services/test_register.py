@@ -71,7 +71,7 @@ PERSON = {
 KEY = b"test-erasure-key"  # create_person checks e-mails against erased people
 
 
-def _audit(db, entity: str, entity_id: int) -> list[AuditEntry]:  # noqa: ANN001
+def _audit(db, entity: str, entity_id: int) -> list[AuditEntry]:
     return list(
         db.session.scalars(
             sa.select(AuditEntry)
@@ -81,7 +81,7 @@ def _audit(db, entity: str, entity_id: int) -> list[AuditEntry]:  # noqa: ANN001
     )
 
 
-def test_create_organisation_derives_size_class_and_audits(app, db) -> None:  # noqa: ANN001
+def test_create_organisation_derives_size_class_and_audits(app, db) -> None:
     officer = factories.make_user()
     organisation = register.create_organisation(ORGANISATION, officer, tags=["CSR pilot"])
     assert organisation.country_code == "DE"
@@ -109,7 +109,7 @@ def test_create_organisation_derives_size_class_and_audits(app, db) -> None:  # 
         ({"city": "Stutt\x00gart"}, "city", "control character"),
     ],
 )
-def test_bad_organisations_are_refused_and_nothing_is_written(  # noqa: ANN001
+def test_bad_organisations_are_refused_and_nothing_is_written(
     app, db, change, field, message
 ) -> None:
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Organisation))
@@ -119,14 +119,14 @@ def test_bad_organisations_are_refused_and_nothing_is_written(  # noqa: ANN001
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == before
 
 
-def test_markup_is_stored_as_typed(app, db) -> None:  # noqa: ANN001
+def test_markup_is_stored_as_typed(app, db) -> None:
     organisation = register.create_organisation(
         {**ORGANISATION, "name": "<script>alert(1)</script> GmbH"}, factories.make_user()
     )
     assert organisation.name == "<script>alert(1)</script> GmbH"  # escaped on output only
 
 
-def test_update_records_old_and_new_values_and_refuses_stale_edits(app, db) -> None:  # noqa: ANN001
+def test_update_records_old_and_new_values_and_refuses_stale_edits(app, db) -> None:
     officer = factories.make_user()
     organisation = register.create_organisation(ORGANISATION, officer)
     db.session.commit()
@@ -147,7 +147,7 @@ def test_update_records_old_and_new_values_and_refuses_stale_edits(app, db) -> N
     assert organisation.city == "Esslingen"
 
 
-def test_delete_and_restore_are_audited(app, db) -> None:  # noqa: ANN001
+def test_delete_and_restore_are_audited(app, db) -> None:
     admin = factories.make_user("admin")
     organisation = register.create_organisation(ORGANISATION, admin)
     register.delete_record(organisation, admin)
@@ -159,14 +159,14 @@ def test_delete_and_restore_are_audited(app, db) -> None:  # noqa: ANN001
     assert actions == ["create", "delete", "restore"]
 
 
-def test_organisation_duplicates_by_normalised_name_and_country(app, db) -> None:  # noqa: ANN001
+def test_organisation_duplicates_by_normalised_name_and_country(app, db) -> None:
     first = register.create_organisation(ORGANISATION, factories.make_user())
     assert register.organisation_duplicates("MULLER prazisionstechnik gmbh", "DE") == [first]
     assert register.organisation_duplicates("Müller Präzisionstechnik GmbH", "AT") == []
     assert register.organisation_duplicates(first.name, "DE", exclude_id=first.id) == []
 
 
-def test_create_person_with_a_position(app, db) -> None:  # noqa: ANN001
+def test_create_person_with_a_position(app, db) -> None:
     officer = factories.make_user()
     organisation = register.create_organisation(ORGANISATION, officer)
     person = register.create_person(
@@ -196,7 +196,7 @@ def test_create_person_with_a_position(app, db) -> None:  # noqa: ANN001
         ({"lawful_basis_source": ""}, "lawful_basis_source", "required"),
     ],
 )
-def test_bad_people_are_refused(app, db, change, field, message) -> None:  # noqa: ANN001
+def test_bad_people_are_refused(app, db, change, field, message) -> None:
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
     with pytest.raises(ValidationError) as raised:
         register.create_person({**PERSON, **change}, factories.make_user(), erasure_key=KEY)
@@ -204,7 +204,7 @@ def test_bad_people_are_refused(app, db, change, field, message) -> None:  # noq
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == before
 
 
-def test_a_position_may_not_end_before_it_starts(app, db) -> None:  # noqa: ANN001
+def test_a_position_may_not_end_before_it_starts(app, db) -> None:
     officer = factories.make_user()
     organisation = register.create_organisation(ORGANISATION, officer)
     with pytest.raises(ValidationError, match="end cannot come before"):
@@ -221,7 +221,7 @@ def test_a_position_may_not_end_before_it_starts(app, db) -> None:  # noqa: ANN0
         )
 
 
-def test_a_taken_email_is_refused_and_duplicates_are_found(app, db) -> None:  # noqa: ANN001
+def test_a_taken_email_is_refused_and_duplicates_are_found(app, db) -> None:
     officer = factories.make_user()
     organisation = register.create_organisation(ORGANISATION, officer)
     first = register.create_person(
@@ -243,7 +243,7 @@ def test_a_taken_email_is_refused_and_duplicates_are_found(app, db) -> None:  # 
 # --- Issue 7: the rules any caller obeys ---------------------------------------------------
 
 
-def test_a_likely_duplicate_person_needs_a_decision_in_the_service(app, db) -> None:  # noqa: ANN001
+def test_a_likely_duplicate_person_needs_a_decision_in_the_service(app, db) -> None:
     from crm.services.errors import NeedsConfirmation
 
     officer = factories.make_user()
@@ -259,7 +259,7 @@ def test_a_likely_duplicate_person_needs_a_decision_in_the_service(app, db) -> N
     assert second.id != first.id
 
 
-def test_an_erased_person_comes_back_only_when_confirmed(app, db) -> None:  # noqa: ANN001
+def test_an_erased_person_comes_back_only_when_confirmed(app, db) -> None:
     from crm.services import privacy
     from crm.services.errors import NeedsConfirmation
 
@@ -274,7 +274,7 @@ def test_an_erased_person_comes_back_only_when_confirmed(app, db) -> None:  # no
     assert again.email == "j.mueller@example.org"
 
 
-def test_a_likely_duplicate_organisation_needs_a_decision_in_the_service(app, db) -> None:  # noqa: ANN001
+def test_a_likely_duplicate_organisation_needs_a_decision_in_the_service(app, db) -> None:
     from crm.services.errors import NeedsConfirmation
 
     officer = factories.make_user()
@@ -287,7 +287,7 @@ def test_a_likely_duplicate_organisation_needs_a_decision_in_the_service(app, db
     )
 
 
-def test_one_rule_for_the_create_warning_and_the_duplicates_list(app, db) -> None:  # noqa: ANN001
+def test_one_rule_for_the_create_warning_and_the_duplicates_list(app, db) -> None:
     from crm.services import merge
 
     officer = factories.make_user()
@@ -307,13 +307,13 @@ def test_one_rule_for_the_create_warning_and_the_duplicates_list(app, db) -> Non
 
 
 @pytest.mark.parametrize("value", ["NaN", "sNaN", "Infinity", "-Infinity", "nan"])
-def test_turnover_that_is_not_a_number_is_a_field_error(app, db, value) -> None:  # noqa: ANN001
+def test_turnover_that_is_not_a_number_is_a_field_error(app, db, value) -> None:
     with pytest.raises(ValidationError) as raised:
         register.create_organisation({**ORGANISATION, "turnover_eur": value}, factories.make_user())
     assert raised.value.field == "turnover_eur" and "not an amount" in raised.value.message
 
 
-def _erased_person(db):  # noqa: ANN001, ANN202
+def _erased_person(db):
     from crm.services import privacy
 
     officer = factories.make_user("admin")
@@ -328,7 +328,7 @@ def _erased_person(db):  # noqa: ANN001, ANN202
     "write",
     ["add_position", "end_position", "update_person", "delete", "restore", "merge", "merge_into"],
 )
-def test_every_write_to_an_erased_person_is_refused(app, db, write) -> None:  # noqa: ANN001
+def test_every_write_to_an_erased_person_is_refused(app, db, write) -> None:
     from crm.services import merge
 
     officer, organisation, person = _erased_person(db)
@@ -360,7 +360,7 @@ def test_every_write_to_an_erased_person_is_refused(app, db, write) -> None:  # 
 @pytest.mark.parametrize(
     "version", ["abc", "", None, "1.0", float("inf"), float("nan"), Decimal("Infinity"), True, [1]]
 )
-def test_a_version_that_is_not_a_number_is_a_conflict(app, db, version) -> None:  # noqa: ANN001
+def test_a_version_that_is_not_a_number_is_a_conflict(app, db, version) -> None:
     from crm.services.versioning import check_version
 
     organisation = factories.make_organisation()

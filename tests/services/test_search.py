@@ -15,7 +15,7 @@ from tests import factories
 KEY = b"test-erasure-key"  # create_person checks e-mails against erased people
 
 
-def _people(db, **args: str) -> list[str]:  # noqa: ANN001
+def _people(db, **args: str) -> list[str]:
     query = people_query(RegisterFilter.from_args(args))
     return [p.full_name for p in db.session.scalars(query)]
 
@@ -30,7 +30,7 @@ def test_terms_split_names_and_emails() -> None:
     assert search_index._after_prefix("zz") is None
 
 
-def test_search_by_prefix_accent_free_and_by_organisation(app, db) -> None:  # noqa: ANN001
+def test_search_by_prefix_accent_free_and_by_organisation(app, db) -> None:
     officer = factories.make_user()
     works = register.create_organisation(
         {"name": "Präzisionswerk Łódź Sp. z o.o.", "kind": "enterprise", "country_code": "PL"},
@@ -63,7 +63,7 @@ def test_search_by_prefix_accent_free_and_by_organisation(app, db) -> None:  # n
     assert [o.name for o in found] == ["Präzisionswerk Łódź Sp. z o.o."]
 
 
-def test_edits_reindex_and_rebuild_matches(app, db) -> None:  # noqa: ANN001
+def test_edits_reindex_and_rebuild_matches(app, db) -> None:
     officer = factories.make_user()
     person = register.create_person(
         {
@@ -97,7 +97,7 @@ def test_edits_reindex_and_rebuild_matches(app, db) -> None:  # noqa: ANN001
     assert before == after
 
 
-def test_counts_stop_at_the_cap(app, db, monkeypatch) -> None:  # noqa: ANN001
+def test_counts_stop_at_the_cap(app, db, monkeypatch) -> None:
     for n in range(7):
         factories.make_organisation(name=f"Werkzeugbau {n} GmbH")
     monkeypatch.setattr(pagination, "COUNT_CAP", 5)
@@ -112,7 +112,7 @@ def test_counts_stop_at_the_cap(app, db, monkeypatch) -> None:  # noqa: ANN001
     assert (small.total, small.is_capped, small.pages) == (0, False, 1)
 
 
-def _index(db) -> set[tuple[str, int, str, str]]:  # noqa: ANN001
+def _index(db) -> set[tuple[str, int, str, str]]:
     columns = (SearchTerm.entity, SearchTerm.entity_id, SearchTerm.term, SearchTerm.sort_key)
     return set(db.session.execute(sa.select(*columns)))
 
@@ -122,7 +122,7 @@ def _page_names(f: RegisterFilter) -> tuple[list[str], int]:
     return [f"{p.first_name} {p.last_name}" for p in page.items], page.total
 
 
-def test_people_sort_by_name_without_case_or_accents(app, db) -> None:  # noqa: ANN001
+def test_people_sort_by_name_without_case_or_accents(app, db) -> None:
     for last in ("Zweig", "Özdemir", "Ozols", "de Vries", "Łukasiewicz", "Ozawa", "Lukas"):
         factories.make_person(first_name="Ana", last_name=last)
     expected = ["de Vries", "Lukas", "Łukasiewicz", "Ozawa", "Özdemir", "Ozols", "Zweig"]
@@ -134,7 +134,7 @@ def test_people_sort_by_name_without_case_or_accents(app, db) -> None:  # noqa: 
     assert [n.removeprefix("Ana ") for n in names] == expected[::-1]
 
 
-def test_word_search_from_the_index_agrees_with_the_full_query(app, db) -> None:  # noqa: ANN001
+def test_word_search_from_the_index_agrees_with_the_full_query(app, db) -> None:
     works = factories.make_organisation(name="Müller Präzision GmbH")
     other = factories.make_organisation(name="Łódź Tools Sp. z o.o.", country_code="PL")
     for n, (first, last, at) in enumerate(
@@ -169,7 +169,7 @@ def test_word_search_from_the_index_agrees_with_the_full_query(app, db) -> None:
     ]
 
 
-def test_search_counts_stop_at_the_cap(app, db, monkeypatch) -> None:  # noqa: ANN001
+def test_search_counts_stop_at_the_cap(app, db, monkeypatch) -> None:
     for n in range(7):
         factories.make_person(first_name="Ines", last_name=f"Keller{n}")
     monkeypatch.setattr(pagination, "COUNT_CAP", 5)
@@ -187,7 +187,7 @@ def test_search_counts_stop_at_the_cap(app, db, monkeypatch) -> None:  # noqa: A
     assert (page.total, page.is_capped, page.has_next, len(page.items)) == (5, True, True, 5)
 
 
-def test_index_follows_positions_renames_deletes_merges_and_erasure(app, db) -> None:  # noqa: ANN001
+def test_index_follows_positions_renames_deletes_merges_and_erasure(app, db) -> None:
     from crm.services import merge, privacy
 
     admin = factories.make_user(role="admin")
@@ -242,7 +242,7 @@ def test_index_follows_positions_renames_deletes_merges_and_erasure(app, db) -> 
     assert indexed == _index(db)
 
 
-def test_pages_of_a_filtered_list_bring_their_count_and_clamp(app, db) -> None:  # noqa: ANN001
+def test_pages_of_a_filtered_list_bring_their_count_and_clamp(app, db) -> None:
     for n in range(7):
         factories.make_person(first_name="Ines", last_name=f"Keller{n}")
     query = people_query(RegisterFilter.from_args({"country": "DE"})).with_only_columns(
@@ -257,7 +257,7 @@ def test_pages_of_a_filtered_list_bring_their_count_and_clamp(app, db) -> None: 
     assert (none.total, none.page, none.items) == (0, 1, [])
 
 
-def test_absurd_page_numbers_are_refused_naming_the_page(app, db) -> None:  # noqa: ANN001
+def test_absurd_page_numbers_are_refused_naming_the_page(app, db) -> None:
     factories.make_person(first_name="Ines", last_name="Keller")
     for args in (
         {"page": "9" * 30},

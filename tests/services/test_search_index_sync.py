@@ -17,12 +17,12 @@ from crm.services.text import normalise_text, person_name_keys
 from tests import factories
 
 
-def _index(db) -> set[tuple[str, int, str, str]]:  # noqa: ANN001
+def _index(db) -> set[tuple[str, int, str, str]]:
     columns = (SearchTerm.entity, SearchTerm.entity_id, SearchTerm.term, SearchTerm.sort_key)
     return set(db.session.execute(sa.select(*columns)))
 
 
-def _assert_index_is_a_rebuild(db) -> None:  # noqa: ANN001
+def _assert_index_is_a_rebuild(db) -> None:
     """The index as the hook left it is exactly what rebuilding it from scratch gives."""
     kept = _index(db)
     search_index.rebuild()
@@ -37,12 +37,12 @@ def _found(q: str) -> list[str]:
 
 
 @contextmanager
-def _statements_on_the_index(db) -> Iterator[Counter[str]]:  # noqa: ANN001
+def _statements_on_the_index(db) -> Iterator[Counter[str]]:
     """Counts the statements sent to search_terms (one per execute, however many rows)."""
     seen: Counter[str] = Counter()
     connection = db.session.connection()
 
-    def count(conn, clause, *args) -> None:  # noqa: ANN001
+    def count(conn, clause, *args) -> None:
         table = getattr(clause, "table", None)
         if getattr(table, "name", None) == "search_terms":
             seen[type(clause).__name__.lower()] += 1
@@ -69,7 +69,7 @@ def _person(n: int, organisation: Organisation) -> Person:
     )
 
 
-def test_two_hundred_people_in_one_flush_then_a_rename_match_a_rebuild(app, db) -> None:  # noqa: ANN001
+def test_two_hundred_people_in_one_flush_then_a_rename_match_a_rebuild(app, db) -> None:
     factory = factories.make_organisation(name="Fabryka Obrabiarek Poznań")
     db.session.flush()
     with _statements_on_the_index(db) as seen:
@@ -90,7 +90,7 @@ def test_two_hundred_people_in_one_flush_then_a_rename_match_a_rebuild(app, db) 
     _assert_index_is_a_rebuild(db)
 
 
-def test_a_flush_without_indexed_changes_leaves_the_index_alone(app, db) -> None:  # noqa: ANN001
+def test_a_flush_without_indexed_changes_leaves_the_index_alone(app, db) -> None:
     organisation = factories.make_organisation()
     person = factories.make_person(organisation=organisation)
     db.session.flush()
@@ -106,7 +106,7 @@ def test_a_flush_without_indexed_changes_leaves_the_index_alone(app, db) -> None
     assert sum(seen.values()) == 0
 
 
-def test_orm_writes_to_positions_and_deletions_keep_the_index(app, db) -> None:  # noqa: ANN001
+def test_orm_writes_to_positions_and_deletions_keep_the_index(app, db) -> None:
     old = factories.make_organisation(name="Gamma Drehteile AG")
     new = factories.make_organisation(name="Delta Schleiftechnik KG")
     person = factories.make_person(first_name="Petra", last_name="Novák", organisation=old)
@@ -157,7 +157,7 @@ def test_orm_writes_to_positions_and_deletions_keep_the_index(app, db) -> None: 
     _assert_index_is_a_rebuild(db)
 
 
-def test_core_updates_are_indexed_when_marked(app, db) -> None:  # noqa: ANN001
+def test_core_updates_are_indexed_when_marked(app, db) -> None:
     organisation = factories.make_organisation(name="Werkzeugbau Rossi S.p.A.")
     person = factories.make_person(
         first_name="Giulia", last_name="Rossi", organisation=organisation

@@ -33,11 +33,11 @@ EXPECTED = {
 }
 
 
-def _items(db) -> dict[str, CommitmentItem]:  # noqa: ANN001
+def _items(db) -> dict[str, CommitmentItem]:
     return {i.code: i for i in db.session.scalars(sa.select(CommitmentItem))}
 
 
-def test_all_fifteen_codes_with_their_texts(app, db) -> None:  # noqa: ANN001
+def test_all_fifteen_codes_with_their_texts(app, db) -> None:
     items = _items(db)
     assert {code: item.text for code, item in items.items()} == EXPECTED
     assert items["1.3a"].parent.code == "1.3"
@@ -45,14 +45,14 @@ def test_all_fifteen_codes_with_their_texts(app, db) -> None:  # noqa: ANN001
     assert items["1"].parent is None
 
 
-def test_seeding_again_changes_nothing(app, db) -> None:  # noqa: ANN001
+def test_seeding_again_changes_nothing(app, db) -> None:
     report = seed_all()
     assert not report.changed, report.describe()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CommitmentItem)) == 15
     assert db.session.get(Country, "DE").name == "Germany"
 
 
-def test_a_changed_text_is_updated_in_place(app, db, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_changed_text_is_updated_in_place(app, db, tmp_path: Path) -> None:
     data = json.loads(DEFAULT_FRAMEWORK.read_text(encoding="utf-8"))
     data["items"][1]["items"][1]["text"] = "Focus on the needs of SMEs and micro-enterprises"
     path = tmp_path / "framework.json"
@@ -84,7 +84,7 @@ def test_a_changed_text_is_updated_in_place(app, db, tmp_path: Path) -> None:  #
         ("[1, 2]", "the top level must be an object"),
     ],
 )
-def test_bad_framework_files_say_where_and_write_nothing(  # noqa: ANN001
+def test_bad_framework_files_say_where_and_write_nothing(
     app, db, tmp_path: Path, content: str, message: str
 ) -> None:
     path = tmp_path / "bad.json"
@@ -97,7 +97,7 @@ def test_bad_framework_files_say_where_and_write_nothing(  # noqa: ANN001
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Framework)) == before
 
 
-def test_missing_unreadable_or_binary_framework_files(app, db, tmp_path: Path) -> None:  # noqa: ANN001
+def test_missing_unreadable_or_binary_framework_files(app, db, tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="file not found"):
         load_framework(tmp_path / "nope.json")
     with pytest.raises(ValidationError, match="cannot be read"):

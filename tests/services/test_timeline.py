@@ -86,7 +86,7 @@ def _seen(entries: object) -> list[tuple[datetime, str, str]]:
     return [(e.at, e.kind, e.title) for e in entries]
 
 
-def test_the_record_page_gets_the_newest_twenty_and_knows_there_is_more(app, db) -> None:  # noqa: ANN001
+def test_the_record_page_gets_the_newest_twenty_and_knows_there_is_more(app, db) -> None:
     organisation, expected = _busy_organisation()
     assert len(expected) == 111
     first = record_timeline(organisation, with_changes=True)  # the record pages' call
@@ -96,7 +96,7 @@ def test_the_record_page_gets_the_newest_twenty_and_knows_there_is_more(app, db)
     assert _seen(without_changes) == [e for e in expected if e[1] != "change"][:PAGE_SIZE]
 
 
-def test_pages_go_back_to_the_first_entry_without_gaps_or_repeats(app, db) -> None:  # noqa: ANN001
+def test_pages_go_back_to_the_first_entry_without_gaps_or_repeats(app, db) -> None:
     organisation, expected = _busy_organisation()
     seen, page = [], 1
     while True:
@@ -109,7 +109,7 @@ def test_pages_go_back_to_the_first_entry_without_gaps_or_repeats(app, db) -> No
     assert list(record_timeline(organisation, with_changes=True, page=7)) == []
 
 
-def test_the_newest_events_come_first_however_many_there_are(app, db) -> None:  # noqa: ANN001
+def test_the_newest_events_come_first_however_many_there_are(app, db) -> None:
     organisation = factories.make_organisation()
     for n in range(120):  # older first, as they would have been entered
         _event(date(2020, 1, 1) + timedelta(days=7 * n), organisation, f"Fair {n}")
@@ -118,7 +118,7 @@ def test_the_newest_events_come_first_however_many_there_are(app, db) -> None:  
     assert [e.title for e in timeline][:3] == ["Fair 119", "Fair 118", "Fair 117"]
 
 
-def test_filters_by_kind_and_sub_item(app, db) -> None:  # noqa: ANN001
+def test_filters_by_kind_and_sub_item(app, db) -> None:
     organisation, expected = _busy_organisation()
     events = record_timeline(organisation, with_changes=True, kind="event", size=50)
     assert _seen(events) == [e for e in expected if e[1] == "event"]
@@ -144,7 +144,7 @@ def test_filters_by_kind_and_sub_item(app, db) -> None:  # noqa: ANN001
         ({"page": 10**6}, "page"),
     ],
 )
-def test_unknown_filters_are_errors_naming_them(app, db, arguments, field) -> None:  # noqa: ANN001
+def test_unknown_filters_are_errors_naming_them(app, db, arguments, field) -> None:
     organisation = factories.make_organisation()
     with pytest.raises(ValidationError) as refused:
         record_timeline(organisation, with_changes=True, **arguments)

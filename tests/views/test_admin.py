@@ -9,7 +9,7 @@ from crm.models import Role, User
 from tests.conftest import csrf_token
 
 
-def edit_form(client, user_id: int) -> dict[str, str]:  # noqa: ANN001
+def edit_form(client, user_id: int) -> dict[str, str]:
     """The hidden fields of the edit form as the browser got it: CSRF token and version."""
     html = client.get(f"/admin/users/{user_id}").get_data(as_text=True)
     version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', html)
@@ -20,11 +20,11 @@ def edit_form(client, user_id: int) -> dict[str, str]:  # noqa: ANN001
     }
 
 
-def _count(db) -> int:  # noqa: ANN001
+def _count(db) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(User))
 
 
-def test_admin_creates_a_user_and_sees_the_password_once(client, signed_in, db) -> None:  # noqa: ANN001
+def test_admin_creates_a_user_and_sees_the_password_once(client, signed_in, db) -> None:
     signed_in("admin")
     response = client.post(
         "/admin/users",
@@ -51,7 +51,7 @@ def test_admin_creates_a_user_and_sees_the_password_once(client, signed_in, db) 
         ({"email": "ok@a.example", "role": "officer", "full_name": "n" * 201}, "200"),
     ],
 )
-def test_bad_user_input_is_refused_and_kept(client, signed_in, db, data, message) -> None:  # noqa: ANN001
+def test_bad_user_input_is_refused_and_kept(client, signed_in, db, data, message) -> None:
     signed_in("admin")
     before = _count(db)
     response = client.post(
@@ -65,7 +65,7 @@ def test_bad_user_input_is_refused_and_kept(client, signed_in, db, data, message
         assert f'value="{data["email"]}"' in page  # what the user typed is still there
 
 
-def test_duplicate_and_markup_are_refused_and_escaped(client, signed_in, db) -> None:  # noqa: ANN001
+def test_duplicate_and_markup_are_refused_and_escaped(client, signed_in, db) -> None:
     admin = signed_in("admin")
     before = _count(db)
     response = client.post(
@@ -84,7 +84,7 @@ def test_duplicate_and_markup_are_refused_and_escaped(client, signed_in, db) -> 
     assert _count(db) == before
 
 
-def test_admin_changes_a_role_and_it_is_audited(client, signed_in, db) -> None:  # noqa: ANN001
+def test_admin_changes_a_role_and_it_is_audited(client, signed_in, db) -> None:
     from crm.models import AuditEntry
     from tests import factories
 
@@ -112,7 +112,7 @@ def test_admin_changes_a_role_and_it_is_audited(client, signed_in, db) -> None: 
     assert entry.changes == {"role": ["viewer", "officer"]}
 
 
-def test_unknown_user_is_404(client, signed_in) -> None:  # noqa: ANN001
+def test_unknown_user_is_404(client, signed_in) -> None:
     signed_in("admin")
     assert client.get("/admin/users/999999").status_code == 404
 
@@ -124,7 +124,7 @@ def test_unknown_user_is_404(client, signed_in) -> None:  # noqa: ANN001
         ({"role": "viewer", "full_name": "n" * 201}, "200"),
     ],
 )
-def test_bad_edits_are_refused(client, signed_in, db, data, message) -> None:  # noqa: ANN001
+def test_bad_edits_are_refused(client, signed_in, db, data, message) -> None:
     from tests import factories
 
     signed_in("admin")
@@ -144,7 +144,7 @@ def test_bad_edits_are_refused(client, signed_in, db, data, message) -> None:  #
     assert (stored.role, stored.full_name) == (Role.OFFICER, "Jan Novák")
 
 
-def test_an_admin_cannot_demote_themselves(client, signed_in, db) -> None:  # noqa: ANN001
+def test_an_admin_cannot_demote_themselves(client, signed_in, db) -> None:
     admin = signed_in("admin")
     response = client.post(
         f"/admin/users/{admin.id}",
@@ -160,7 +160,7 @@ def test_an_admin_cannot_demote_themselves(client, signed_in, db) -> None:  # no
     assert db.session.get(User, admin.id).role is Role.ADMIN
 
 
-def test_the_second_of_two_concurrent_edits_gets_409_and_the_first_survives(  # noqa: ANN001
+def test_the_second_of_two_concurrent_edits_gets_409_and_the_first_survives(
     app, client, signed_in, db
 ) -> None:
     from tests import factories
@@ -193,7 +193,7 @@ def test_the_second_of_two_concurrent_edits_gets_409_and_the_first_survives(  # 
     assert 'value="Eva Lindqvist"' in page and f'value="{stored.version}"' in page
 
 
-def test_a_control_character_in_a_new_users_name_is_refused(client, signed_in, db) -> None:  # noqa: ANN001
+def test_a_control_character_in_a_new_users_name_is_refused(client, signed_in, db) -> None:
     signed_in("admin")
     before = _count(db)
     response = client.post(
@@ -210,7 +210,7 @@ def test_a_control_character_in_a_new_users_name_is_refused(client, signed_in, d
     assert _count(db) == before
 
 
-def test_a_control_character_in_an_edited_name_is_refused(client, signed_in, db) -> None:  # noqa: ANN001
+def test_a_control_character_in_an_edited_name_is_refused(client, signed_in, db) -> None:
     from tests import factories
 
     signed_in("admin")
@@ -232,7 +232,7 @@ def test_a_control_character_in_an_edited_name_is_refused(client, signed_in, db)
 
 
 @pytest.mark.parametrize("user_id", [2**63, 2**64 + 1, 10**30])
-def test_ids_beyond_the_database_range_are_404(client, signed_in, user_id) -> None:  # noqa: ANN001
+def test_ids_beyond_the_database_range_are_404(client, signed_in, user_id) -> None:
     signed_in("admin")
     assert client.get(f"/admin/users/{user_id}").status_code == 404
     token = csrf_token(client, "/admin/users")
@@ -243,7 +243,7 @@ def test_ids_beyond_the_database_range_are_404(client, signed_in, user_id) -> No
 
 
 @pytest.mark.parametrize("version", [str(2**63), "9" * 5000, "one", "", "-1", "1e3"])
-def test_a_bad_version_is_a_conflict(client, signed_in, db, version) -> None:  # noqa: ANN001
+def test_a_bad_version_is_a_conflict(client, signed_in, db, version) -> None:
     from tests import factories
 
     signed_in("admin")

@@ -13,13 +13,13 @@ from tests.conftest import csrf_token, sign_in
 from tests.views.test_admin import edit_form
 
 
-def test_anonymous_home_redirects_to_sign_in(client) -> None:  # noqa: ANN001
+def test_anonymous_home_redirects_to_sign_in(client) -> None:
     response = client.get("/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
 
 
-def test_sign_in_and_out(client, db) -> None:  # noqa: ANN001
+def test_sign_in_and_out(client, db) -> None:
     user = factories.make_user(full_name="Ana García")
     db.session.commit()
     response = sign_in(client, user.email.upper())
@@ -31,7 +31,7 @@ def test_sign_in_and_out(client, db) -> None:  # noqa: ANN001
     assert client.get("/").status_code == 302
 
 
-def test_wrong_password_is_refused_without_saying_which_part(client, db) -> None:  # noqa: ANN001
+def test_wrong_password_is_refused_without_saying_which_part(client, db) -> None:
     user = factories.make_user()
     db.session.commit()
     response = sign_in(client, user.email, "not the password")
@@ -40,13 +40,13 @@ def test_wrong_password_is_refused_without_saying_which_part(client, db) -> None
     assert "is wrong" in sign_in(client, "ghost@x.example", "x").get_data(as_text=True)
 
 
-def test_empty_sign_in_form_says_what_is_missing(client) -> None:  # noqa: ANN001
+def test_empty_sign_in_form_says_what_is_missing(client) -> None:
     response = client.post("/login", data={"csrf_token": csrf_token(client)})
     assert response.status_code == 400
     assert "This field is required." in response.get_data(as_text=True)
 
 
-def test_seven_wrong_passwords_meet_a_429(client, db) -> None:  # noqa: ANN001
+def test_seven_wrong_passwords_meet_a_429(client, db) -> None:
     user = factories.make_user()
     db.session.commit()
     codes = [sign_in(client, user.email, f"wrong {n}").status_code for n in range(7)]
@@ -67,7 +67,7 @@ def test_seven_wrong_passwords_meet_a_429(client, db) -> None:  # noqa: ANN001
         ("javascript:alert(1)", "/"),
     ],
 )
-def test_next_target_stays_on_this_site(client, db, target, expected) -> None:  # noqa: ANN001
+def test_next_target_stays_on_this_site(client, db, target, expected) -> None:
     user = factories.make_user()
     db.session.commit()
     response = client.post(
@@ -82,7 +82,7 @@ def test_next_target_stays_on_this_site(client, db, target, expected) -> None:  
     assert response.headers["Location"] == expected
 
 
-def test_post_without_csrf_token_gets_400(client, db) -> None:  # noqa: ANN001
+def test_post_without_csrf_token_gets_400(client, db) -> None:
     user = factories.make_user()
     db.session.commit()
     response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
@@ -94,7 +94,7 @@ def test_post_without_csrf_token_gets_400(client, db) -> None:  # noqa: ANN001
     assert response.status_code == 400
 
 
-def test_remember_me_lasts_at_most_30_days_and_cookies_are_locked_down(app, db) -> None:  # noqa: ANN001
+def test_remember_me_lasts_at_most_30_days_and_cookies_are_locked_down(app, db) -> None:
     app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
     try:
         client = app.test_client()
@@ -112,14 +112,14 @@ def test_remember_me_lasts_at_most_30_days_and_cookies_are_locked_down(app, db) 
     assert timedelta(days=29) < lifetime <= timedelta(days=30)
 
 
-def _second_device(app, email: str):  # noqa: ANN001, ANN202
+def _second_device(app, email: str):
     other = app.test_client()
     assert sign_in(other, email).status_code == 302
     assert other.get("/").status_code == 200
     return other
 
 
-def test_password_change_ends_the_other_sessions(app, client, db) -> None:  # noqa: ANN001
+def test_password_change_ends_the_other_sessions(app, client, db) -> None:
     user = factories.make_user()
     db.session.commit()
     sign_in(client, user.email)
@@ -138,7 +138,7 @@ def test_password_change_ends_the_other_sessions(app, client, db) -> None:  # no
     assert other.get("/").status_code == 302  # the other one is over
 
 
-def test_bad_password_change_shows_the_error_beside_the_field(client, db) -> None:  # noqa: ANN001
+def test_bad_password_change_shows_the_error_beside_the_field(client, db) -> None:
     user = factories.make_user()
     db.session.commit()
     sign_in(client, user.email)
@@ -157,7 +157,7 @@ def test_bad_password_change_shows_the_error_beside_the_field(client, db) -> Non
     assert db.session.get(User, user.id).password_hash == digest
 
 
-def test_deactivation_ends_the_users_sessions(app, client, db) -> None:  # noqa: ANN001
+def test_deactivation_ends_the_users_sessions(app, client, db) -> None:
     admin, user = factories.make_user("admin"), factories.make_user()
     db.session.commit()
     other = _second_device(app, user.email)
@@ -176,7 +176,7 @@ def test_deactivation_ends_the_users_sessions(app, client, db) -> None:  # noqa:
     assert other.get("/").status_code == 302
 
 
-def test_sign_out_also_ends_remember_me(app, db) -> None:  # noqa: ANN001
+def test_sign_out_also_ends_remember_me(app, db) -> None:
     client = app.test_client()
     user = factories.make_user()
     db.session.commit()
@@ -187,7 +187,7 @@ def test_sign_out_also_ends_remember_me(app, db) -> None:  # noqa: ANN001
     assert client.get("/").status_code == 302
 
 
-def test_a_remember_me_cookie_alone_signs_in_again(app, db) -> None:  # noqa: ANN001
+def test_a_remember_me_cookie_alone_signs_in_again(app, db) -> None:
     client = app.test_client()
     user = factories.make_user()
     db.session.commit()
@@ -198,14 +198,14 @@ def test_a_remember_me_cookie_alone_signs_in_again(app, db) -> None:  # noqa: AN
     assert fresh.get("/").status_code == 200
 
 
-def _copy_of(client, name: str, app):  # noqa: ANN001, ANN202
+def _copy_of(client, name: str, app):
     """Another browser holding a copy of ``client``'s cookie ``name`` (a stolen cookie)."""
     thief = app.test_client()
     thief.set_cookie(name, client.get_cookie(name).value)
     return thief
 
 
-def test_a_copied_session_cookie_is_refused_after_sign_out(app, client, db) -> None:  # noqa: ANN001
+def test_a_copied_session_cookie_is_refused_after_sign_out(app, client, db) -> None:
     user = factories.make_user()
     db.session.commit()
     sign_in(client, user.email)
@@ -215,7 +215,7 @@ def test_a_copied_session_cookie_is_refused_after_sign_out(app, client, db) -> N
     assert thief.get("/").status_code == 302  # ended on the server, not only in the browser
 
 
-def test_a_copied_remember_me_cookie_is_refused_after_sign_out(app, client, db) -> None:  # noqa: ANN001
+def test_a_copied_remember_me_cookie_is_refused_after_sign_out(app, client, db) -> None:
     user = factories.make_user()
     db.session.commit()
     sign_in(client, user.email, remember=True)
@@ -224,7 +224,7 @@ def test_a_copied_remember_me_cookie_is_refused_after_sign_out(app, client, db) 
     assert thief.get("/").status_code == 302
 
 
-def test_a_session_ends_on_the_server_when_its_time_is_up(app, client, db) -> None:  # noqa: ANN001
+def test_a_session_ends_on_the_server_when_its_time_is_up(app, client, db) -> None:
     from crm.models.users import UserSession
 
     user = factories.make_user()
@@ -240,7 +240,7 @@ def test_a_session_ends_on_the_server_when_its_time_is_up(app, client, db) -> No
     assert fresh.get("/").status_code == 302
 
 
-def _sign_in_from(client, address: str, email: str, password: str = factories.PASSWORD):  # noqa: ANN001, ANN202
+def _sign_in_from(client, address: str, email: str, password: str = factories.PASSWORD):
     token = csrf_token(client)
     return client.post(
         "/login",
@@ -249,7 +249,7 @@ def _sign_in_from(client, address: str, email: str, password: str = factories.PA
     )
 
 
-def test_failures_from_one_address_do_not_lock_the_owner_out_elsewhere(app, db) -> None:  # noqa: ANN001
+def test_failures_from_one_address_do_not_lock_the_owner_out_elsewhere(app, db) -> None:
     user = factories.make_user()
     db.session.commit()
     attacker, owner = app.test_client(), app.test_client()
@@ -263,12 +263,12 @@ def test_failures_from_one_address_do_not_lock_the_owner_out_elsewhere(app, db) 
     assert response.status_code == 302 and response.headers["Location"] == "/"
 
 
-def test_the_current_password_check_is_throttled(client, db) -> None:  # noqa: ANN001
+def test_the_current_password_check_is_throttled(client, db) -> None:
     user = factories.make_user()
     db.session.commit()
     sign_in(client, user.email)
 
-    def change(current: str):  # noqa: ANN202
+    def change(current: str):
         return client.post(
             "/account",
             data={
@@ -289,7 +289,7 @@ def test_the_current_password_check_is_throttled(client, db) -> None:  # noqa: A
     assert db.session.get(User, user.id).password_hash == digest
 
 
-def test_a_refused_new_password_does_not_count_as_a_wrong_current_one(client, db) -> None:  # noqa: ANN001
+def test_a_refused_new_password_does_not_count_as_a_wrong_current_one(client, db) -> None:
     user = factories.make_user()
     db.session.commit()
     sign_in(client, user.email)

@@ -28,15 +28,15 @@ ORGANISATION = {
 TOO_BIG = str(2**63)
 
 
-def _key(app) -> bytes:  # noqa: ANN001
+def _key(app) -> bytes:
     return app.config["CRM_ERASURE_KEY"].encode("utf-8")
 
 
-def _count(db, model) -> int:  # noqa: ANN001
+def _count(db, model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def _coordinator(app, db):  # noqa: ANN001, ANN202
+def _coordinator(app, db):
     coordinator = factories.make_user("coordinator")
     db.session.commit()
     other = app.test_client()
@@ -44,7 +44,7 @@ def _coordinator(app, db):  # noqa: ANN001, ANN202
     return other
 
 
-def test_same_name_in_the_same_country_warns_at_the_top_of_the_form(  # noqa: ANN001
+def test_same_name_in_the_same_country_warns_at_the_top_of_the_form(
     app, client, signed_in, db
 ) -> None:
     officer = signed_in("officer")
@@ -65,7 +65,7 @@ def test_same_name_in_the_same_country_warns_at_the_top_of_the_form(  # noqa: AN
     assert response.status_code == 302 and _count(db, Person) == before + 1
 
 
-def test_the_organisation_warning_sits_at_the_top_too(client, signed_in, db) -> None:  # noqa: ANN001
+def test_the_organisation_warning_sits_at_the_top_too(client, signed_in, db) -> None:
     officer = signed_in("officer")
     register.create_organisation(ORGANISATION, officer)
     db.session.commit()
@@ -79,9 +79,7 @@ def test_the_organisation_warning_sits_at_the_top_too(client, signed_in, db) -> 
     assert page.index('name="confirm_duplicate"') < page.index('name="name"')
 
 
-def test_turnover_that_is_not_a_number_is_refused_beside_the_field(  # noqa: ANN001
-    client, signed_in, db
-) -> None:
+def test_turnover_that_is_not_a_number_is_refused_beside_the_field(client, signed_in, db) -> None:
     signed_in("officer")
     token = csrf_token(client, "/organisations/new")
     before = _count(db, Organisation)
@@ -96,7 +94,7 @@ def test_turnover_that_is_not_a_number_is_refused_beside_the_field(  # noqa: ANN
     assert _count(db, Organisation) == before
 
 
-def test_the_duplicates_list_is_paged(app, client, signed_in, db) -> None:  # noqa: ANN001
+def test_the_duplicates_list_is_paged(app, client, signed_in, db) -> None:
     signed_in("viewer")
     for n in range(merge.PAGE_SIZE + 1):
         for _ in range(2):
@@ -111,7 +109,7 @@ def test_the_duplicates_list_is_paged(app, client, signed_in, db) -> None:  # no
         assert client.get(f"/duplicates?page={bad}").status_code == 400, bad
 
 
-def test_compare_then_merge_or_mark_not_a_duplicate(app, client, signed_in, db) -> None:  # noqa: ANN001
+def test_compare_then_merge_or_mark_not_a_duplicate(app, client, signed_in, db) -> None:
     officer = signed_in("officer")
     rossi = register.create_organisation(ORGANISATION, officer)
     first = factories.make_person("Giulia", "Bianchi", organisation=rossi)
@@ -144,14 +142,14 @@ def test_compare_then_merge_or_mark_not_a_duplicate(app, client, signed_in, db) 
     assert f"Keep #{first.id}" in page and f"Keep #{second.id}" in page
 
 
-def test_compare_refuses_bad_ids(client, signed_in) -> None:  # noqa: ANN001
+def test_compare_refuses_bad_ids(client, signed_in) -> None:
     signed_in("viewer")
     assert client.get("/duplicates/people/compare?first=x&second=1").status_code == 400
     assert client.get(f"/duplicates/people/compare?first={TOO_BIG}&second=1").status_code == 404
     assert client.get("/duplicates/guilds/compare?first=1&second=2").status_code == 404
 
 
-def test_merge_ids_too_big_for_the_database_are_not_found(app, client, signed_in, db) -> None:  # noqa: ANN001
+def test_merge_ids_too_big_for_the_database_are_not_found(app, client, signed_in, db) -> None:
     first = factories.make_organisation()
     coordinator = _coordinator(app, db)
     token = csrf_token(coordinator, "/duplicates")
@@ -168,7 +166,7 @@ def test_merge_ids_too_big_for_the_database_are_not_found(app, client, signed_in
     assert response.status_code == 400
 
 
-def test_the_page_of_a_merged_record_leads_to_the_survivor(app, client, signed_in, db) -> None:  # noqa: ANN001
+def test_the_page_of_a_merged_record_leads_to_the_survivor(app, client, signed_in, db) -> None:
     admin = factories.make_user("admin")
     first, second, third = (factories.make_person("Giulia", "Bianchi") for _ in range(3))
     merge.merge_people(second, third, admin)
@@ -191,7 +189,7 @@ def test_the_page_of_a_merged_record_leads_to_the_survivor(app, client, signed_i
     assert page.status_code == 200 and "merged into" in page.get_data(as_text=True)
 
 
-def test_positions_cannot_be_added_to_an_erased_person(app, client, signed_in, db) -> None:  # noqa: ANN001
+def test_positions_cannot_be_added_to_an_erased_person(app, client, signed_in, db) -> None:
     officer = signed_in("officer")
     rossi = register.create_organisation(ORGANISATION, officer)
     person = register.create_person(PERSON, officer, erasure_key=_key(app))
@@ -211,7 +209,7 @@ def test_positions_cannot_be_added_to_an_erased_person(app, client, signed_in, d
     assert _count(db, Position) == before
 
 
-def test_a_stale_or_odd_version_is_a_conflict(app, client, signed_in, db) -> None:  # noqa: ANN001
+def test_a_stale_or_odd_version_is_a_conflict(app, client, signed_in, db) -> None:
     officer = signed_in("officer")
     organisation = register.create_organisation(ORGANISATION, officer)
     db.session.commit()

@@ -12,7 +12,7 @@ from crm.extensions import db as _db
 from tests import factories
 
 
-def test_the_csv_names_its_charset_once(client, signed_in) -> None:  # noqa: ANN001
+def test_the_csv_names_its_charset_once(client, signed_in) -> None:
     signed_in("officer")
     for path in ("/people/export.csv", "/organisations/export.csv"):
         response = client.get(path)
@@ -20,7 +20,7 @@ def test_the_csv_names_its_charset_once(client, signed_in) -> None:  # noqa: ANN
         assert response.headers["Content-Type"] == "text/csv; charset=utf-8", path
 
 
-def test_exports_follow_the_list_filter_with_headers_in_words(client, signed_in, db) -> None:  # noqa: ANN001
+def test_exports_follow_the_list_filter_with_headers_in_words(client, signed_in, db) -> None:
     signed_in("officer")
     works = factories.make_organisation(name="Exportwerk GmbH")
     person = factories.make_person(first_name="Erika", last_name="Export", organisation=works)

@@ -17,7 +17,7 @@ def _counts(page: str, code: str) -> tuple[int, int]:
     return int(row.group(1).replace(",", "")), int(row.group(2).replace(",", ""))
 
 
-def test_home_shows_the_framework_tree_with_live_counts(client, signed_in, db) -> None:  # noqa: ANN001
+def test_home_shows_the_framework_tree_with_live_counts(client, signed_in, db) -> None:
     officer = signed_in("viewer")
     baseline = client.get("/").get_data(as_text=True)
     before = {code: _counts(baseline, code) for code in ("1", "1.3", "1.3a", "1.3b", "2.2", "3")}

@@ -56,13 +56,13 @@ def _count(model: type) -> int:
         ({"tag": "t" * 81}, "tag"),
     ],
 )
-def test_a_bad_filter_value_raises_naming_its_parameter(app, db, args, parameter) -> None:  # noqa: ANN001
+def test_a_bad_filter_value_raises_naming_its_parameter(app, db, args, parameter) -> None:
     with pytest.raises(ValidationError) as refused:
         RegisterFilter.from_args(args)
     assert refused.value.field == parameter
 
 
-def test_good_filter_values_are_read(app, db) -> None:  # noqa: ANN001
+def test_good_filter_values_are_read(app, db) -> None:
     officer = factories.make_user()
     organisation = factories.make_organisation()
     f = RegisterFilter.from_args(
@@ -96,7 +96,7 @@ def test_good_filter_values_are_read(app, db) -> None:  # noqa: ANN001
     )
 
 
-def test_the_sorts_of_one_list_are_its_own(app, db) -> None:  # noqa: ANN001
+def test_the_sorts_of_one_list_are_its_own(app, db) -> None:
     with pytest.raises(ValidationError):
         RegisterFilter.from_args({"sort": "kind"}, PEOPLE_SORTS)
     assert RegisterFilter.from_args({"sort": "-kind"}, ORGANISATION_SORTS).sort == "-kind"
@@ -124,7 +124,7 @@ def test_lists_and_exports_answer_400_with_the_message_and_the_form(
     client,
     signed_in,
     url,
-    parameter,  # noqa: ANN001
+    parameter,
 ) -> None:
     signed_in("officer")
     response = client.get(url)
@@ -135,7 +135,7 @@ def test_lists_and_exports_answer_400_with_the_message_and_the_form(
     assert '<table class="data">' not in page  # nothing looked up, nothing shown
 
 
-def test_the_form_beside_the_message_keeps_what_was_typed(client, signed_in) -> None:  # noqa: ANN001
+def test_the_form_beside_the_message_keeps_what_was_typed(client, signed_in) -> None:
     signed_in("viewer")
     response = client.get("/people?engaged=9.9z&q=m%C3%BCller&country=DE")
     assert response.status_code == 400
@@ -149,7 +149,7 @@ def test_the_form_beside_the_message_keeps_what_was_typed(client, signed_in) -> 
 # --- Ids no database can hold ----------------------------------------------------------------
 
 
-def _id_routes(app) -> list:  # noqa: ANN001
+def _id_routes(app) -> list:
     return [
         rule
         for rule in app.url_map.iter_rules()
@@ -162,7 +162,7 @@ def test_every_route_with_an_id_answers_404_for_ids_no_record_can_have(
     app,
     client,
     signed_in,
-    number,  # noqa: ANN001
+    number,
 ) -> None:
     signed_in("admin")
     rules = _id_routes(app)
@@ -179,7 +179,7 @@ def test_every_route_with_an_id_answers_404_for_ids_no_record_can_have(
             assert response.status_code == 404, (method, url, response.status_code)
 
 
-def test_the_largest_id_is_still_an_id(client, signed_in) -> None:  # noqa: ANN001
+def test_the_largest_id_is_still_an_id(client, signed_in) -> None:
     signed_in("admin")
     assert MAX_ID == 2**31 - 1  # Integer primary keys on PostgreSQL; 2**63 - 1 on SQLite
     for path in ("/people/", "/organisations/"):
@@ -195,7 +195,7 @@ def test_the_largest_id_is_still_an_id(client, signed_in) -> None:  # noqa: ANN0
 PERSON = {"first_name": "Ana", "lawful_basis": "consent", "lawful_basis_source": "Form"}
 
 
-def test_a_file_in_a_text_field_is_a_400_naming_the_field(client, signed_in, db) -> None:  # noqa: ANN001
+def test_a_file_in_a_text_field_is_a_400_naming_the_field(client, signed_in, db) -> None:
     signed_in("officer")
     token = csrf_token(client, "/people/new")
     people = _count(Person)
@@ -224,7 +224,7 @@ def test_a_file_in_a_text_field_is_a_400_naming_the_field(client, signed_in, db)
     assert _count(Organisation) == organisations
 
 
-def test_a_multipart_form_without_files_still_works(client, signed_in, db) -> None:  # noqa: ANN001
+def test_a_multipart_form_without_files_still_works(client, signed_in, db) -> None:
     signed_in("officer")
     token = csrf_token(client, "/people/new")
     response = client.post(
@@ -235,7 +235,7 @@ def test_a_multipart_form_without_files_still_works(client, signed_in, db) -> No
     assert response.status_code == 302
 
 
-def test_past_the_guard_the_service_refuses_a_file_as_text(app, database_url, tmp_path, db) -> None:  # noqa: ANN001
+def test_past_the_guard_the_service_refuses_a_file_as_text(app, database_url, tmp_path, db) -> None:
     # A view that takes files (none does today) still cannot store one as text: clean_text
     # refuses it, and the view shows the refusal beside the field. An empty file input (no
     # file chosen) passes WTForms' length check, so it reaches the service.

@@ -13,13 +13,13 @@ from tests.conftest import csrf_token
 MARK = '<span class="required" aria-hidden="true">(required)</span>'
 
 
-def _html(client, path: str) -> str:  # noqa: ANN001
+def _html(client, path: str) -> str:
     response = client.get(path)
     assert response.status_code == 200, path
     return response.get_data(as_text=True)
 
 
-def test_a_refused_form_starts_with_a_summary_linking_to_each_field(client, signed_in) -> None:  # noqa: ANN001
+def test_a_refused_form_starts_with_a_summary_linking_to_each_field(client, signed_in) -> None:
     signed_in("officer")
     token = csrf_token(client, "/people/new")
     response = client.post("/people/new", data={"csrf_token": token, "email": "not an address"})
@@ -38,7 +38,7 @@ def test_a_refused_form_starts_with_a_summary_linking_to_each_field(client, sign
         assert f'id="{field}"' in html
 
 
-def test_a_refused_sign_in_has_the_summary_too(client) -> None:  # noqa: ANN001
+def test_a_refused_sign_in_has_the_summary_too(client) -> None:
     token = csrf_token(client)
     response = client.post("/login", data={"csrf_token": token, "email": "", "password": ""})
     html = response.get_data(as_text=True)
@@ -46,7 +46,7 @@ def test_a_refused_sign_in_has_the_summary_too(client) -> None:  # noqa: ANN001
     assert '<a href="#email">E-mail: This field is required.</a>' in html
 
 
-def test_required_fields_are_marked_before_submitting(client, signed_in) -> None:  # noqa: ANN001
+def test_required_fields_are_marked_before_submitting(client, signed_in) -> None:
     signed_in("officer")
     html = _html(client, "/people/new")
     source = re.search(
@@ -64,7 +64,7 @@ def test_required_fields_are_marked_before_submitting(client, signed_in) -> None
 
 
 @pytest.mark.parametrize("path", ["/", "/people", "/organisations", "/duplicates", "/account"])
-def test_every_page_has_the_register_search_in_its_header(client, signed_in, path: str) -> None:  # noqa: ANN001
+def test_every_page_has_the_register_search_in_its_header(client, signed_in, path: str) -> None:
     signed_in("viewer")
     html = _html(client, path)
     header = html[html.index("<header") : html.index("</header>")]
@@ -76,11 +76,11 @@ def test_every_page_has_the_register_search_in_its_header(client, signed_in, pat
     assert 'id="site-q" name="q"' in form and 'aria-keyshortcuts="/"' in form
 
 
-def test_the_signed_out_header_has_no_search(client) -> None:  # noqa: ANN001
+def test_the_signed_out_header_has_no_search(client) -> None:
     assert 'id="site-q"' not in _html(client, "/login")
 
 
-def test_list_filters_fold_unless_one_is_set(client, signed_in) -> None:  # noqa: ANN001
+def test_list_filters_fold_unless_one_is_set(client, signed_in) -> None:
     signed_in("officer")
     plain = _html(client, "/people")
     assert re.search(r'<details class="filter-more" data-open-wide>', plain)
@@ -95,7 +95,7 @@ def test_list_filters_fold_unless_one_is_set(client, signed_in) -> None:  # noqa
     assert re.search(r'<details class="filter-more" data-open-wide data-keep-open open>', refused)
 
 
-def test_register_tables_label_each_cell_for_phones(client, signed_in, db) -> None:  # noqa: ANN001
+def test_register_tables_label_each_cell_for_phones(client, signed_in, db) -> None:
     signed_in("officer")
     factories.make_person(first_name="Ana", last_name="Kovač")
     db.session.commit()

@@ -27,7 +27,7 @@ PERSON = {
 KEY = b"test-erasure-key"  # create_person checks e-mails against erased people
 
 
-def _person(db, **change: str) -> Person:  # noqa: ANN001
+def _person(db, **change: str) -> Person:
     person = register.create_person({**PERSON, **change}, factories.make_user(), erasure_key=KEY)
     db.session.commit()
     return person
@@ -35,7 +35,7 @@ def _person(db, **change: str) -> Person:  # noqa: ANN001
 
 def test_exports_follow_the_filter_and_leave_restricted_people_out(
     client,
-    signed_in,  # noqa: ANN001
+    signed_in,
     db,
 ) -> None:
     signed_in("officer")
@@ -59,13 +59,13 @@ def test_exports_follow_the_filter_and_leave_restricted_people_out(
     assert client.get("/organisations/export.csv").status_code == 200
 
 
-def test_viewers_cannot_export(client, signed_in) -> None:  # noqa: ANN001
+def test_viewers_cannot_export(client, signed_in) -> None:
     signed_in("viewer")
     assert client.get("/people/export.csv").status_code == 403
     assert client.get("/organisations/export.xlsx").status_code == 403
 
 
-def test_consent_is_recorded_and_bad_input_writes_nothing(client, signed_in, db) -> None:  # noqa: ANN001
+def test_consent_is_recorded_and_bad_input_writes_nothing(client, signed_in, db) -> None:
     signed_in("officer")
     person = _person(db)
     path = f"/people/{person.id}"
@@ -103,7 +103,7 @@ def test_consent_is_recorded_and_bad_input_writes_nothing(client, signed_in, db)
     assert record.source == "METAV sign-up sheet"
 
 
-def test_restriction_then_subject_access_then_erasure(app, client, signed_in, db) -> None:  # noqa: ANN001
+def test_restriction_then_subject_access_then_erasure(app, client, signed_in, db) -> None:
     from crm.services.framework import framework_tree
 
     signed_in("officer")
@@ -150,7 +150,7 @@ def test_restriction_then_subject_access_then_erasure(app, client, signed_in, db
     assert "Kowalska" not in other.get("/people?q=kowalska").get_data(as_text=True)
 
 
-def test_subject_access_is_a_post_behind_csrf_and_audited(app, client, signed_in, db) -> None:  # noqa: ANN001
+def test_subject_access_is_a_post_behind_csrf_and_audited(app, client, signed_in, db) -> None:
     from crm.models import AuditEntry
 
     signed_in("coordinator")
@@ -185,7 +185,7 @@ def test_subject_access_is_a_post_behind_csrf_and_audited(app, client, signed_in
 
 def test_re_adding_a_former_email_of_an_erased_person_is_flagged(
     app, client, signed_in, db
-) -> None:  # noqa: ANN001
+) -> None:
     from crm.services import privacy
 
     officer = signed_in("officer")

@@ -22,7 +22,7 @@ def _names_in(page: str, names: list[str]) -> list[str]:
     return [n for _at, n in found]
 
 
-def _sorts_both_ways(client, path: str, names: list[str]) -> set[str]:  # noqa: ANN001
+def _sorts_both_ways(client, path: str, names: list[str]) -> set[str]:
     """Follow every sort link the page offers, then its link the other way: the order must
     turn around. Returns the sort keys offered."""
     offered = SORT_LINK.findall(client.get(path).get_data(as_text=True))
@@ -44,7 +44,7 @@ def _sorts_both_ways(client, path: str, names: list[str]) -> set[str]:  # noqa: 
     return keys
 
 
-def test_every_sort_of_the_people_list_works_both_ways(client, signed_in, db) -> None:  # noqa: ANN001
+def test_every_sort_of_the_people_list_works_both_ways(client, signed_in, db) -> None:
     signed_in("viewer")
     people = []
     for first, last, country in (
@@ -61,7 +61,7 @@ def test_every_sort_of_the_people_list_works_both_ways(client, signed_in, db) ->
     assert {"-name", "country"} <= keys
 
 
-def test_every_sort_of_the_organisations_list_works_both_ways(client, signed_in, db) -> None:  # noqa: ANN001
+def test_every_sort_of_the_organisations_list_works_both_ways(client, signed_in, db) -> None:
     signed_in("viewer")
     names = []
     for name, kind, country in (
@@ -78,7 +78,7 @@ def test_every_sort_of_the_organisations_list_works_both_ways(client, signed_in,
 
 def test_erased_people_are_left_out_of_lists_and_organisation_pages(
     app, client, signed_in, db
-) -> None:  # noqa: ANN001
+) -> None:
     admin = signed_in("admin")
     works = factories.make_organisation(name="Erasure Works GmbH")
     kept = factories.make_person(first_name="Kept", last_name="Person", organisation=works)
@@ -108,7 +108,7 @@ def test_erased_people_are_left_out_of_lists_and_organisation_pages(
     assert client.get(f"/people/{erased}").status_code == 200
 
 
-def _with_deleted_employer(db) -> tuple[Person, Organisation, Organisation]:  # noqa: ANN001
+def _with_deleted_employer(db) -> tuple[Person, Organisation, Organisation]:
     admin = factories.make_user(role="admin")
     live = factories.make_organisation(name="Live Fräswerk GmbH")
     gone = factories.make_organisation(name="Secret Gone Holding AG")
@@ -121,7 +121,7 @@ def _with_deleted_employer(db) -> tuple[Person, Organisation, Organisation]:  # 
 
 def test_deleted_organisations_are_named_only_to_those_who_may_see_them(
     client, signed_in, db
-) -> None:  # noqa: ANN001
+) -> None:
     person, live, gone = _with_deleted_employer(db)
     signed_in("officer")
     for path in (f"/people/{person.id}", f"/organisations/{live.id}", "/people?q=paula"):
@@ -134,7 +134,7 @@ def test_deleted_organisations_are_named_only_to_those_who_may_see_them(
     )
 
 
-def test_admins_see_deleted_organisations_by_name_marked_deleted(client, signed_in, db) -> None:  # noqa: ANN001
+def test_admins_see_deleted_organisations_by_name_marked_deleted(client, signed_in, db) -> None:
     person, live, gone = _with_deleted_employer(db)
     signed_in("admin")
     for path in (f"/people/{person.id}", f"/organisations/{live.id}"):
@@ -145,7 +145,7 @@ def test_admins_see_deleted_organisations_by_name_marked_deleted(client, signed_
         assert shown in page, path
 
 
-def test_the_list_says_how_many_people_exports_leave_out(client, signed_in, db) -> None:  # noqa: ANN001
+def test_the_list_says_how_many_people_exports_leave_out(client, signed_in, db) -> None:
     signed_in("officer")
     for n in range(3):
         factories.make_person(first_name="Rita", last_name=f"Restricted{n}").is_restricted = True
@@ -160,7 +160,7 @@ def test_the_list_says_how_many_people_exports_leave_out(client, signed_in, db) 
     assert "1 restricted person is left out of exports" in page
 
 
-def test_viewers_and_deleted_lists_get_no_export_count(client, signed_in, db) -> None:  # noqa: ANN001
+def test_viewers_and_deleted_lists_get_no_export_count(client, signed_in, db) -> None:
     factories.make_person(first_name="Rita", last_name="Restricted").is_restricted = True
     gone = factories.make_person(first_name="Dora", last_name="Deleted")
     gone.deleted_at = datetime.now(UTC)
@@ -170,7 +170,7 @@ def test_viewers_and_deleted_lists_get_no_export_count(client, signed_in, db) ->
     assert "left out of exports" not in page and "Export this list" not in page
 
 
-def test_the_deleted_list_says_it_is_never_exported(client, signed_in, db) -> None:  # noqa: ANN001
+def test_the_deleted_list_says_it_is_never_exported(client, signed_in, db) -> None:
     gone = factories.make_person(first_name="Dora", last_name="Deleted")
     gone.deleted_at = datetime.now(UTC)
     _db.session.commit()

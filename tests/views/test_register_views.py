@@ -24,16 +24,16 @@ ORGANISATION = {
 KEY = b"test-erasure-key"  # create_person checks e-mails against erased people
 
 
-def _version(client, path: str) -> str:  # noqa: ANN001
+def _version(client, path: str) -> str:
     html = client.get(path).get_data(as_text=True)
     return re.search(r'id="version" name="version" type="hidden" value="(\d+)"', html).group(1)
 
 
-def _count(db, model) -> int:  # noqa: ANN001
+def _count(db, model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def test_unaccented_search_finds_accented_names(client, signed_in, db) -> None:  # noqa: ANN001
+def test_unaccented_search_finds_accented_names(client, signed_in, db) -> None:
     officer = signed_in("viewer")
     organisation = register.create_organisation(
         {"name": "Müller Präzisionstechnik GmbH", "kind": "enterprise", "country_code": "DE"},
@@ -72,7 +72,7 @@ def test_unaccented_search_finds_accented_names(client, signed_in, db) -> None: 
     )
 
 
-def test_bad_list_arguments_are_refused_with_a_message(client, signed_in) -> None:  # noqa: ANN001
+def test_bad_list_arguments_are_refused_with_a_message(client, signed_in) -> None:
     signed_in("viewer")
     response = client.get("/people?page=abc&officer=x")
     assert response.status_code == 400  # issue 7: refused, naming each parameter
@@ -81,7 +81,7 @@ def test_bad_list_arguments_are_refused_with_a_message(client, signed_in) -> Non
     assert "officer: &#39;x&#39; is not a whole number" in page
 
 
-def test_create_an_organisation_and_see_it(client, signed_in, db) -> None:  # noqa: ANN001
+def test_create_an_organisation_and_see_it(client, signed_in, db) -> None:
     signed_in("officer")
     response = client.post(
         "/organisations/new",
@@ -110,7 +110,7 @@ def test_bad_organisations_are_refused_beside_the_field(
     client,
     signed_in,
     db,
-    change,  # noqa: ANN001
+    change,
     message,
 ) -> None:
     signed_in("officer")
@@ -124,7 +124,7 @@ def test_bad_organisations_are_refused_beside_the_field(
     assert _count(db, Organisation) == before
 
 
-def test_markup_is_shown_escaped_everywhere(client, signed_in, db) -> None:  # noqa: ANN001
+def test_markup_is_shown_escaped_everywhere(client, signed_in, db) -> None:
     signed_in("officer")
     response = client.post(
         "/organisations/new",
@@ -141,7 +141,7 @@ def test_markup_is_shown_escaped_everywhere(client, signed_in, db) -> None:  # n
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Rossi" in page
 
 
-def test_a_likely_duplicate_warns_before_saving(client, signed_in, db) -> None:  # noqa: ANN001
+def test_a_likely_duplicate_warns_before_saving(client, signed_in, db) -> None:
     officer = signed_in("officer")
     register.create_organisation(ORGANISATION, officer)
     db.session.commit()
@@ -159,7 +159,7 @@ def test_a_likely_duplicate_warns_before_saving(client, signed_in, db) -> None: 
     assert _count(db, Organisation) == before + 1
 
 
-def test_two_concurrent_edits_second_gets_409_first_survives(app, client, signed_in, db) -> None:  # noqa: ANN001
+def test_two_concurrent_edits_second_gets_409_first_survives(app, client, signed_in, db) -> None:
     from tests.conftest import sign_in
 
     officer = signed_in("officer")
@@ -188,7 +188,7 @@ def test_two_concurrent_edits_second_gets_409_first_survives(app, client, signed
 def test_the_audit_log_shows_on_the_record_to_coordinators_only(
     app,
     client,
-    signed_in,  # noqa: ANN001
+    signed_in,
     db,
 ) -> None:
     from tests.conftest import sign_in
@@ -215,7 +215,7 @@ def test_the_audit_log_shows_on_the_record_to_coordinators_only(
     assert re.search(r"<th scope=\"row\">city</th>\s*<td>Brescia</td>\s*<td>Bergamo</td>", page)
 
 
-def test_viewers_cannot_write_and_only_admins_restore(client, signed_in, db) -> None:  # noqa: ANN001
+def test_viewers_cannot_write_and_only_admins_restore(client, signed_in, db) -> None:
     officer = factories.make_user("officer")
     organisation = register.create_organisation(ORGANISATION, officer)
     db.session.commit()
@@ -240,7 +240,7 @@ def test_viewers_cannot_write_and_only_admins_restore(client, signed_in, db) -> 
     )
 
 
-def test_an_officer_deletes_and_an_admin_restores(app, client, signed_in, db) -> None:  # noqa: ANN001
+def test_an_officer_deletes_and_an_admin_restores(app, client, signed_in, db) -> None:
     from tests.conftest import sign_in
 
     officer = signed_in("officer")
@@ -263,7 +263,7 @@ def test_an_officer_deletes_and_an_admin_restores(app, client, signed_in, db) ->
     assert db.session.get(Organisation, organisation.id).deleted_at is None
 
 
-def test_create_a_person_at_an_organisation_typed_by_name(client, signed_in, db) -> None:  # noqa: ANN001
+def test_create_a_person_at_an_organisation_typed_by_name(client, signed_in, db) -> None:
     officer = signed_in("officer")
     register.create_organisation(ORGANISATION, officer)
     db.session.commit()
@@ -296,7 +296,7 @@ def test_create_a_person_at_an_organisation_typed_by_name(client, signed_in, db)
     assert _count(db, Person) == before
 
 
-def test_duplicates_page_and_merge_roles(app, client, signed_in, db) -> None:  # noqa: ANN001
+def test_duplicates_page_and_merge_roles(app, client, signed_in, db) -> None:
     from tests.conftest import sign_in
 
     officer = signed_in("officer")
@@ -326,7 +326,7 @@ def test_duplicates_page_and_merge_roles(app, client, signed_in, db) -> None:  #
     assert bad.status_code == 400
 
 
-def test_links_show_on_both_sides_and_can_end(client, signed_in, db) -> None:  # noqa: ANN001
+def test_links_show_on_both_sides_and_can_end(client, signed_in, db) -> None:
     officer = signed_in("officer")
     rossi = register.create_organisation(ORGANISATION, officer)
     ucimu = register.create_organisation(
@@ -409,7 +409,7 @@ def test_bad_people_are_refused_beside_the_field(
     client,
     signed_in,
     db,
-    change,  # noqa: ANN001
+    change,
     message,
 ) -> None:
     signed_in("officer")
@@ -423,7 +423,7 @@ def test_bad_people_are_refused_beside_the_field(
     assert _count(db, Person) == before
 
 
-def test_a_position_ending_before_it_starts_is_refused(client, signed_in, db) -> None:  # noqa: ANN001
+def test_a_position_ending_before_it_starts_is_refused(client, signed_in, db) -> None:
     officer = signed_in("officer")
     register.create_organisation(ORGANISATION, officer)
     person = register.create_person(PERSON_FORM, officer, erasure_key=KEY)
@@ -444,7 +444,7 @@ def test_a_position_ending_before_it_starts_is_refused(client, signed_in, db) ->
     assert db.session.get(Person, person.id).positions == []
 
 
-def test_filters_by_kind_officer_tag_and_engagement(client, signed_in, db) -> None:  # noqa: ANN001
+def test_filters_by_kind_officer_tag_and_engagement(client, signed_in, db) -> None:
     officer = signed_in("officer")
     engaged = register.create_organisation(ORGANISATION, officer, tags=["pilot"])
     quiet = register.create_organisation(
@@ -468,7 +468,7 @@ def test_filters_by_kind_officer_tag_and_engagement(client, signed_in, db) -> No
     assert names("size=medium") == {engaged.name, quiet.name}
 
 
-def test_re_adding_an_erased_person_needs_a_decision(app, client, signed_in, db) -> None:  # noqa: ANN001
+def test_re_adding_an_erased_person_needs_a_decision(app, client, signed_in, db) -> None:
     from crm.services import privacy
 
     officer = signed_in("officer")
@@ -492,7 +492,7 @@ def test_re_adding_an_erased_person_needs_a_decision(app, client, signed_in, db)
     assert response.status_code == 302
 
 
-def test_a_position_is_ended_from_the_record(client, signed_in, db) -> None:  # noqa: ANN001
+def test_a_position_is_ended_from_the_record(client, signed_in, db) -> None:
     officer = signed_in("officer")
     rossi = register.create_organisation(ORGANISATION, officer)
     person = register.create_person(
@@ -519,7 +519,7 @@ def test_a_position_is_ended_from_the_record(client, signed_in, db) -> None:  # 
     assert ended.ends_on == date(2026, 6, 30)
 
 
-def test_search_pages_count_and_clamp(client, signed_in, db) -> None:  # noqa: ANN001
+def test_search_pages_count_and_clamp(client, signed_in, db) -> None:
     officer = signed_in("viewer")
     for n in range(3):
         register.create_person(

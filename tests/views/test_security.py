@@ -14,7 +14,7 @@ from tests.conftest import csrf_token
 PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static"}
 
 
-def test_every_other_endpoint_needs_sign_in(app, client) -> None:  # noqa: ANN001
+def test_every_other_endpoint_needs_sign_in(app, client) -> None:
     token = csrf_token(client)  # a valid token, so only the missing sign-in can refuse
     checked = set()
     for rule in app.url_map.iter_rules():
@@ -31,7 +31,7 @@ def test_every_other_endpoint_needs_sign_in(app, client) -> None:  # noqa: ANN00
 
 
 @pytest.mark.parametrize("role", ["viewer", "officer", "organiser", "coordinator"])
-def test_only_admins_manage_users(client, signed_in, role) -> None:  # noqa: ANN001
+def test_only_admins_manage_users(client, signed_in, role) -> None:
     signed_in(role)
     token = csrf_token(client, "/")
     assert client.get("/admin/users").status_code == 403
@@ -45,7 +45,7 @@ def test_only_admins_manage_users(client, signed_in, role) -> None:  # noqa: ANN
     )
 
 
-def test_security_headers_on_every_response(client) -> None:  # noqa: ANN001
+def test_security_headers_on_every_response(client) -> None:
     for path in ("/login", "/healthz", "/static/css/app.css", "/no-such-page"):
         headers = client.get(path).headers
         csp = headers["Content-Security-Policy"]
@@ -72,7 +72,7 @@ def test_templates_load_nothing_from_elsewhere_and_have_no_inline_script() -> No
     assert "@import" not in css and "url(http" not in css
 
 
-def test_user_text_is_escaped(client, db) -> None:  # noqa: ANN001
+def test_user_text_is_escaped(client, db) -> None:
     user = factories.make_user(full_name="<script>alert('x')</script>")
     db.session.commit()
     from tests.conftest import sign_in

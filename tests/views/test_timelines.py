@@ -47,7 +47,7 @@ def _organisation_with_history(actor: object, visits: int = 45) -> object:
     return organisation
 
 
-def test_the_record_page_shows_the_newest_twenty_and_a_link_to_more(client, signed_in, db) -> None:  # noqa: ANN001
+def test_the_record_page_shows_the_newest_twenty_and_a_link_to_more(client, signed_in, db) -> None:
     officer = signed_in("officer")
     organisation = _organisation_with_history(officer)
     db.session.commit()
@@ -67,7 +67,7 @@ def test_the_record_page_shows_the_newest_twenty_and_a_link_to_more(client, sign
     assert "timeline-change" not in html + last
 
 
-def test_filters_are_query_parameters_kept_across_pages(client, signed_in, db) -> None:  # noqa: ANN001
+def test_filters_are_query_parameters_kept_across_pages(client, signed_in, db) -> None:
     coordinator = signed_in("coordinator")
     organisation = _organisation_with_history(coordinator, visits=105)
     db.session.commit()
@@ -97,7 +97,7 @@ def test_filters_are_query_parameters_kept_across_pages(client, signed_in, db) -
         ({"page": "0"}, "page", "must be between 1 and 500"),
     ],
 )
-def test_an_unknown_filter_is_a_400_naming_it(client, signed_in, db, query, field, says) -> None:  # noqa: ANN001
+def test_an_unknown_filter_is_a_400_naming_it(client, signed_in, db, query, field, says) -> None:
     signed_in("officer")
     person = factories.make_person()
     db.session.commit()
@@ -111,7 +111,7 @@ def test_an_unknown_filter_is_a_400_naming_it(client, signed_in, db, query, fiel
         assert f"{field}: " in html
 
 
-def test_roles_and_deleted_records(client, signed_in, db) -> None:  # noqa: ANN001
+def test_roles_and_deleted_records(client, signed_in, db) -> None:
     person = factories.make_person(first_name="Lucía", last_name="Fernández")
     db.session.commit()
     path = f"/people/{person.id}/timeline"
@@ -129,7 +129,7 @@ def test_roles_and_deleted_records(client, signed_in, db) -> None:  # noqa: ANN0
     assert response.status_code == 200 and "Lucía Fernández" in response.get_data(as_text=True)
 
 
-def _token(client) -> str:  # noqa: ANN001
+def _token(client) -> str:
     from tests.conftest import csrf_token
 
     return csrf_token(client, "/")
