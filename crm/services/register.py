@@ -595,20 +595,30 @@ def _ask_before_adding(
         position["organisation_id"] if position else None,  # type: ignore[arg-type]
         country_code=values["country_code"],  # type: ignore[arg-type]
     )
-    erased = privacy.erased_with_email(email, erasure_key)  # type: ignore[arg-type]
+    _ask_about_erased_email(email, erasure_key, duplicates)  # type: ignore[arg-type]
+    if duplicates:
+        raise NeedsConfirmation(
+            "This looks like someone already in the register.",
+            duplicates=duplicates,
+        )
+
+
+def _ask_about_erased_email(
+    email: str | None, erasure_key: bytes, duplicates: list[Person] | None = None
+) -> None:
+    """An e-mail that belonged to an erased person (under any of their e-mails) needs a
+    decision: they come back only with a new lawful basis."""
+    if not erasure_key:
+        raise ValueError("the erasure key is empty: erased people could not be recognised")
+    erased = privacy.erased_with_email(email, erasure_key)
     if erased is not None:
         erased_at = getattr(erased, "erased_at", None)
         when = f" on {erased_at:%d %B %Y}" if erased_at else ""
         raise NeedsConfirmation(
             f"This e-mail belonged to a person erased{when}: add them again only with a "
             "new lawful basis.",
-            duplicates=duplicates,
+            duplicates=duplicates or [],
             erased=erased,
-        )
-    if duplicates:
-        raise NeedsConfirmation(
-            "This looks like someone already in the register.",
-            duplicates=duplicates,
         )
 
 
@@ -618,7 +628,13 @@ def update_person(
     actor: User,
     expected_version: object,
     tags: list[str] | None = None,
+    *,
+    erasure_key: bytes,
+    confirmed: bool = False,
 ) -> dict[str, list[object]]:
+    """Save an edit made on ``expected_version``. A new e-mail that an erased person had
+    raises NeedsConfirmation unless ``confirmed``, as on create (``erasure_key`` is required
+    for the same reason)."""
     refuse_erased(person)
     values = clean_person(data)
     check_version(
@@ -627,6 +643,9 @@ def update_person(
         {k: v for k, v in values.items() if k != "email_normalised"},
         f"The record of {person.full_name}",
     )
+    new_email = values["email_normalised"]
+    if new_email and new_email != person.email_normalised and not confirmed:
+        _ask_about_erased_email(new_email, erasure_key)  # type: ignore[arg-type]
     _refuse_taken_email(values["email_normalised"], person.id)  # type: ignore[arg-type]
     changes = apply_changes(person, values)
     changes.pop("email_normalised", None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -216,11 +218,20 @@ def show(person_id: int) -> Response | tuple[str, int]:
 @requires("register.write")
 def edit(person_id: int) -> Response | tuple[str, int]:
     person = _get(person_id)
+
+    def update(*args: Any, **kwargs: Any) -> object:
+        return register.update_person(
+            *args,
+            **kwargs,
+            erasure_key=current_app.config["CRM_ERASURE_KEY"].encode("utf-8"),
+            confirmed=bool(request.form.get("confirm_duplicate")),
+        )
+
     return edit_record(
         person,
         PersonForm,
         FIELDS,
-        register.update_person,
+        update,
         _render_form,
         url_for("people.show", person_id=person_id),
     )

@@ -19,7 +19,7 @@ from crm.models import Country, Language, Organisation, Person, Role, User
 from crm.security import can
 from crm.services import merge, register
 from crm.services.checks import MAX_ID
-from crm.services.errors import ConflictError, ValidationError
+from crm.services.errors import ConflictError, NeedsConfirmation, ValidationError
 from crm.services.search import RegisterFilter
 from crm.views.forms_support import attach_error
 
@@ -126,6 +126,10 @@ def edit_record(
             form.version.data,
             tags=tag_list(form.tags.data),
         )
+    except NeedsConfirmation as question:
+        db.session.rollback()
+        form.form_errors.append(f"{question.message} Tick 'Save anyway' to go ahead.")
+        return render_form(form, record, question.duplicates, 409, needs_confirmation=True)
     except ValidationError as error:
         db.session.rollback()
         attach_error(form, error)

@@ -210,6 +210,7 @@ def test_former_names_and_emails_are_erased_and_recognised(app, db) -> None:
         _person_data(last_name="Nowicka", email="h.nowicka@fpt.example"),
         actor,
         person.version,
+        erasure_key=KEY,
     )
     _db.session.flush()
 

@@ -172,7 +172,7 @@ def test_erasure_changes_only_what_is_theirs_or_names_them(
                 emails.add(f"new{n}@target.example")
             changed = {**data, "first_name": renamed[0], "last_name": renamed[1]}
             changed["email"] = f"new{n}@target.example" if new_email else data["email"]
-            register.update_person(person, changed, actor, person.version)
+            register.update_person(person, changed, actor, person.version, erasure_key=KEY)
             if renamed[0] and renamed[1]:
                 full_names.add(renamed)
         mention = " and ".join(f"{f} {last}" for f, last in sorted(full_names)) or "someone"

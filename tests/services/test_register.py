@@ -342,7 +342,7 @@ def test_every_write_to_an_erased_person_is_refused(app, db, write) -> None:
             person.positions[0], date(2026, 1, 1), officer
         ),
         "update_person": lambda: register.update_person(
-            person, PERSON, officer, person.version, tags=["x"]
+            person, PERSON, officer, person.version, tags=["x"], erasure_key=KEY
         ),
         "delete": lambda: register.delete_record(person, officer),
         "restore": lambda: register.restore_record(person, officer),

@@ -85,6 +85,7 @@ def test_edits_reindex_and_rebuild_matches(app, db) -> None:
         },
         officer,
         expected_version=person.version,
+        erasure_key=KEY,
     )
     assert _people(db, q="ruiz") == ["Ana García-Ruiz"]
     before = set(

@@ -195,6 +195,7 @@ def test_re_adding_a_former_email_of_an_erased_person_is_flagged(
         {**PERSON, "email": "lucja.k@new.example"},
         officer,
         person.version,
+        erasure_key=KEY,
     )
     privacy.erase_person(person, officer, app.config["CRM_ERASURE_KEY"].encode())
     db.session.commit()
@@ -206,3 +207,33 @@ def test_re_adding_a_former_email_of_an_erased_person_is_flagged(
         )
         assert response.status_code == 409, email
         assert "belonged to a person erased on" in response.get_data(as_text=True)
+
+
+def test_editing_someone_to_an_erased_persons_email_is_a_question(app, client, signed_in, db):
+    """Re-adding an erased person's e-mail by editing another record is flagged as on create:
+    409 with the question, and saved only once 'Save anyway' is ticked."""
+    from crm.services import privacy
+
+    officer = signed_in("officer")
+    erased = _person(db)
+    privacy.erase_person(erased, officer, app.config["CRM_ERASURE_KEY"].encode())
+    other = _person(db, first_name="Marek", last_name="Zając", email="marek@afm.example")
+    db.session.commit()
+    path = f"/people/{other.id}/edit"
+    form = {
+        **PERSON,
+        "first_name": "Marek",
+        "last_name": "Zając",
+        "email": PERSON["email"],
+        "version": str(other.version),
+        "csrf_token": csrf_token(client, path),
+    }
+    response = client.post(path, data=form)
+    assert response.status_code == 409
+    assert "belonged to a person erased on" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Person, other.id).email == "marek@afm.example"
+    response = client.post(path, data={**form, "confirm_duplicate": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Person, other.id).email == PERSON["email"]
