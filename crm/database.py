@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, request
+from psycopg.pq import TransactionStatus
 
 # SQLite: a transaction that reads and then writes fails at once ("database is locked") when
 # another writer committed in between; the busy timeout does not help then. Transactions of
@@ -22,6 +23,9 @@ def configure_engine_events(engine: sa.Engine) -> None:
     pysqlite opens transactions lazily, which breaks SAVEPOINTs; SQLAlchemy's documented
     recipe turns that off and emits BEGIN itself.
     """
+    if engine.dialect.name == "postgresql":
+        _read_requests_in_autocommit(engine)
+        return
     if engine.dialect.name != "sqlite":
         return
 
@@ -39,6 +43,31 @@ def configure_engine_events(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write.get() else "BEGIN")
+
+
+def _read_requests_in_autocommit(engine: sa.Engine) -> None:
+    """PostgreSQL: requests that cannot write run their statements without a transaction.
+
+    psycopg prepares a statement on the server once a connection has run it five times, but
+    forgets every prepared statement on ROLLBACK, and every request ended with one: no page
+    statement was ever prepared, so the server parsed and planned each anew (a third of its
+    CPU for the people list). Without a transaction a read also saves the BEGIN and ROLLBACK
+    round trips. Writing requests and commands keep one transaction each; a GET that writes
+    anyway (none should) has each statement committed on its own.
+    """
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        dbapi_connection = connection.connection.dbapi_connection
+        idle = dbapi_connection.info.transaction_status == TransactionStatus.IDLE
+        if idle and not _may_write.get():
+            dbapi_connection.autocommit = True
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        # Back in the pool, the connection is transactional again for whoever takes it.
+        if dbapi_connection is not None and dbapi_connection.autocommit:
+            dbapi_connection.autocommit = False
 
 
 def init_request_transactions(app: Flask) -> None:
