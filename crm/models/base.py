@@ -69,13 +69,13 @@ def table_of(model: type[Base]) -> sa.Table:
     return table
 
 
-def rows_matched(result: sa.Result[Any]) -> int:
+def rows_matched(result: sa.Result[*tuple[Any, ...]]) -> int:
     """How many rows an UPDATE or DELETE matched.
 
     ``Session.execute`` is typed to return a plain Result, but for DML it is always a
     CursorResult, which carries the rowcount.
     """
-    return cast("sa.CursorResult[Any]", result).rowcount or 0
+    return cast("sa.CursorResult[*tuple[Any, ...]]", result).rowcount or 0
 
 
 def _snake(name: str) -> str:
