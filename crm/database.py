@@ -58,7 +58,9 @@ def _read_requests_in_autocommit(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        dbapi_connection = connection.connection.dbapi_connection
+        dbapi_connection: Any = connection.connection.dbapi_connection  # psycopg's Connection
+        if dbapi_connection is None:  # invalidated: SQLAlchemy reconnects and begins again
+            return
         idle = dbapi_connection.info.transaction_status == TransactionStatus.IDLE
         if idle and not _may_write.get():
             dbapi_connection.autocommit = True

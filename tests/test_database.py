@@ -14,7 +14,7 @@ HEALTH_QUERY = "SELECT version_num FROM alembic_version"
 
 
 @pytest.fixture
-def own_app(app: Flask, database_url: str, tmp_path) -> Flask:  # noqa: ANN001
+def own_app(app: Flask, database_url: str, tmp_path) -> Flask:
     """An app with an engine of its own (the suite's ``db`` fixture binds every session to
     one connection inside a transaction, which would hide what a request does)."""
     if sa.make_url(database_url).get_backend_name() != "postgresql":

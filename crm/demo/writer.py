@@ -23,12 +23,13 @@ from crm.models import (
     Target,
 )
 from crm.models import Outreach as OutreachRecord
+from crm.models.base import table_of
 
 CHUNK_ROWS = 5_000
 
 # Tables whose ids the generator assigns itself (PostgreSQL's sequences are moved past them).
 _ID_TABLES: tuple[sa.Table, ...] = tuple(
-    model.__table__  # type: ignore[misc]
+    table_of(model)
     for model in (
         Tag,
         Material,

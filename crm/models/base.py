@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -55,6 +55,27 @@ class Base(DeclarativeBase):
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+def table_of(model: type[Base]) -> sa.Table:
+    """The table a model is mapped to, typed as a Table.
+
+    ``__table__`` is typed as any FromClause (a mapping may be to a join or a subquery);
+    ours are all mapped to tables, which Core's insert/update/delete need.
+    """
+    table = model.__table__
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
+def rows_matched(result: sa.Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or DELETE matched.
+
+    ``Session.execute`` is typed to return a plain Result, but for DML it is always a
+    CursorResult, which carries the rowcount.
+    """
+    return cast("sa.CursorResult[*tuple[Any, ...]]", result).rowcount or 0
 
 
 def _snake(name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -53,7 +54,11 @@ class User(TimestampMixin, VersionedMixin, Base):
 
     # The id of the UserSession this request runs in, set by the service that started or
     # found it; not a column (one user has a session per browser).
-    signed_in_session = None
+    # Declarative refuses a plain (non-Mapped) annotation, so only the type checker sees it.
+    if TYPE_CHECKING:
+        signed_in_session: str | None = None
+    else:
+        signed_in_session = None
 
     def get_id(self) -> str:
         """The id of the signed-in session, which Flask-Login keeps in the session cookie and

@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from crm.extensions import db
 from crm.models import AuditAction, LoginFailure, Role, User, utcnow
+from crm.models.base import rows_matched
 from crm.models.users import UserSession
 from crm.services import audit
 
@@ -149,7 +150,7 @@ def update_user(
         raise ValidationError(
             "you cannot change your own role or deactivate yourself", field="role"
         )
-    changes = {}
+    changes: dict[str, list[object]] = {}
     if role != user.role:
         changes["role"] = [user.role.value, role.value]
         user.role = role
@@ -203,7 +204,7 @@ ACCOUNT_CEILING_FACTOR = 10
 
 
 def _window_free_at(
-    column: sa.ColumnElement[str],
+    column: sa.orm.QueryableAttribute[str],
     value: str,
     limit: int,
     window: timedelta,
@@ -326,7 +327,7 @@ def prune_login_failures(older_than: timedelta = LOOKBACK) -> int:
     result = db.session.execute(
         sa.delete(LoginFailure).where(LoginFailure.at < utcnow() - older_than)
     )
-    return result.rowcount or 0
+    return rows_matched(result)
 
 
 # Sessions -----------------------------------------------------------------------------
@@ -381,9 +382,9 @@ def end_sessions(user: User, keep: str | None = None) -> int:
     statement = sa.delete(UserSession).where(UserSession.user_id == user.id)
     if keep is not None:
         statement = statement.where(UserSession.id != keep)
-    return db.session.execute(statement).rowcount or 0
+    return rows_matched(db.session.execute(statement))
 
 
 def prune_sessions() -> int:
     result = db.session.execute(sa.delete(UserSession).where(UserSession.expires_at <= utcnow()))
-    return result.rowcount or 0
+    return rows_matched(result)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import TypeVar
+from typing import Literal, TypeVar, overload
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -53,6 +53,10 @@ def check_characters(text: str, field: str | None) -> None:
         )
 
 
+@overload
+def clean_text(value: object, field: str, limit: int, required: Literal[True]) -> str: ...
+@overload
+def clean_text(value: object, field: str, limit: int, required: bool = False) -> str | None: ...
 def clean_text(value: object, field: str, limit: int, required: bool = False) -> str | None:
     """Trimmed text or None; refuses over-long, (when required) empty values and control
     characters. Anything but a string or a number (a file sent in a text field) is refused."""
@@ -91,6 +95,12 @@ def clean_email(value: object, field: str = "email") -> str | None:
     return normalise_email(text, field=field)
 
 
+@overload
+def clean_enum(enum_cls: type[E], value: object, field: str, required: Literal[True]) -> E: ...
+@overload
+def clean_enum(
+    enum_cls: type[E], value: object, field: str, required: bool = False
+) -> E | None: ...
 def clean_enum(enum_cls: type[E], value: object, field: str, required: bool = False) -> E | None:
     """A member of ``enum_cls`` by its stored value (case and spaces ignored), or None."""
     if value in (None, ""):

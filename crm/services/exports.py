@@ -186,7 +186,7 @@ def _check_entity(query: sa.Select[Any], model: type) -> None:
         raise TypeError(f"expected a select() of {model.__name__} alone, got {query}")
 
 
-def exportable_people(query: sa.Select[tuple[Person]]) -> sa.Select[tuple[Person]]:
+def exportable_people(query: sa.Select[Person]) -> sa.Select[Person]:
     """The caller's filter, narrowed to people whose data may leave the system."""
     _check_entity(query, Person)
     return query.where(
@@ -196,7 +196,7 @@ def exportable_people(query: sa.Select[tuple[Person]]) -> sa.Select[tuple[Person
     )
 
 
-def left_out_count(query: sa.Select[tuple[Person]]) -> int:
+def left_out_count(query: sa.Select[Person]) -> int:
     """How many people of a list an export of it leaves out (counted up to ``COUNT_CAP``), so
     the list can say so before the download. Lists hold neither erased nor deleted people,
     so these are the restricted ones, who are few."""
@@ -218,7 +218,7 @@ def _batches(
         yield [[c.value(record) for c in columns] for record in batch if keep(record)]
 
 
-def _people_batches(query: sa.Select[tuple[Person]]) -> Iterator[list[list[object]]]:
+def _people_batches(query: sa.Select[Person]) -> Iterator[list[list[object]]]:
     """Rows of values, ``BATCH_SIZE`` people at a time, positions and tags loaded per batch.
 
     Not a generator itself, so that a wrong query fails when the export is asked for, not
@@ -232,7 +232,7 @@ def _people_batches(query: sa.Select[tuple[Person]]) -> Iterator[list[list[objec
 
 
 def _organisation_batches(
-    query: sa.Select[tuple[Organisation]],
+    query: sa.Select[Organisation],
 ) -> Iterator[list[list[object]]]:
     """Deleted organisations are left out as well: they have dropped out of every list."""
     _check_entity(query, Organisation)
@@ -278,19 +278,19 @@ def xlsx_bytes(
     return output.getvalue()
 
 
-def people_csv(query: sa.Select[tuple[Person]]) -> Iterator[bytes]:
+def people_csv(query: sa.Select[Person]) -> Iterator[bytes]:
     return csv_chunks([c.header for c in PEOPLE_COLUMNS], _people_batches(query))
 
 
-def organisations_csv(query: sa.Select[tuple[Organisation]]) -> Iterator[bytes]:
+def organisations_csv(query: sa.Select[Organisation]) -> Iterator[bytes]:
     return csv_chunks([c.header for c in ORGANISATION_COLUMNS], _organisation_batches(query))
 
 
-def people_xlsx(query: sa.Select[tuple[Person]]) -> bytes:
+def people_xlsx(query: sa.Select[Person]) -> bytes:
     return xlsx_bytes("People", [c.header for c in PEOPLE_COLUMNS], _people_batches(query))
 
 
-def organisations_xlsx(query: sa.Select[tuple[Organisation]]) -> bytes:
+def organisations_xlsx(query: sa.Select[Organisation]) -> bytes:
     return xlsx_bytes(
         "Organisations", [c.header for c in ORGANISATION_COLUMNS], _organisation_batches(query)
     )

@@ -31,9 +31,11 @@ from crm.models import (
     person_tags,
     utcnow,
 )
+from crm.models.base import rows_matched, table_of
 from crm.models.register import DuplicateDecision, DuplicateKind
 from crm.services import audit, register, search_sync
 from crm.services.errors import ValidationError
+from crm.services.records import get_record, get_records
 from crm.services.register import organisation_key
 
 PERSON_FILL = (
@@ -111,7 +113,7 @@ def _page_of(
     found.sort()
     chosen = found[(page - 1) * per_page : page * per_page]
     ids = {i for _, first, second, _ in chosen for i in (first, second)}
-    loaded = {r.id: r for r in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
+    loaded = {r.id: r for r in get_records(model, ids)}
     pairs = [Pair(loaded[first], loaded[second], why) for _, first, second, why in chosen]
     return PairPage(pairs, page, per_page, len(found))
 
@@ -164,7 +166,7 @@ def duplicate_people(page: int = 1, per_page: int = PAGE_SIZE) -> PairPage:
                     candidates.add((first, second))
     facts = register.people_facts({i for pair in candidates for i in pair})
     decided = _decided(DuplicateKind.PERSON)
-    found = []
+    found: list[tuple[str, int, int, str]] = []
     for first, second in candidates - decided:
         why = register.likely_same_person(facts[first], facts[second])
         if why:
@@ -175,7 +177,8 @@ def duplicate_people(page: int = 1, per_page: int = PAGE_SIZE) -> PairPage:
 def duplicate_organisations(page: int = 1, per_page: int = PAGE_SIZE) -> PairPage:
     """Live organisations the register's rule (``register.likely_same_organisation``)
     pairs, less the pairs marked "not a duplicate"."""
-    groups: dict[tuple[str, str], list[register.OrganisationFacts]] = defaultdict(list)
+    # Each organisation's facts with its id as read (the facts' own id may be None).
+    groups: dict[tuple[str, str], list[tuple[int, register.OrganisationFacts]]] = defaultdict(list)
     rows = db.session.execute(
         sa.select(Organisation.id, Organisation.name, Organisation.country_code)
         .where(Organisation.deleted_at.is_(None))
@@ -183,16 +186,15 @@ def duplicate_organisations(page: int = 1, per_page: int = PAGE_SIZE) -> PairPag
     )
     for organisation_id, name, country in rows:
         facts = register.OrganisationFacts(organisation_id, organisation_key(name), country)
-        groups[(country, facts.key)].append(facts)
+        groups[(country, facts.key)].append((organisation_id, facts))
     decided = _decided(DuplicateKind.ORGANISATION)
-    found = []
+    found: list[tuple[str, int, int, str]] = []
     for (_country, key), group in groups.items():
-        for i, first in enumerate(group):
-            for second in group[i + 1 :]:
-                pair = (first.id, second.id)
+        for i, (first_id, first) in enumerate(group):
+            for second_id, second in group[i + 1 :]:
                 why = register.likely_same_organisation(first, second)
-                if why and pair not in decided:
-                    found.append((key, *pair, why))  # type: ignore[arg-type]
+                if why and (first_id, second_id) not in decided:
+                    found.append((key, first_id, second_id, why))
     return _page_of(Organisation, found, page, per_page)
 
 
@@ -232,7 +234,7 @@ def merged_survivor(record: Person | Organisation) -> Person | Organisation:
     seen = {record.id}
     current = record
     while current.merged_into_id is not None and len(seen) <= MAX_CHAIN:
-        following = db.session.get(model, current.merged_into_id)
+        following = get_record(model, current.merged_into_id)
         if following is None or following.id in seen:
             break
         seen.add(following.id)
@@ -262,20 +264,20 @@ def compare(first: Person | Organisation, second: Person | Organisation) -> Comp
     """What a merge of the two would bring together, counted per record."""
     if isinstance(first, Person):
         columns = [
-            ("Positions", Position.__table__.c.person_id),
+            ("Positions", table_of(Position).c.person_id),
             ("Outreach", outreach_people.c.person_id),
-            ("Events", EventParticipant.__table__.c.person_id),
-            ("Follow-ups", FollowUp.__table__.c.person_id),
-            ("Consent records", ConsentRecord.__table__.c.person_id),
+            ("Events", table_of(EventParticipant).c.person_id),
+            ("Follow-ups", table_of(FollowUp).c.person_id),
+            ("Consent records", table_of(ConsentRecord).c.person_id),
         ]
     else:
         columns = [
-            ("People with positions", Position.__table__.c.organisation_id),
+            ("People with positions", table_of(Position).c.organisation_id),
             ("Outreach", outreach_organisations.c.organisation_id),
-            ("Events", EventParticipant.__table__.c.organisation_id),
-            ("Events organised", Event.__table__.c.organiser_organisation_id),
-            ("Follow-ups", FollowUp.__table__.c.organisation_id),
-            ("Links", OrganisationLink.__table__.c.source_id),
+            ("Events", table_of(EventParticipant).c.organisation_id),
+            ("Events organised", table_of(Event).c.organiser_organisation_id),
+            ("Follow-ups", table_of(FollowUp).c.organisation_id),
+            ("Links", table_of(OrganisationLink).c.source_id),
         ]
     counts = [(label, _count(c, first.id), _count(c, second.id)) for label, c in columns]
     return Comparison(first, second, counts)
@@ -298,7 +300,7 @@ def _repoint(column: Any, other_id: int, survivor_id: int) -> int:
     table column (a Core UPDATE, which the append-only guards of the ORM do not see)."""
     target = getattr(column, "class_", None) or column.table
     update = sa.update(target).where(column == other_id).values({column.key: survivor_id})
-    return db.session.execute(update).rowcount or 0
+    return rows_matched(db.session.execute(update))
 
 
 def _move_links(table: sa.Table, column: str, other_id: int, survivor_id: int, key: str) -> int:
@@ -310,7 +312,7 @@ def _move_links(table: sa.Table, column: str, other_id: int, survivor_id: int, k
 
 
 def _fill(survivor: object, other: object, fields: tuple[str, ...]) -> dict[str, list[object]]:
-    filled = {}
+    filled: dict[str, list[object]] = {}
     for field in fields:
         if getattr(survivor, field) in (None, "") and getattr(other, field) not in (None, ""):
             value = getattr(other, field)
@@ -326,7 +328,7 @@ def merge_people(survivor: Person, other: Person, actor: User) -> dict[str, int]
         "outreach": _move_links(outreach_people, "person_id", other.id, survivor.id, "outreach_id"),
         "tags": _move_links(person_tags, "person_id", other.id, survivor.id, "tag_id"),
         "event participations": _move_links(
-            EventParticipant.__table__, "person_id", other.id, survivor.id, "event_id"
+            table_of(EventParticipant), "person_id", other.id, survivor.id, "event_id"
         ),
     }
     # Positions: keep both histories, except exact repeats of one the survivor has.
@@ -346,7 +348,7 @@ def merge_people(survivor: Person, other: Person, actor: User) -> dict[str, int]
     moved["follow-ups"] = _repoint(FollowUp.person_id, other.id, survivor.id)
     # Consent records are append-only, but they belong to the person, not to the duplicate
     # record: re-pointing them (a Core UPDATE; the ORM guard refuses edits) keeps every one.
-    moved["consent records"] = _repoint(ConsentRecord.__table__.c.person_id, other.id, survivor.id)
+    moved["consent records"] = _repoint(table_of(ConsentRecord).c.person_id, other.id, survivor.id)
     other.deleted_at = utcnow()
     other.merged_into_id = survivor.id
     db.session.flush()  # the other's e-mail is free for the survivor only once it is deleted
@@ -387,7 +389,7 @@ def merge_organisations(survivor: Organisation, other: Organisation, actor: User
         "events organised": _repoint(Event.organiser_organisation_id, other.id, survivor.id),
     }
     # Participations of the organisation on its own (no person): one per event.
-    participants = EventParticipant.__table__
+    participants = table_of(EventParticipant)
     taken = sa.select(participants.c.event_id).where(
         participants.c.organisation_id == survivor.id, participants.c.person_id.is_(None)
     )
@@ -400,7 +402,7 @@ def merge_organisations(survivor: Organisation, other: Organisation, actor: User
     )
     moved["event participations"] = _repoint(participants.c.organisation_id, other.id, survivor.id)
     # Links: re-point both ends, then drop links to itself and exact repeats.
-    links = OrganisationLink.__table__
+    links = table_of(OrganisationLink)
     pair = {survivor.id, other.id}
     db.session.execute(
         sa.delete(links).where(links.c.source_id.in_(pair), links.c.target_id.in_(pair))

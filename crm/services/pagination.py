@@ -31,7 +31,7 @@ class Page:
     has_next: bool = False
 
 
-def capped_count(query: sa.Select[Any], in_order: bool = False) -> sa.Select[tuple[int]]:
+def capped_count(query: sa.Select[*tuple[Any, ...]], in_order: bool = False) -> sa.Select[int]:
     """How many rows ``query`` has, counted up to ``COUNT_CAP + 1``.
 
     Counts ids only: a subquery of whole rows makes SQLite decode every column it counts.
@@ -48,7 +48,7 @@ def capped_count(query: sa.Select[Any], in_order: bool = False) -> sa.Select[tup
 
 
 def paginate(
-    query: sa.Select[Any],
+    query: sa.Select[*tuple[Any, ...]],
     page: int,
     size: int = PAGE_SIZE,
     rows: bool = False,

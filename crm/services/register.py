@@ -446,7 +446,7 @@ def people_facts(person_ids: Iterable[int]) -> dict[int, PersonFacts]:
     """The facts of these people in two queries (people, then their organisations)."""
     ids = sorted(set(person_ids))
     organisations: dict[int, set[int]] = defaultdict(set)
-    rows = []
+    rows: list[sa.Row[int, str, str | None, str | None]] = []
     for start in range(0, len(ids), FACTS_CHUNK):
         chunk = ids[start : start + FACTS_CHUNK]
         for person_id, organisation_id in db.session.execute(
@@ -505,7 +505,7 @@ def person_duplicates(
                 .limit(2000)
             )
         )
-    candidates.discard(exclude_id)  # type: ignore[arg-type]
+    candidates.discard(exclude_id)
     facts = people_facts(candidates)
     alike = sorted(i for i, f in facts.items() if likely_same_person(wanted, f))
     return [db.session.get(Person, i) for i in alike]  # type: ignore[misc]

@@ -217,13 +217,15 @@ def _engaged(
     )
 
 
-def _deleted_match(token: str, *columns: sa.ColumnElement[str | None]) -> sa.ColumnElement[bool]:
+def _deleted_match(
+    token: str, *columns: sa.ColumnExpressionArgument[str | None]
+) -> sa.ColumnElement[bool]:
     """A word typed, among deleted records (which the word index leaves out): any of the
     lower-case columns contains it. Deleted records are few, so scanning them is cheap."""
     return sa.or_(*(sa.func.lower(column).contains(token, autoescape=True) for column in columns))
 
 
-def organisations_query(f: RegisterFilter) -> sa.Select[tuple[Organisation]]:
+def organisations_query(f: RegisterFilter) -> sa.Select[Organisation]:
     query = sa.select(Organisation).where(
         Organisation.deleted_at.is_not(None) if f.deleted else Organisation.deleted_at.is_(None)
     )
@@ -271,7 +273,7 @@ def organisations_query(f: RegisterFilter) -> sa.Select[tuple[Organisation]]:
 _NOT_ERASED = sa.or_(Person.sort_name > "", Person.erased_at.is_(None))
 
 
-def people_query(f: RegisterFilter) -> sa.Select[tuple[Person]]:
+def people_query(f: RegisterFilter) -> sa.Select[Person]:
     query = sa.select(Person).where(
         Person.deleted_at.is_not(None) if f.deleted else Person.deleted_at.is_(None), _NOT_ERASED
     )

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from crm.extensions import db
 from crm.models import Organisation, Person, Position, SearchTerm
+from crm.models.base import table_of
 from crm.services.text import normalise_text
 
 TERM_LENGTH = 60
@@ -60,7 +61,7 @@ def _rows(
         yield {"entity": entity, "entity_id": record_id, "term": term, "sort_key": sort_key}
 
 
-_terms = SearchTerm.__table__
+_terms = table_of(SearchTerm)
 CHUNK = 5_000  # ids per statement: far below the bound-parameter limits of both databases
 
 
@@ -73,8 +74,9 @@ def rewrite(session: Session, person_ids: Iterable[int], organisation_ids: Itera
     """Rewrite the terms of these people and organisations from the register as it is now
     (in the database, so after a flush): one DELETE and one INSERT for all of them. Deleted
     and erased records, and records that are gone, lose their terms."""
+    no_ids: list[int] = []
     batches = itertools.zip_longest(
-        _chunks(sorted(set(person_ids))), _chunks(sorted(set(organisation_ids))), fillvalue=[]
+        _chunks(sorted(set(person_ids))), _chunks(sorted(set(organisation_ids))), fillvalue=no_ids
     )
     for some_people, some_organisations in batches:
         rows = _person_rows(session, some_people) + _organisation_rows(session, some_organisations)
@@ -198,7 +200,7 @@ def _after_prefix(token: str) -> str | None:
 
 
 def _term_range(
-    lower: object, upper: object | None, terms: sa.TableClause = _terms
+    lower: object, upper: object | None, terms: sa.FromClause = _terms
 ) -> list[sa.ColumnElement[bool]]:
     """Terms from ``lower`` up to, not including, ``upper`` (none: no upper end), as an index
     range: values or bound parameters."""
@@ -208,7 +210,7 @@ def _term_range(
     return condition
 
 
-def matching_ids(entity: str, token: str) -> sa.Select[tuple[int]]:
+def matching_ids(entity: str, token: str) -> sa.Select[int]:
     """Ids of live records of ``entity`` with a term starting with ``token``."""
     return sa.select(_terms.c.entity_id).where(
         _terms.c.entity == entity, *_term_range(token, _after_prefix(token))
@@ -233,13 +235,13 @@ def prefix_parameters(tokens: list[str]) -> tuple[Shape, dict[str, str]]:
     return tuple(shape), parameters
 
 
-def _range(n: int, bounded: bool, terms: sa.TableClause = _terms) -> list[sa.ColumnElement[bool]]:
-    upper = sa.bindparam(f"to_{n}") if bounded else None
+def _range(n: int, bounded: bool, terms: sa.FromClause = _terms) -> list[sa.ColumnElement[bool]]:
+    upper: sa.BindParameter[str] | None = sa.bindparam(f"to_{n}") if bounded else None
     return _term_range(sa.bindparam(f"from_{n}"), upper, terms)
 
 
 @functools.cache
-def matches(entity: str, shape: Shape) -> sa.Select[tuple[str, int]]:
+def matches(entity: str, shape: Shape) -> sa.Select[str, int]:
     """Distinct (sort key, id) of the records of ``entity`` with a term starting with every
     token, from the index alone; built once per shape (Core, bound parameters), so a search
     compiles nothing. Parameters: ``prefix_parameters``."""
@@ -260,7 +262,7 @@ def matches(entity: str, shape: Shape) -> sa.Select[tuple[str, int]]:
 
 
 @functools.cache
-def counting(entity: str, shape: Shape) -> sa.Select[tuple[int]]:
+def counting(entity: str, shape: Shape) -> sa.Select[int]:
     """How many records ``matches`` finds, up to the parameter ``cap``."""
     ids = matches(entity, shape).with_only_columns(_terms.c.entity_id)
     return sa.select(sa.func.count()).select_from(ids.limit(sa.bindparam("cap")).subquery())

@@ -139,7 +139,7 @@ def _newest(
         keys += [(at, "outreach", key) for at, key in db.session.execute(ordered)]
     if "event" in kinds:
         participant = EventParticipant.person_id if is_person else EventParticipant.organisation_id
-        query = (
+        participations = (
             sa.select(EventParticipant.id)
             .join(Event, Event.id == EventParticipant.event_id)
             .where(participant == record.id, Event.deleted_at.is_(None))
@@ -148,18 +148,18 @@ def _newest(
             on_items = sa.select(event_subitems.c.event_id).where(
                 event_subitems.c.commitment_item_id.in_(items)
             )
-            query = query.where(Event.id.in_(on_items))
+            participations = participations.where(Event.id.in_(on_items))
         # Timed events start at a time, all-day ones on a date (at midnight UTC): two
         # orders, merged with the rest below.
         timed = (
-            query.add_columns(Event.starts_at)
+            participations.add_columns(Event.starts_at)
             .where(Event.is_all_day.is_(False))
             .order_by(Event.starts_at.desc(), EventParticipant.id.desc())
             .limit(need)
         )
         keys += [(at, "event", key) for key, at in db.session.execute(timed)]
         all_day = (
-            query.add_columns(Event.start_date)
+            participations.add_columns(Event.start_date)
             .where(Event.is_all_day.is_(True))
             .order_by(Event.start_date.desc(), EventParticipant.id.desc())
             .limit(need)

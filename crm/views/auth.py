@@ -57,7 +57,7 @@ def _wait_message(throttled: accounts.Throttled) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str | tuple[str, int, dict[str, str]]:
+def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     next_target = safe_next(request.args.get("next") or request.form.get("next"))
     if current_user.is_authenticated:
         return redirect(next_target or url_for("main.home"))

@@ -4,6 +4,7 @@ merging them (coordinators and admins) and marking a pair "not a duplicate"."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -15,6 +16,7 @@ from crm.security import requires
 from crm.services import merge
 from crm.services.checks import MAX_ID, clean_int
 from crm.services.errors import ValidationError
+from crm.services.records import get_record
 
 bp = Blueprint("duplicates", __name__, url_prefix="/duplicates")
 
@@ -45,7 +47,7 @@ def _record(model: type[Person] | type[Organisation], raw: str | None) -> Person
         abort(400)
     if len(text) > 19 or int(text) > MAX_ID:
         abort(404)
-    record = db.session.get(model, int(text))
+    record = get_record(model, int(text))
     if record is None:
         abort(404)
     return record
@@ -104,7 +106,9 @@ def merge_pair(kind: str) -> Response:
         f"Merged #{other_id} into this record" + (f" ({summary} moved)." if summary else "."),
         "success",
     )
-    return redirect(url_for(endpoint, **{id_name: survivor.id}))
+    # Typed as url_for's **values: a plain dict[str, int] could be meant for its _external.
+    values: dict[str, Any] = {id_name: survivor.id}
+    return redirect(url_for(endpoint, **values))
 
 
 @bp.post("/<kind>/not-duplicate")

@@ -27,15 +27,21 @@ def _export(kind: str, fmt: str) -> Response | tuple[str, int]:
         f = list_filter(sorts)  # the list's own filter: an export holds what the list shows
     except ValidationError:
         return refused_filter(f"{kind}/list.html", sorts)
-    query = people_query(f) if kind == "people" else organisations_query(f)
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     name = f"{kind}-{stamp}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    # One branch per kind: each query goes to the export of its own entity.
     if fmt == "csv":
-        chunks = exports.people_csv(query) if kind == "people" else exports.organisations_csv(query)
+        if kind == "people":
+            chunks = exports.people_csv(people_query(f))
+        else:
+            chunks = exports.organisations_csv(organisations_query(f))
         # Flask adds "; charset=utf-8" to a text mimetype itself.
         return Response(stream_with_context(chunks), mimetype="text/csv", headers=headers)
-    data = exports.people_xlsx(query) if kind == "people" else exports.organisations_xlsx(query)
+    if kind == "people":
+        data = exports.people_xlsx(people_query(f))
+    else:
+        data = exports.organisations_xlsx(organisations_query(f))
     return Response(data, mimetype=XLSX, headers=headers)
 
 

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from werkzeug import wrappers
 
 from crm.extensions import db
 from crm.forms.register import ConsentForm, ErasureForm, RestrictionForm
@@ -28,13 +29,13 @@ from crm.views.people import _get, render_person
 bp = Blueprint("privacy", __name__)
 
 
-def _back(person_id: int) -> Response:
+def _back(person_id: int) -> wrappers.Response:  # what redirect returns
     return redirect(url_for("people.show", person_id=person_id, _anchor="data-protection"))
 
 
 @bp.post("/people/<int:person_id>/consents")
 @requires("register.write")
-def add_consent(person_id: int) -> Response | tuple[str, int]:
+def add_consent(person_id: int) -> wrappers.Response | tuple[str, int]:
     person = _get(person_id)
     form = ConsentForm()
     if not form.validate_on_submit():
@@ -58,7 +59,7 @@ def add_consent(person_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/people/<int:person_id>/restriction")
 @requires("register.write")
-def set_restriction(person_id: int) -> Response | tuple[str, int]:
+def set_restriction(person_id: int) -> wrappers.Response | tuple[str, int]:
     person = _get(person_id)
     form = RestrictionForm()
     if not form.validate_on_submit():
@@ -102,7 +103,7 @@ def subject_access(person_id: int, fmt: str) -> Response:
 
 @bp.post("/people/<int:person_id>/erase")
 @requires("privacy.manage")
-def erase(person_id: int) -> Response:
+def erase(person_id: int) -> wrappers.Response:
     person = _get(person_id)
     form = ErasureForm()
     try:

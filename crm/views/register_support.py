@@ -20,6 +20,7 @@ from crm.security import can
 from crm.services import merge, register
 from crm.services.checks import MAX_ID
 from crm.services.errors import ConflictError, NeedsConfirmation, ValidationError
+from crm.services.records import get_record
 from crm.services.search import RegisterFilter
 from crm.views.forms_support import attach_error
 
@@ -171,7 +172,7 @@ def merged_survivor(
 
     Admins, who may see deleted records, open the merged record itself with ``?merged=1``.
     """
-    record = db.session.get(model, record_id) if record_id <= MAX_ID else None
+    record = get_record(model, record_id) if record_id <= MAX_ID else None
     if record is None or record.merged_into_id is None:
         return None
     if request.args.get("merged") == "1" and can(current_user, "register.restore"):

@@ -7,11 +7,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
-from crm.extensions import db
 from crm.models import Organisation, Person
 from crm.security import can
 from crm.services.checks import clean_int
 from crm.services.errors import ValidationError
+from crm.services.records import get_record
 from crm.services.timeline import KINDS, MAX_PAGE, record_timeline
 
 bp = Blueprint("timelines", __name__)
@@ -30,7 +30,7 @@ def organisation(record_id: int) -> tuple[str, int]:
 
 
 def _timeline_page(model: type[Person] | type[Organisation], record_id: int) -> tuple[str, int]:
-    record = db.session.get(model, record_id)
+    record = get_record(model, record_id)
     if record is None or (
         record.deleted_at is not None and not can(current_user, "register.restore")
     ):

@@ -43,6 +43,7 @@ from crm.models import (
     person_tags,
     utcnow,
 )
+from crm.models.base import table_of
 from crm.services import audit, search_sync
 from crm.services.errors import ValidationError
 from crm.services.privacy.scrub import ERASED, Scrubber, name_forms, phone_forms
@@ -328,7 +329,7 @@ def _redacted(value: Any) -> Any:
 
 
 def _erase_audit_about(ids: list[int], scrubber: Scrubber) -> None:
-    log = AuditEntry.__table__
+    log = table_of(AuditEntry)
     entries = db.session.execute(
         sa.select(log.c.id, log.c.changes, log.c.summary).where(
             log.c.entity_type == "person", log.c.entity_id.in_(ids)
@@ -349,13 +350,13 @@ def _erase_own_rows(ids: list[int], scrubber: Scrubber) -> None:
     """Rows that belong to the person: every name part they had goes, not only whole names."""
     follow_ups = sa.select(FollowUp.id).where(FollowUp.person_id.in_(ids))
     own = [
-        (ConsentRecord.__table__, ("source",), ConsentRecord.person_id.in_(ids)),
-        (FollowUp.__table__, ("title", "notes"), FollowUp.person_id.in_(ids)),
-        (Reminder.__table__, ("last_error",), Reminder.follow_up_id.in_(follow_ups)),
-        (Position.__table__, ("title",), Position.person_id.in_(ids)),
+        (table_of(ConsentRecord), ("source",), ConsentRecord.person_id.in_(ids)),
+        (table_of(FollowUp), ("title", "notes"), FollowUp.person_id.in_(ids)),
+        (table_of(Reminder), ("last_error",), Reminder.follow_up_id.in_(follow_ups)),
+        (table_of(Position), ("title",), Position.person_id.in_(ids)),
     ]
     for table, columns, where in own:
-        _rewrite(table, columns, scrubber, where)  # type: ignore[arg-type]
+        _rewrite(table, columns, scrubber, where)
     _erase_audit_about(ids, scrubber)
 
 
@@ -381,7 +382,7 @@ def _erase_tags(scrubber: Scrubber) -> None:
     for tag in naming:
         new_name = " ".join(scrubber.text(tag.name).split())
         if new_name in ("", ERASED):
-            db.session.execute(sa.delete(Tag.__table__).where(Tag.id == tag.id))
+            db.session.execute(sa.delete(table_of(Tag)).where(Tag.id == tag.id))
         elif new_name in taken:
             for links, key in ((organisation_tags, "organisation_id"), (person_tags, "person_id")):
                 already = sa.select(links.c[key]).where(links.c.tag_id == taken[new_name])
@@ -390,10 +391,10 @@ def _erase_tags(scrubber: Scrubber) -> None:
                     .where(links.c.tag_id == tag.id, links.c[key].not_in(already))
                     .values(tag_id=taken[new_name])
                 )
-            db.session.execute(sa.delete(Tag.__table__).where(Tag.id == tag.id))
+            db.session.execute(sa.delete(table_of(Tag)).where(Tag.id == tag.id))
         else:
             db.session.execute(
-                sa.update(Tag.__table__).where(Tag.id == tag.id).values(name=new_name)
+                sa.update(table_of(Tag)).where(Tag.id == tag.id).values(name=new_name)
             )
             taken[new_name] = tag.id
 

@@ -197,7 +197,11 @@ def _everything_held(person: Person) -> dict[str, Any]:
                 "source": c.source,
                 "given_at": c.given_at,
                 "recorded_at": c.recorded_at,
-                "recorded_by": _user_name(recorders.get(c.recorded_by_id)),
+                "recorded_by": (
+                    _user_name(recorders.get(c.recorded_by_id))
+                    if c.recorded_by_id is not None
+                    else None  # the recording account was deleted
+                ),
             }
             for c in consents
         ],
