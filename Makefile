@@ -63,6 +63,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy over crm/ (settings in pyproject.toml): CI fails on any type error.
+typecheck: setup
+	$(BIN)/mypy
+
 # Migrations build the schema the models describe (tests/test_migrations.py checks it too).
 migration-check: setup
 	@rm -rf /tmp/crm-migration-check && mkdir -p /tmp/crm-migration-check

@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from crm import create_app
 from crm.config import ConfigError
+from crm.database import refresh_statistics
 from crm.extensions import db
 from crm.services.errors import ValidationError
 
@@ -138,6 +139,8 @@ def demo_command(scale: int, random_seed: int, password: str | None) -> None:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(report.describe())
+    if refresh_statistics(db.engine):
+        click.echo("database statistics refreshed (VACUUM ANALYZE)")
     click.echo("Sign in at the app with any of these accounts:")
     for email, role in report.users:
         click.echo(f"  {role:<12} {email}")
@@ -152,6 +155,7 @@ def reindex_command() -> None:
 
     written = search_index.rebuild()
     db.session.commit()
+    refresh_statistics(db.engine)
     click.echo(f"search index rebuilt: {written:,} terms")
 
 

@@ -85,6 +85,20 @@ def init_request_transactions(app: Flask) -> None:
         _may_write.set(True)
 
 
+def refresh_statistics(engine: sa.Engine) -> bool:
+    """After a bulk load (``crm demo``, ``crm reindex``): PostgreSQL's VACUUM (ANALYZE), so the
+    planner knows the new rows and index-only scans need not visit the table (the list's
+    capped count took 28 ms instead of 2 ms at scale 100 until autovacuum came by). It runs
+    outside a transaction, as VACUUM must. SQLite is left alone: its planner has no
+    statistics today, and giving it some would change the plans the lists were tuned for.
+    Returns whether anything ran."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM (ANALYZE)")
+    return True
+
+
 def database_answers(engine: sa.Engine) -> bool:
     """True when the database answers and holds a migrated schema."""
     try:
