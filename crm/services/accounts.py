@@ -201,6 +201,10 @@ LOOKBACK = timedelta(days=1)
 # over many addresses (or IPv6 prefixes) are held to today's average rate of one limit per
 # window (50 in 150 minutes instead of 5 in 15, with the defaults): no faster than before.
 ACCOUNT_CEILING_FACTOR = 10
+# One address may fail this many times the limit within a window, whatever the accounts: a
+# spray of guesses over many accounts meets a wall, while the few typos of an office behind
+# one NAT (or a proxy) do not lock every colleague out, as a limit of N did.
+ADDRESS_CEILING_FACTOR = 10
 
 
 def _window_free_at(
@@ -260,7 +264,9 @@ def _raise_if_throttled(
     now = utcnow()
     free_at = [
         _pair_free_at(email, address, limit, window, others),
-        _window_free_at(LoginFailure.ip_address, address, limit, window, others),
+        _window_free_at(
+            LoginFailure.ip_address, address, limit * ADDRESS_CEILING_FACTOR, window, others
+        ),
         _window_free_at(
             LoginFailure.email,
             email,

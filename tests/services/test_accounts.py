@@ -212,10 +212,24 @@ def test_failures_lock_the_account_from_that_address_only(app, db) -> None:
 
 
 def test_one_address_is_limited_across_accounts(app, db) -> None:
-    for n in range(5):
-        assert authenticate(f"sprayed{n}@x.example", "Summer2026!", "10.0.0.3") is None
+    db.session.add_all(
+        [LoginFailure(email=f"sprayed{n}@x.example", ip_address="10.0.0.3") for n in range(49)]
+    )
+    assert authenticate("sprayed49@x.example", "Summer2026!", "10.0.0.3") is None  # the 50th
     with pytest.raises(accounts.Throttled):
         authenticate("someone@else.example", "x", "10.0.0.3")
+
+
+def test_a_few_failures_from_an_office_address_do_not_lock_out_its_colleagues(app, db) -> None:
+    """Behind one NAT everyone shares an address: five wrong tries on other accounts (or
+    unknown e-mails) must not stop a colleague with the right password."""
+    colleague = factories.make_user()
+    for n in range(5):
+        assert authenticate(f"typo{n}@x.example", "wrong", "192.0.2.10") is None
+    wrong_user = factories.make_user()
+    for _ in range(5):
+        assert authenticate(wrong_user.email, "wrong", "192.0.2.10") is None
+    assert authenticate(colleague.email, factories.PASSWORD, "192.0.2.10") == colleague
 
 
 def test_each_further_failure_from_an_address_doubles_the_wait(app, db) -> None:
@@ -340,23 +354,27 @@ def test_a_successful_sign_in_is_not_counted_and_keeps_the_version(app, db) -> N
 def test_ipv6_clients_are_counted_per_64_prefix(app, db) -> None:
     assert accounts.throttle_address("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
     assert accounts.throttle_address("192.0.2.7") == "192.0.2.7"
-    for n in range(5):
-        authenticate(f"guess{n}@x.example", "x", f"2001:db8:1:2::{n + 1}")
+    user = factories.make_user()
+    for n in range(5):  # one account from five addresses of one /64: one address to us
+        authenticate(user.email, "x", f"2001:db8:1:2::{n + 1}")
     with pytest.raises(accounts.Throttled):
-        authenticate("another@x.example", "x", "2001:db8:1:2:ffff::9")
+        authenticate(user.email, factories.PASSWORD, "2001:db8:1:2:ffff::9")
+    assert authenticate(user.email, factories.PASSWORD, "2001:db8:1:3::1") == user
 
 
 def test_retry_after_waits_until_a_try_is_free_again(app, db) -> None:
     now = accounts.utcnow()
+    minutes_ago = [14, 13] + [5] * 49
     db.session.add_all(
         [
             LoginFailure(
-                email="late@x.example", ip_address="10.0.0.8", at=now - timedelta(minutes=14 - n)
+                email=f"late{n}@x.example", ip_address="10.0.0.8", at=now - timedelta(minutes=m)
             )
-            for n in range(6)
+            for n, m in enumerate(minutes_ago)
         ]
     )
     with pytest.raises(accounts.Throttled) as raised:
         accounts.begin_sign_in("other@x.example", "10.0.0.8", 5, WINDOW)
-    # Six in the window, limit five: two must age out; the second oldest is 13 minutes old.
+    # 51 in the window from this address, its ceiling 50: two must age out; the second
+    # oldest is 13 minutes old, so a try is free in two minutes.
     assert 115 <= raised.value.retry_after <= 125
