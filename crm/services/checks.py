@@ -6,6 +6,7 @@ from, and returns the clean value or raises ``ValidationError`` naming that fiel
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Literal, TypeVar, overload
@@ -43,6 +44,28 @@ def forbidden_character(text: str) -> str | None:
     return None
 
 
+# Characters that show as nothing (zero-width space and joiners, word joiner, byte-order mark,
+# braille blank, Hangul fillers, Mongolian vowel separator): a name of only these is no name.
+BLANK_LOOKING = frozenset("\u200b\u200c\u200d\u2060\ufeff\u2800\u3164\u115f\u1160\uffa0\u180e")
+# Bidirectional overrides, embeddings and isolates make text show in another order than it
+# is stored ("A\u202eB" shows reversed): refused, as they can disguise a name or an address.
+BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+
+
+def _shows_nothing(ch: str) -> bool:
+    return ch.isspace() or ch in BLANK_LOOKING or unicodedata.category(ch) == "Cf"
+
+
+def visible_text(text: str) -> str:
+    """The text without what shows as nothing at its ends; empty when nothing in it shows."""
+    start, end = 0, len(text)
+    while start < end and _shows_nothing(text[start]):
+        start += 1
+    while end > start and _shows_nothing(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
 def check_characters(text: str, field: str | None) -> None:
     bad = forbidden_character(text)
     if bad is not None:
@@ -62,12 +85,19 @@ def clean_text(value: object, field: str, limit: int, required: bool = False) ->
     characters. Anything but a string or a number (a file sent in a text field) is refused."""
     if value is not None and not isinstance(value, (str, int)):
         raise ValidationError("expected text", field=field)
-    text = str(value).strip() if value is not None else ""
+    text = visible_text(str(value)) if value is not None else ""
     if required and not text:
         raise ValidationError("this field is required", field=field)
     if len(text) > limit:
         raise ValidationError(f"at most {limit} characters (this has {len(text)})", field=field)
     check_characters(text, field)
+    disguise = next((ch for ch in text if ch in BIDI_CONTROLS), None)
+    if disguise is not None:
+        raise ValidationError(
+            f"contains a direction control (U+{ord(disguise):04X}) that would show the text "
+            "in another order than it is stored; remove it",
+            field=field,
+        )
     return text or None
 
 

@@ -1,0 +1,70 @@
+"""The shared field checks: what counts as text, as empty, as a disguise."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm.services import register
+from crm.services.checks import clean_text
+from crm.services.errors import ValidationError
+from tests import factories
+
+KEY = b"test-erasure-key"
+PERSON = {
+    "first_name": "Ana",
+    "last_name": "Kovač",
+    "lawful_basis": "legitimate-interest",
+    "lawful_basis_source": "Business card, BIEMH 2026",
+}
+
+
+@pytest.mark.parametrize(
+    "invisible", [" ", "\u200b", "\u2800", "\u3164", "\ufeff", " \u200b\u200d ", "\u2060"]
+)
+def test_text_that_shows_nothing_is_empty(invisible: str) -> None:
+    assert clean_text(invisible, "notes", 100) is None
+    with pytest.raises(ValidationError, match="required"):
+        clean_text(invisible, "lawful_basis_source", 300, required=True)
+
+
+def test_invisible_characters_at_the_ends_go_and_joiners_inside_stay() -> None:
+    assert clean_text("\u200bAna Kovač\u200b ", "first_name", 100) == "Ana Kovač"
+    assert clean_text("👩\u200d🔧", "notes", 100) == "👩\u200d🔧"  # an emoji sequence
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u202a", "\u2066", "\u2069"])
+def test_direction_controls_that_disguise_text_are_refused(control: str) -> None:
+    with pytest.raises(ValidationError, match="direction control") as refused:
+        clean_text(f"Ana {control}Kovač", "last_name", 100)
+    assert refused.value.field == "last_name"
+
+
+def test_a_person_named_only_by_invisible_characters_is_refused(app, db) -> None:
+    actor = factories.make_user()
+    data = {**PERSON, "first_name": " ", "last_name": "\u200b"}
+    with pytest.raises(ValidationError, match="a first or a last name is required"):
+        register.create_person(data, actor, erasure_key=KEY)
+    with pytest.raises(ValidationError, match="required") as refused:
+        register.create_person({**PERSON, "lawful_basis_source": "\u200b"}, actor, erasure_key=KEY)
+    assert refused.value.field == "lawful_basis_source"
+
+
+def test_an_organisation_named_by_a_zero_width_space_is_refused(app, db) -> None:
+    actor = factories.make_user()
+    with pytest.raises(ValidationError, match="required") as refused:
+        register.create_organisation(
+            {"name": "\u200b", "kind": "enterprise", "country_code": "DE"}, actor
+        )
+    assert refused.value.field == "name"
+
+
+def test_the_form_refuses_an_invisible_name(client, signed_in) -> None:
+    from tests.conftest import csrf_token
+
+    signed_in("officer")
+    data = {**PERSON, "first_name": "\u2800", "last_name": "\u200b"}
+    response = client.post(
+        "/people/new", data={**data, "csrf_token": csrf_token(client, "/people/new")}
+    )
+    assert response.status_code == 400
+    assert "a first or a last name is required" in response.get_data(as_text=True)
