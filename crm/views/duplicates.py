@@ -39,12 +39,15 @@ def _kind(kind: str) -> tuple[type[Person] | type[Organisation], object, str, st
     return KINDS[kind]  # type: ignore[return-value]
 
 
-def _record(model: type[Person] | type[Organisation], raw: str | None) -> Person | Organisation:
-    """The record a form or link names by id: 400 for what is not a number, 404 for a
-    number no record has (ids beyond the databases' range never reach them)."""
+def _record(model: type[Person] | type[Organisation], name: str) -> Person | Organisation:
+    """The record the parameter ``name`` of a form or link names by id: 400 saying so for
+    what is not a number, 404 for a number no record has (ids beyond the databases' range
+    never reach them)."""
+    raw = (request.args if request.method == "GET" else request.form).get(name)
     text = (raw or "").strip()
     if not _DIGITS.fullmatch(text):
-        abort(400)
+        shown = f"{text[:20]!r} is not" if text else "give"
+        abort(400, description=f"{name}: {shown} the number of a record.")
     if len(text) > 19 or int(text) > MAX_ID:
         abort(404)
     record = get_record(model, int(text))
@@ -58,8 +61,8 @@ def _record(model: type[Person] | type[Organisation], raw: str | None) -> Person
 def index() -> str:
     try:
         page = clean_int(request.args.get("page", "1"), "page", 1, MAX_PAGE) or 1
-    except ValidationError:
-        abort(400)
+    except ValidationError as error:
+        abort(400, description=f"{error}.")
     people = merge.duplicate_people(page)
     organisations = merge.duplicate_organisations(page)
     return render_template(
@@ -76,10 +79,10 @@ def index() -> str:
 def compare(kind: str) -> str:
     """Both records side by side, then the decision: merge one into the other, or not."""
     model = _kind(kind)[0]
-    first = _record(model, request.args.get("first"))
-    second = _record(model, request.args.get("second"))
+    first = _record(model, "first")
+    second = _record(model, "second")
     if first.id == second.id:
-        abort(400)
+        abort(400, description="first, second: a record cannot be compared with itself.")
     if first.deleted_at is not None or second.deleted_at is not None:
         abort(404)  # only live records are compared (and merged)
     return render_template(
@@ -91,8 +94,8 @@ def compare(kind: str) -> str:
 @requires("register.merge")
 def merge_pair(kind: str) -> Response:
     model, merge_records, endpoint, id_name = _kind(kind)
-    survivor = _record(model, request.form.get("keep"))
-    other = _record(model, request.form.get("merge"))
+    survivor = _record(model, "keep")
+    other = _record(model, "merge")
     other_id = other.id
     try:
         moved = merge_records(survivor, other, current_user)  # type: ignore[operator]
@@ -112,12 +115,12 @@ def merge_pair(kind: str) -> Response:
 
 
 @bp.post("/<kind>/not-duplicate")
-@requires("register.write")
+@requires("register.merge")  # it hides the pair from everyone for good: the mergers decide
 def not_duplicate(kind: str) -> Response:
     """Two different stakeholders: the pair leaves the list for good (audited)."""
     model = _kind(kind)[0]
-    first = _record(model, request.form.get("first"))
-    second = _record(model, request.form.get("second"))
+    first = _record(model, "first")
+    second = _record(model, "second")
     try:
         merge.mark_not_duplicate(first, second, current_user)
     except ValidationError as error:

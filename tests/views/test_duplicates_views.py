@@ -124,12 +124,25 @@ def test_compare_then_merge_or_mark_not_a_duplicate(app, client, signed_in, db) 
     assert page.count("Officine Meccaniche Rossi S.p.A.") >= 2  # both positions, side by side
     assert first.email in page and second.email in page
     assert '<th scope="row">Outreach</th><td>1</td><td>0</td>' in page
-    assert "Keep #" not in page  # officers cannot merge
-    assert "Not a duplicate" in page
+    assert "Keep #" not in page  # officers cannot merge,
+    assert "Not a duplicate" not in page  # nor hide a pair from everyone for good
     token = csrf_token(client, "/duplicates")
-    response = client.post(
+    refused = client.post(
         "/duplicates/people/not-duplicate",
         data={"first": first.id, "second": second.id, "csrf_token": token},
+    )
+    assert refused.status_code == 403
+    coordinator = _coordinator(app, db)
+    page = coordinator.get(compare_url.replace("&amp;", "&")).get_data(as_text=True)
+    assert f"Keep #{first.id}" in page and f"Keep #{second.id}" in page
+    assert "Not a duplicate" in page
+    response = coordinator.post(
+        "/duplicates/people/not-duplicate",
+        data={
+            "first": first.id,
+            "second": second.id,
+            "csrf_token": csrf_token(coordinator, "/duplicates"),
+        },
     )
     assert response.status_code == 302
     assert "No likely duplicates" in client.get("/duplicates").get_data(as_text=True)
@@ -137,9 +150,21 @@ def test_compare_then_merge_or_mark_not_a_duplicate(app, client, signed_in, db) 
         sa.select(AuditEntry.entity_id).where(AuditEntry.action == "not-duplicate")
     ).all()
     assert set(audited) == {first.id, second.id}
-    coordinator = _coordinator(app, db)
-    page = coordinator.get(compare_url.replace("&amp;", "&")).get_data(as_text=True)
-    assert f"Keep #{first.id}" in page and f"Keep #{second.id}" in page
+
+
+def test_refused_ids_and_pages_say_which_parameter(client, signed_in) -> None:
+    signed_in("viewer")
+    for path, named in (
+        ("/duplicates?page=0", "page"),
+        ("/duplicates?page=bogus", "page"),
+        ("/duplicates/people/compare?first=x&second=2", "first"),
+        ("/duplicates/people/compare?first=1", "second"),
+        ("/duplicates/people/compare?first=1&second=1", "first, second"),
+    ):
+        response = client.get(path)
+        assert response.status_code in (400, 404), path
+        if response.status_code == 400:
+            assert f"{named}:" in response.get_data(as_text=True), path
 
 
 def test_compare_refuses_bad_ids(client, signed_in) -> None:
