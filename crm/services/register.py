@@ -550,9 +550,10 @@ def create_person(
     """
     values = clean_person(data)
     position_values = clean_position(position) if position else None
+    # A taken e-mail is refused before any question: "save anyway" could not help there.
+    _refuse_taken_email(values["email_normalised"], None)  # type: ignore[arg-type]
     if not confirmed:
         _ask_before_adding(values, position_values, erasure_key)
-    _refuse_taken_email(values["email_normalised"], None)  # type: ignore[arg-type]
     person = Person(
         **values,
         **person_name_keys(str(values["first_name"]), str(values["last_name"])),

@@ -56,7 +56,10 @@ from crm.views.register_support import (
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 CONFIRM_HINT = "Open the record, or tick 'Save anyway' if this is another person."
-ERASED_HINT = "Record that basis below, then tick 'Save anyway'."
+ERASED_HINT = "Record the new lawful basis below, then tick 'Add them again'."
+# The question about an erased person's e-mail is not "is this someone else?": it is whether
+# to bring them back, so its box says that.
+ERASED_DECISION = "Add them again: the new lawful basis is recorded below"
 
 FIELDS = (
     "first_name",
@@ -151,6 +154,8 @@ def create() -> Response | tuple[str, int]:
     except NeedsConfirmation as question:
         db.session.rollback()
         hint = ERASED_HINT if question.erased is not None else CONFIRM_HINT
+        if question.erased is not None:
+            form.confirm_duplicate.label.text = ERASED_DECISION
         form.form_errors.append(f"{question.message} {hint}")
         return _render_form(form, None, question.duplicates, 409, needs_confirmation=True)
     except ValidationError as error:

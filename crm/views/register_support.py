@@ -129,7 +129,11 @@ def edit_record(
         )
     except NeedsConfirmation as question:
         db.session.rollback()
-        form.form_errors.append(f"{question.message} Tick 'Save anyway' to go ahead.")
+        if question.erased is not None:
+            form.confirm_duplicate.label.text = "Use it anyway: this person comes back knowingly"
+            form.form_errors.append(f"{question.message} Tick 'Use it anyway' to go ahead.")
+        else:
+            form.form_errors.append(f"{question.message} Tick 'Save anyway' to go ahead.")
         return render_form(form, record, question.duplicates, 409, needs_confirmation=True)
     except ValidationError as error:
         db.session.rollback()

@@ -206,7 +206,10 @@ def test_re_adding_a_former_email_of_an_erased_person_is_flagged(
             data={**PERSON, "email": email, "first_name": "Lucja", "csrf_token": token},
         )
         assert response.status_code == 409, email
-        assert "belonged to a person erased on" in response.get_data(as_text=True)
+        page = response.get_data(as_text=True)
+        assert "belonged to a person erased on" in page
+        # The box asks what the question is about, not "is this another person?".
+        assert "Add them again" in page and "this is not the same person" not in page
 
 
 def test_editing_someone_to_an_erased_persons_email_is_a_question(app, client, signed_in, db):

@@ -292,7 +292,10 @@ def test_create_a_person_at_an_organisation_typed_by_name(client, signed_in, db)
     response = client.post(
         "/people/new", data={**person, "email": "G.Bianchi@rossi.example", "organisation": ""}
     )
-    assert response.status_code == 409  # same e-mail: a likely duplicate
+    # The same e-mail as someone live: refused at once, with no "save anyway" to offer.
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "already belongs to" in page and "Save anyway" not in page
     assert _count(db, Person) == before
 
 
