@@ -103,9 +103,19 @@ def _pages(live_url: str, urls: dict[str, str]) -> Iterator[tuple[str, object]]:
     yield "organisation-new-errors", _submit_empty(live_url + "/organisations/new")
     yield "organisation-edit", urls["organisation"] + "/edit"
     yield "duplicates", live_url + "/duplicates"
+    yield "duplicates-compare", _open_first_comparison(live_url + "/duplicates")
     yield "account", live_url + "/account"
     yield "admin-users", live_url + "/admin/users"
     yield "not-found", live_url + "/people/999999"
+
+
+def _open_first_comparison(url: str):
+    def open_compare(page) -> None:
+        page.goto(url)
+        page.get_by_role("link", name="Compare").first.click()
+        page.wait_for_load_state()
+
+    return open_compare
 
 
 def _submit_empty(url: str):
