@@ -76,12 +76,14 @@ class User(TimestampMixin, VersionedMixin, Base):
 
 
 class UserSession(Base):
-    """One signed-in browser. Its random id is all the cookies carry; signing out, a password
-    change or a deactivation deletes the row, and with it every copy of those cookies."""
+    """One signed-in browser. A random token is all the cookies carry, and the row keeps its
+    hash; signing out, a password change or a deactivation deletes the row, and with it every
+    copy of those cookies."""
 
     __tablename__ = "user_sessions"
 
-    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, default=new_token)
+    # The SHA-256 of the random token the cookies carry (accounts.session_key), not the token.
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Fixed at sign-in (no write per request): the remember-me lifetime when "keep me signed

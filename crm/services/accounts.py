@@ -3,6 +3,7 @@ throttle."""
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import secrets
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from crm.extensions import db
 from crm.models import AuditAction, LoginFailure, Role, User, utcnow
 from crm.models.base import rows_matched
-from crm.models.users import UserSession
+from crm.models.users import UserSession, new_token
 from crm.services import audit
 
 # normalise_email moved to checks (which accounts' callers also use); still importable here.
@@ -348,15 +349,23 @@ def start_session(
     so that reading a page never has to write.
     """
     prune_sessions()  # keeps the table small without a scheduled job
+    token = new_token()
     row = UserSession(
+        id=session_key(token),
         user_id=user.id,
         is_remembered=remember,
         expires_at=utcnow() + (remember_lifetime if remember else lifetime),
     )
     db.session.add(row)
     db.session.flush()
-    user.signed_in_session = row.id
+    user.signed_in_session = token
     return row
+
+
+def session_key(token: str) -> str:
+    """What the server keeps of a session: a hash of the random token the cookies carry, so
+    that a copy of the database (a backup) holds no session anyone could sign in with."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def user_of_session(session_id: str) -> User | None:
@@ -367,7 +376,7 @@ def user_of_session(session_id: str) -> User | None:
         sa.select(User)
         .join(UserSession, UserSession.user_id == User.id)
         .where(
-            UserSession.id == session_id,
+            UserSession.id == session_key(session_id),
             UserSession.expires_at > utcnow(),
             User.is_active.is_(True),
         )
@@ -380,14 +389,14 @@ def user_of_session(session_id: str) -> User | None:
 def end_session(session_id: str | None) -> None:
     """Sign out: every copy of this session's cookies stops working."""
     if session_id:
-        db.session.execute(sa.delete(UserSession).where(UserSession.id == session_id))
+        db.session.execute(sa.delete(UserSession).where(UserSession.id == session_key(session_id)))
 
 
 def end_sessions(user: User, keep: str | None = None) -> int:
     """End every session of ``user`` but ``keep``; returns how many ended."""
     statement = sa.delete(UserSession).where(UserSession.user_id == user.id)
     if keep is not None:
-        statement = statement.where(UserSession.id != keep)
+        statement = statement.where(UserSession.id != session_key(keep))
     return rows_matched(db.session.execute(statement))
 
 

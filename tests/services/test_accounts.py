@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -85,7 +86,9 @@ def change_password(
 
 
 def _session(user: User, remember: bool = False) -> str:
-    return accounts.start_session(user, remember, timedelta(hours=12), timedelta(days=30)).id
+    """The token a new session's cookies carry."""
+    accounts.start_session(user, remember, timedelta(hours=12), timedelta(days=30))
+    return user.signed_in_session
 
 
 def test_password_change_ends_every_other_session(app, db) -> None:
@@ -151,21 +154,37 @@ def test_a_session_belongs_to_its_user_until_it_ends(app, db) -> None:
         assert accounts.user_of_session(forged) is None
 
 
+def test_the_server_keeps_only_a_hash_of_each_session(app, db) -> None:
+    """A copy of the database (a backup) holds no session anyone could sign in with."""
+    from crm.models.users import UserSession
+
+    user = factories.make_user()
+    token = _session(user)
+    stored = db.session.scalars(sa.select(UserSession.id).where(UserSession.user_id == user.id))
+    assert list(stored) == [hashlib.sha256(token.encode()).hexdigest()]
+    assert accounts.user_of_session(token) == user
+    assert accounts.user_of_session(accounts.session_key(token)) is None
+
+
 def test_sessions_end_when_their_time_is_up_and_are_pruned(app, db) -> None:
     from crm.models.users import UserSession
 
     user = factories.make_user()
     plain, remembered = _session(user), _session(user, remember=True)
     rows = {row.id: row for row in db.session.scalars(sa.select(UserSession))}
+    plain_row, remembered_row = (
+        rows[accounts.session_key(plain)],
+        rows[accounts.session_key(remembered)],
+    )
     now = accounts.utcnow()
-    assert timedelta(hours=11) < rows[plain].expires_at - now <= timedelta(hours=12)
-    assert timedelta(days=29) < rows[remembered].expires_at - now <= timedelta(days=30)
-    rows[plain].expires_at = now - timedelta(seconds=1)
+    assert timedelta(hours=11) < plain_row.expires_at - now <= timedelta(hours=12)
+    assert timedelta(days=29) < remembered_row.expires_at - now <= timedelta(days=30)
+    plain_row.expires_at = now - timedelta(seconds=1)
     db.session.flush()
     assert accounts.user_of_session(plain) is None
     assert accounts.user_of_session(remembered) == user
     _session(user)  # every sign-in prunes ended sessions
-    assert db.session.get(UserSession, plain) is None
+    assert db.session.get(UserSession, accounts.session_key(plain)) is None
 
 
 def test_deactivation_ends_every_session(app, db) -> None:
