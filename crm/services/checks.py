@@ -6,6 +6,7 @@ from, and returns the clean value or raises ``ValidationError`` naming that fiel
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -168,6 +169,9 @@ def clean_language(value: object, field: str = "language_code") -> str | None:
     return code
 
 
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
 def clean_int(value: object, field: str, minimum: int = 0, maximum: int = 10**9) -> int | None:
     """A whole number within bounds, or None for an empty value."""
     if value in (None, ""):
@@ -177,10 +181,10 @@ def clean_int(value: object, field: str, minimum: int = 0, maximum: int = 10**9)
     text = str(value).strip()
     if len(text) > 20:
         raise ValidationError(f"must be between {minimum:,} and {maximum:,}", field=field)
-    try:
-        number = int(text)
-    except ValueError:
-        raise ValidationError(f"{text!r} is not a whole number", field=field) from None
+    # Digits 0-9 with an optional sign: int() alone also takes "1_0" and other scripts' digits.
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise ValidationError(f"{text!r} is not a whole number", field=field)
+    number = int(text)
     if not minimum <= number <= maximum:
         raise ValidationError(f"must be between {minimum:,} and {maximum:,}", field=field)
     return number

@@ -34,6 +34,9 @@ class RecordIdConverter(IntegerConverter):
     ) -> None:
         limit = MAX_ID if max is None or max > MAX_ID else max
         super().__init__(map, fixed_digits, min, limit, signed)
+        # ASCII digits only: Werkzeug's \d also matches other scripts' digits ("١", "１"),
+        # which int() reads, so one record had many addresses.
+        self.regex = r"-?[0-9]+" if signed else r"[0-9]+"
 
 
 def accepts_files(view: F) -> F:

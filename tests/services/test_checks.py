@@ -68,3 +68,25 @@ def test_the_form_refuses_an_invisible_name(client, signed_in) -> None:
     )
     assert response.status_code == 400
     assert "a first or a last name is required" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("odd", ["1_0", "١", "１", "1.0", "0x10", "1e3"])
+def test_whole_numbers_are_ascii_digits_only(odd: str) -> None:
+    from crm.services.checks import clean_int
+
+    with pytest.raises(ValidationError, match="not a whole number"):
+        clean_int(odd, "page", 1, 1000)
+    assert clean_int("+7", "page", 1, 1000) == 7
+
+
+@pytest.mark.parametrize(
+    "digits", ["٠١٢٣٤٥٦٧٨٩", "０１２３４５６７８９"]
+)  # Arabic-Indic, fullwidth
+def test_record_ids_in_urls_are_ascii_digits(client, signed_in, digits: str) -> None:
+    from urllib.parse import quote
+
+    person = factories.make_person()
+    signed_in("officer")
+    assert client.get(f"/people/{person.id}").status_code == 200
+    other_script = str(person.id).translate(str.maketrans("0123456789", digits))
+    assert client.get("/people/" + quote(other_script)).status_code == 404
