@@ -139,7 +139,7 @@ def demo_command(scale: int, random_seed: int, password: str | None) -> None:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(report.describe())
-    if refresh_statistics(db.engine):
+    if refresh_statistics(db.engine, db.metadata.tables):
         click.echo("database statistics refreshed (VACUUM ANALYZE)")
     click.echo("Sign in at the app with any of these accounts:")
     for email, role in report.users:
@@ -155,7 +155,7 @@ def reindex_command() -> None:
 
     written = search_index.rebuild()
     db.session.commit()
-    refresh_statistics(db.engine)
+    refresh_statistics(db.engine, db.metadata.tables)
     click.echo(f"search index rebuilt: {written:,} terms")
 
 

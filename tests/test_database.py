@@ -79,7 +79,7 @@ def test_statistics_are_refreshed_after_a_bulk_load_on_postgresql(own_app: Flask
     from crm.database import refresh_statistics
 
     with own_app.app_context():
-        assert refresh_statistics(db.engine) is True
+        assert refresh_statistics(db.engine, db.metadata.tables) is True
         with db.engine.connect() as connection:
             vacuumed = connection.scalar(
                 sa.text(
@@ -90,10 +90,26 @@ def test_statistics_are_refreshed_after_a_bulk_load_on_postgresql(own_app: Flask
     assert vacuumed
 
 
+def test_refreshing_statistics_never_waits_for_a_transaction(own_app: Flask) -> None:
+    """A transaction holding a table (as the command's own caller may) is not waited for:
+    VACUUM skips what it cannot lock at once instead of hanging."""
+    from crm.database import refresh_statistics
+
+    with own_app.app_context():
+        holder = db.engine.connect()
+        transaction = holder.begin()
+        holder.exec_driver_sql("LOCK TABLE people IN SHARE UPDATE EXCLUSIVE MODE")
+        try:
+            assert refresh_statistics(db.engine, db.metadata.tables) is True
+        finally:
+            transaction.rollback()
+            holder.close()
+
+
 def test_sqlite_statistics_are_left_alone(app: Flask, database_url: str) -> None:
     from crm.database import refresh_statistics
 
     if sa.make_url(database_url).get_backend_name() != "sqlite":
         pytest.skip("SQLite only")
     with app.app_context():
-        assert refresh_statistics(db.engine) is False
+        assert refresh_statistics(db.engine, db.metadata.tables) is False
