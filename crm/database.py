@@ -98,7 +98,8 @@ def refresh_statistics(engine: sa.Engine, tables: Iterable[str]) -> bool:
     if engine.dialect.name != "postgresql":
         return False
     quote = engine.dialect.identifier_preparer.quote
-    names = ", ".join(quote(name) for name in sorted(set(tables)))
+    present = set(sa.inspect(engine).get_table_names())  # a schema not migrated to the end
+    names = ", ".join(quote(name) for name in sorted(set(tables) & present))
     if not names:
         return False
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
