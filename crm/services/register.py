@@ -211,6 +211,7 @@ def update_organisation(
     tags: list[str] | None = None,
 ) -> dict[str, list[object]]:
     """Save an edit made on ``expected_version``; a stale edit raises ConflictError."""
+    refuse_changes_to(organisation)
     values = clean_organisation(data)
     check_version(organisation, expected_version, values, f"The organisation {organisation.name}")
     changes = apply_changes(organisation, values)
@@ -269,6 +270,19 @@ def refuse_erased(record: Organisation | Person) -> None:
     if isinstance(record, Person) and record.erased_at is not None:
         raise ValidationError(
             f"person #{record.id} was erased; their record can no longer be changed"
+        )
+
+
+def refuse_changes_to(record: Organisation | Person) -> None:
+    """A record that is erased, deleted or merged away takes no edits: a deleted one is
+    restored first (by an admin), so nothing is written into a record nobody sees."""
+    refuse_erased(record)
+    if record.deleted_at is not None:
+        what = "person" if isinstance(record, Person) else "organisation"
+        state = f"merged into #{record.merged_into_id}" if record.merged_into_id else "deleted"
+        raise ValidationError(
+            f"this {what} (#{record.id}) is {state}; "
+            + ("change the record it went into" if record.merged_into_id else "restore it first")
         )
 
 
@@ -636,7 +650,7 @@ def update_person(
     """Save an edit made on ``expected_version``. A new e-mail that an erased person had
     raises NeedsConfirmation unless ``confirmed``, as on create (``erasure_key`` is required
     for the same reason)."""
-    refuse_erased(person)
+    refuse_changes_to(person)
     values = clean_person(data)
     check_version(
         person,
@@ -661,7 +675,7 @@ def update_person(
 
 
 def add_position(person: Person, data: dict[str, object], actor: User) -> Position:
-    refuse_erased(person)
+    refuse_changes_to(person)
     values = clean_position(data)
     position = Position(person_id=person.id, **values)
     db.session.add(position)
@@ -676,7 +690,7 @@ def add_position(person: Person, data: dict[str, object], actor: User) -> Positi
 
 
 def end_position(position: Position, ends_on: date, actor: User) -> None:
-    refuse_erased(position.person)
+    refuse_changes_to(position.person)
     clean_period(position.starts_on, ends_on)
     if position.ends_on is not None:
         raise ValidationError("this position has already ended", field="ends_on")
@@ -702,6 +716,9 @@ def add_link(
     actor: User,
 ) -> OrganisationLink:
     """``source`` is <link type> ``target`` (an enterprise member-of an association)."""
+    refuse_changes_to(source)
+    if target.deleted_at is not None:
+        raise ValidationError(f"{target.name} is deleted; restore it first", field="target")
     kind = clean_enum(LinkType, link_type, "link_type", required=True)
     if source.id == target.id:
         raise ValidationError("an organisation cannot be linked to itself", field="target")
@@ -740,6 +757,7 @@ def add_link(
 
 
 def end_link(link: OrganisationLink, ends_on: date, actor: User) -> None:
+    refuse_changes_to(link.source)
     if link.ends_on is not None:
         raise ValidationError("this link has already ended", field="ends_on")
     clean_period(link.starts_on, ends_on)

@@ -266,11 +266,11 @@ def organisations_query(f: RegisterFilter) -> sa.Select[Organisation]:
 
 # Erased people are left out of every list, as they are of exports and searches: their record
 # holds nothing left to find or read (no name, no e-mail) and stays only so that reports keep
-# their counts; shown, it was a nameless first row nobody could open. Erasure empties the sort
-# name, so anyone with one is not erased: SQLite reads the table only for the few without one
-# and the list's count still comes from the name index alone (0.7 ms for 10,001 people in a
-# test of 100,000; "erased_at IS NULL" alone read every row: 55 ms).
-_NOT_ERASED = sa.or_(Person.sort_name > "", Person.erased_at.is_(None))
+# their counts; shown, it was a nameless first row nobody could open. The lists' partial
+# indexes hold live, unerased people (models.register.LIVE_PEOPLE), so this condition costs
+# nothing: both databases drop it as implied by the index (an OR over sort_name instead made
+# PostgreSQL scan the table for the count: 6.4 ms instead of 1.6 ms at 100,000 people).
+_NOT_ERASED = Person.erased_at.is_(None)
 
 
 def people_query(f: RegisterFilter) -> sa.Select[Person]:

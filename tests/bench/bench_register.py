@@ -147,11 +147,13 @@ def _is_query(statement: str) -> bool:
 def baseline_statements(env: dict[str, str], email: str, one_query_path: str) -> tuple[int, int]:
     """SQL statements, in-process, of the two baselines: the bare page for an anonymous
     visitor (it must stay database-free) and the one-query page for the signed-in ``email``
-    (it must run one). The session is filled directly: no sign-in to write."""
+    (it must run one). The session is started directly (one row in user_sessions), without
+    the sign-in's password check."""
     with mock.patch.dict(os.environ, env):
         from crm import create_app
         from crm.extensions import db
         from crm.models import User
+        from crm.services import accounts
 
         app = create_app()
         statements: list[str] = []
@@ -159,6 +161,14 @@ def baseline_statements(env: dict[str, str], email: str, one_query_path: str) ->
             user = db.session.scalar(sa.select(User).where(User.email == email))
             if user is None:
                 sys.exit(f"no user {email} in this database: is it a demo database?")
+            config = app.config
+            accounts.start_session(
+                user,
+                False,
+                config["PERMANENT_SESSION_LIFETIME"],
+                config["REMEMBER_COOKIE_DURATION"],
+            )
+            db.session.commit()
             user_id = user.get_id()
             engine = db.engine
         sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))

@@ -369,3 +369,49 @@ def test_a_version_that_is_not_a_number_is_a_conflict(app, db, version) -> None:
         check_version(organisation, version, {"city": "Ulm"}, "The organisation")
     check_version(organisation, "1", {"city": "Ulm"}, "The organisation")
     check_version(organisation, 1, {"city": "Ulm"}, "The organisation")
+
+
+def test_deleted_and_merged_records_take_no_edits(app, db) -> None:
+    """Writes by URL to a record nobody sees are refused: restore it (or change the record
+    it was merged into) first. Nothing is written."""
+    from datetime import date
+
+    from crm.services import merge
+
+    admin = factories.make_user("admin")
+    firm = factories.make_organisation()
+    deleted = factories.make_person(organisation=firm)
+    register.delete_record(deleted, admin)
+    survivor, merged = factories.make_person(), factories.make_person()
+    merge.merge_people(survivor, merged, admin)
+    gone = factories.make_organisation()
+    register.delete_record(gone, admin)
+    writes = {
+        "edit a deleted person": lambda: register.update_person(
+            deleted, {**PERSON, "notes": "x"}, admin, deleted.version, erasure_key=KEY
+        ),
+        "edit a merged person": lambda: register.update_person(
+            merged, {**PERSON, "notes": "x"}, admin, merged.version, erasure_key=KEY
+        ),
+        "add a position": lambda: register.add_position(
+            deleted, {"organisation_id": firm.id, "role": "manager"}, admin
+        ),
+        "end a position": lambda: register.end_position(
+            deleted.positions[0], date(2026, 11, 30), admin
+        ),
+        "edit a deleted organisation": lambda: register.update_organisation(
+            gone, {**ORGANISATION, "notes": "x"}, admin, gone.version
+        ),
+        "link a deleted organisation": lambda: register.add_link(
+            gone, firm, "member-of", None, None, admin
+        ),
+        "link to a deleted organisation": lambda: register.add_link(
+            firm, gone, "member-of", None, None, admin
+        ),
+    }
+    for what, write in writes.items():
+        with pytest.raises(ValidationError, match="deleted|merged into") as refused:
+            write()
+        assert "restore it first" in str(refused.value) or "went into" in str(refused.value), what
+    db.session.expire_all()
+    assert deleted.notes != "x" and merged.notes != "x" and gone.notes != "x"

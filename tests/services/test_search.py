@@ -270,3 +270,25 @@ def test_absurd_page_numbers_are_refused_naming_the_page(app, db) -> None:
         assert refused.value.field == "page"
     f = RegisterFilter.from_args({"page": str(pagination.MAX_PAGE)})
     assert people_page(f).page == 1  # past the last page: the last page
+
+
+def test_the_people_list_counts_from_its_name_index_alone(app, db) -> None:
+    """The list's capped count reads the partial name index only: its predicate is the
+    list's own (live, unerased people). A condition on a column the index lacks (as the
+    erased filter once was) made PostgreSQL read the table: 6.4 ms instead of 1.6."""
+    from crm.services.pagination import capped_count
+    from crm.services.search import RegisterFilter, people_query
+
+    factories.make_person()
+    statement = capped_count(people_query(RegisterFilter()), in_order=True)
+    engine = db.session.get_bind()
+    sql = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
+    if engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))  # usability, not cost
+        plan = "\n".join(db.session.scalars(sa.text("EXPLAIN " + sql)))
+        assert "Index Only Scan using ix_people_live_sort_name" in plan, plan
+    else:
+        plan = " ".join(
+            str(row[-1]) for row in db.session.execute(sa.text("EXPLAIN QUERY PLAN " + sql))
+        )
+        assert "ix_people_live_sort_name" in plan, plan
