@@ -51,6 +51,7 @@ from crm.views.register_support import (
     form_data,
     list_context,
     merged_survivor,
+    refusal_of_changes,
     tag_list,
 )
 
@@ -246,6 +247,10 @@ def edit(person_id: int) -> Response | tuple[str, int]:
 @requires("register.write")
 def add_position(person_id: int) -> Response | tuple[str, int]:
     person = _get(person_id)
+    refused = refusal_of_changes(person)
+    if refused is not None:  # its page shows no position form to answer beside
+        flash(refused, "error")
+        return redirect(url_for("people.show", person_id=person_id, _anchor="positions"))
     form = PositionForm()
     if not form.validate_on_submit():
         return render_person(person, 400, "position", position_form=form)

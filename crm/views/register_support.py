@@ -102,6 +102,15 @@ def record_form(form_class: type[FlaskForm], record: Any) -> FlaskForm:
     return form
 
 
+def refusal_of_changes(record: Any) -> str | None:
+    """Why ``record`` takes no edits (the register service's rule), as a message, or None."""
+    try:
+        register.refuse_changes_to(record)
+    except ValidationError as error:
+        return f"Not changed: {error.message}."
+    return None
+
+
 def edit_record(
     record: Any,
     form_class: type[FlaskForm],
@@ -111,7 +120,12 @@ def edit_record(
     done_url: str,
 ) -> Response | tuple[str, int]:
     """The edit page of a register record: validate, save on the version the form was built
-    from, and answer a stale save with 409 and the current values."""
+    from, and answer a stale save with 409 and the current values. A record that takes no
+    edits (erased, deleted, merged away) sends the user back to its page, saying why."""
+    refused = refusal_of_changes(record)
+    if refused is not None:
+        flash(refused, "error")
+        return redirect(done_url)
     if request.method == "GET":
         form = record_form(form_class, record)  # filled with choices already
     else:
