@@ -33,7 +33,6 @@ from crm.services.timeline import record_timeline
 from crm.views.forms_support import attach_error
 from crm.views.lists import list_filter, refused_filter
 from crm.views.register_support import (
-    MAX_ID,
     delete_or_restore,
     edit_record,
     fill_choices,
@@ -95,9 +94,7 @@ def lookup() -> Response:
 
 
 def _get(organisation_id: int) -> Organisation:
-    organisation = (
-        db.session.get(Organisation, organisation_id) if organisation_id <= MAX_ID else None
-    )
+    organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or (
         organisation.deleted_at is not None and not can(current_user, "register.restore")
     ):

@@ -44,7 +44,6 @@ from crm.services.timeline import record_timeline
 from crm.views.forms_support import attach_error
 from crm.views.lists import list_filter, refused_filter
 from crm.views.register_support import (
-    MAX_ID,
     delete_or_restore,
     edit_record,
     fill_choices,
@@ -98,7 +97,7 @@ def index() -> tuple[str, int]:
 
 
 def _get(person_id: int) -> Person:
-    person = db.session.get(Person, person_id) if person_id <= MAX_ID else None
+    person = db.session.get(Person, person_id)
     if person is None or (
         person.deleted_at is not None and not can(current_user, "register.restore")
     ):

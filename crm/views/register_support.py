@@ -18,7 +18,6 @@ from crm.extensions import db
 from crm.models import Country, Language, Organisation, Person, Role, User
 from crm.security import can
 from crm.services import merge, register
-from crm.services.checks import MAX_ID
 from crm.services.errors import ConflictError, NeedsConfirmation, ValidationError
 from crm.services.records import get_record
 from crm.services.search import RegisterFilter
@@ -190,7 +189,7 @@ def merged_survivor(
 
     Admins, who may see deleted records, open the merged record itself with ``?merged=1``.
     """
-    record = get_record(model, record_id) if record_id <= MAX_ID else None
+    record = get_record(model, record_id)
     if record is None or record.merged_into_id is None:
         return None
     if request.args.get("merged") == "1" and can(current_user, "register.restore"):
