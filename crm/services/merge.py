@@ -35,7 +35,7 @@ from crm.models.base import rows_matched, table_of
 from crm.models.register import DuplicateDecision, DuplicateKind
 from crm.services import audit, register, search_sync
 from crm.services.errors import ValidationError
-from crm.services.records import get_record, get_records
+from crm.services.records import get_record, get_records, refuse_erased
 from crm.services.register import organisation_key
 
 PERSON_FILL = (
@@ -207,7 +207,7 @@ def mark_not_duplicate(
     if first.id == second.id:
         raise ValidationError("a record cannot be a duplicate of itself")
     for record in (first, second):
-        register.refuse_erased(record)
+        refuse_erased(record)
     kind = DuplicateKind.PERSON if isinstance(first, Person) else DuplicateKind.ORGANISATION
     low, high = sorted((first.id, second.id))
     if (low, high) in _decided(kind):
@@ -290,7 +290,7 @@ def _check_pair(survivor: Person | Organisation, other: Person | Organisation) -
         if record.deleted_at is not None:
             raise ValidationError(f"#{record.id} is deleted; restore it before merging")
     for record in (survivor, other):
-        register.refuse_erased(record)
+        refuse_erased(record)
 
 
 def _repoint(column: Any, other_id: int, survivor_id: int) -> int:

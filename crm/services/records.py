@@ -1,4 +1,5 @@
-"""Loading a register record whose model (person or organisation) is chosen at run time."""
+"""Register records whatever their model: loading one chosen at run time, and the rule that
+an erased person takes no writes, which the register and data protection share."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sqlalchemy as sa
 
 from crm.extensions import db
 from crm.models import Organisation, Person
+from crm.services.errors import ValidationError
 
 
 def get_record(
@@ -34,3 +36,12 @@ def get_records(
             raise TypeError(f"a {model.__name__} loaded as {type(record).__name__}")
         records.append(record)
     return records
+
+
+def refuse_erased(record: Organisation | Person) -> None:
+    """An erased person's record keeps only what reports count: nothing may be added to it,
+    changed on it or taken from it (anything new would be personal data again)."""
+    if isinstance(record, Person) and record.erased_at is not None:
+        raise ValidationError(
+            f"person #{record.id} was erased; their record can no longer be changed"
+        )

@@ -43,6 +43,7 @@ from crm.services.checks import (
     clean_text,
 )
 from crm.services.errors import NeedsConfirmation, ValidationError
+from crm.services.records import refuse_erased
 from crm.services.text import normalise_text, person_name_keys
 from crm.services.versioning import check_version
 
@@ -262,15 +263,6 @@ def restore_record(record: Organisation | Person, actor: User) -> None:
 
 def _entity(record: Organisation | Person) -> str:
     return "organisation" if isinstance(record, Organisation) else "person"
-
-
-def refuse_erased(record: Organisation | Person) -> None:
-    """An erased person's record keeps only what reports count: nothing may be added to it,
-    changed on it or taken from it."""
-    if isinstance(record, Person) and record.erased_at is not None:
-        raise ValidationError(
-            f"person #{record.id} was erased; their record can no longer be changed"
-        )
 
 
 def refuse_changes_to(record: Organisation | Person) -> None:

@@ -21,18 +21,13 @@ from crm.models import (
 from crm.services import audit
 from crm.services.checks import clean_enum, clean_text
 from crm.services.errors import ValidationError
+from crm.services.records import refuse_erased
 from crm.services.text import iso_utc
 
 SOURCE_MAX = 300
 REASON_MAX = 300
 # A consent "given now" in a form may carry a clock a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=5)
-
-
-def refuse_erased(person: Person) -> None:
-    """Nothing new is recorded about an erased person: it would be personal data again."""
-    if person.erased_at is not None:
-        raise ValidationError("this person was erased; nothing more can be recorded about them")
 
 
 def _clean_given_at(value: object) -> datetime:
