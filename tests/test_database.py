@@ -18,7 +18,10 @@ def own_app(app: Flask, database_url: str, tmp_path) -> Flask:
     """An app with an engine of its own (the suite's ``db`` fixture binds every session to
     one connection inside a transaction, which would hide what a request does)."""
     if sa.make_url(database_url).get_backend_name() != "postgresql":
-        pytest.skip("PostgreSQL only: psycopg's prepared statements and transactions")
+        pytest.skip(
+            "PostgreSQL only: it checks psycopg's prepared statements and transactions, "
+            "which SQLite does not have; the PostgreSQL run of the suite covers it"
+        )
     own = make_test_app(database_url, tmp_path, WTF_CSRF_ENABLED=False)
     yield own
     with own.app_context():
@@ -110,6 +113,8 @@ def test_sqlite_statistics_are_left_alone(app: Flask, database_url: str) -> None
     from crm.database import refresh_statistics
 
     if sa.make_url(database_url).get_backend_name() != "sqlite":
-        pytest.skip("SQLite only")
+        pytest.skip(
+            "SQLite only: on PostgreSQL the statistics are refreshed, which the tests above check"
+        )
     with app.app_context():
         assert refresh_statistics(db.engine, db.metadata.tables) is False

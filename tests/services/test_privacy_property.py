@@ -138,6 +138,7 @@ names = st.tuples(name_part, name_part).filter(lambda n: bool(n[0] or n[1]))
 @settings(
     max_examples=25,
     derandomize=True,  # the same examples in every run: CI fails only on a real change
+    database=None,  # fixed examples need no store of failures (no .hypothesis/ folder)
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
