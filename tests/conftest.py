@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from crm import create_app
@@ -25,6 +27,9 @@ from tests import factories
 from tests.livedb import reset_database
 
 os.environ.setdefault("CRM_ENV", "testing")
+# Hypothesis keeps caches beside the tests; in the virtual environment they leave the top
+# level of the project as agreed.
+set_hypothesis_home_dir(str(Path(sys.prefix) / "hypothesis"))
 
 
 def pytest_report_header(config: pytest.Config) -> str:
