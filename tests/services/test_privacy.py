@@ -657,3 +657,15 @@ def test_each_subject_access_export_is_audited_by_the_service(app, db) -> None:
     ]
     # The export does not hold the entry of its own making.
     assert subject_access_export(person, actor)["audit_entries"][-1]["summary"].endswith("(zip)")
+
+
+def test_subject_access_csv_guards_every_joined_part(app, db) -> None:
+    """A list of values joined by "; " (tags, sub-items) splits into cells when a spreadsheet
+    opens the file with ";" as the separator: every part is neutralised, not only the first."""
+    h = _history()
+    h["person"].tags += [Tag(name="1st contact"), Tag(name="=cmd|' /C calc'!A0")]
+    _db.session.flush()
+    archive = zipfile.ZipFile(io.BytesIO(subject_access_csv(h["person"], h["officer"])))
+    raw = archive.read("person.csv").decode("utf-8-sig")
+    details = {r["field"]: r["value"] for r in csv.DictReader(io.StringIO(raw, newline=""))}
+    assert details["tags"] == "1st contact; '=cmd|' /C calc'!A0; speaker"  # sorted by name

@@ -7,7 +7,6 @@ commits.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -33,7 +32,7 @@ from crm.models import (
     utcnow,
 )
 from crm.services import audit
-from crm.services.exports import BOM, neutralise
+from crm.services.exports import csv_chunks
 
 SUBJECT_ACCESS_FORMAT = 1
 
@@ -269,23 +268,20 @@ def _users(ids: set[int | None]) -> dict[int, User]:
     return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(wanted)))}
 
 
-def _cell(value: object) -> str:
+def _cell(value: object) -> object:
+    """A section's value as one CSV cell: nested values as JSON, a list of plain values
+    joined by ``; `` (each part is guarded by ``exports.csv_cell``, like the lists' exports)."""
     if isinstance(value, dict):
-        return neutralise(json.dumps(value, ensure_ascii=False, sort_keys=True))
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, list):
         if all(not isinstance(v, (dict, list)) for v in value):
-            return neutralise("; ".join("" if v is None else str(v) for v in value))
-        return neutralise(json.dumps(value, ensure_ascii=False))
-    return neutralise(value)
+            return "; ".join("" if v is None else str(v) for v in value)
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 def _csv_file(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows([_cell(v) for v in row] for row in rows)
-    return buffer.getvalue().encode("utf-8")
+    return b"".join(csv_chunks(headers, [[[_cell(v) for v in row] for row in rows]]))
 
 
 def subject_access_csv(person: Person, actor: User) -> bytes:
