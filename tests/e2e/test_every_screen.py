@@ -96,9 +96,12 @@ def _pages(live_url: str, urls: dict[str, str]) -> Iterator[tuple[str, object]]:
     yield "people-filtered", live_url + "/people?q=kowalczyk&country=PL&kind=enterprise"
     yield "people-filter-errors", live_url + "/people?officer=nobody&page=first"
     yield "person", urls["person"]
+    yield "person-timeline", urls["person"] + "/timeline"
+    yield "person-timeline-filter-errors", urls["person"] + "/timeline?kind=bogus"
     yield "person-new-errors", _submit_empty(live_url + "/people/new")
     yield "organisations", live_url + "/organisations"
     yield "organisation", urls["organisation"]
+    yield "organisation-timeline", urls["organisation"] + "/timeline"
     yield "organisation-new", live_url + "/organisations/new"
     yield "organisation-new-errors", _submit_empty(live_url + "/organisations/new")
     yield "organisation-edit", urls["organisation"] + "/edit"
