@@ -25,6 +25,7 @@ from crm.models import (
     Framework,
     Language,
     Material,
+    MaterialAudience,
     Organisation,
     Person,
     Role,
@@ -127,7 +128,6 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
                     "id": material_id,
                     "kind": kind,
                     "title": title,
-                    "audience": audience,
                     "language_code": language,
                     "url": f"https://design-mts.example/materials/{slug}",
                     "description": "Produced by the DESIGN-MTS programme.",
@@ -136,6 +136,10 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
                     "version": 1,
                 },
             )
+            if audience:
+                self.writer.add(
+                    MaterialAudience.__table__, {"material_id": material_id, "audience": audience}
+                )
             self.materials[key] = material_id
 
     # Targets -------------------------------------------------------------------------------

@@ -374,7 +374,12 @@ class _Outreach(_FollowUps):
                 {"outreach_id": outreach_id, "commitment_item_id": self.subitems[code]},
             )
         for person_id in touch.people:
-            add(outreach_people, {"outreach_id": outreach_id, "person_id": person_id})
+            # The organisation the person counts for, as log_outreach stores it.
+            at = self.person_org(person_id).id
+            add(
+                outreach_people,
+                {"outreach_id": outreach_id, "person_id": person_id, "organisation_id": at},
+            )
         for org_id in touch.orgs:
             add(outreach_organisations, {"outreach_id": outreach_id, "organisation_id": org_id})
         for material_id in dict.fromkeys(touch.materials):

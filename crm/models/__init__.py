@@ -15,9 +15,11 @@ from crm.models.events import (
 from crm.models.followups import FollowUp, FollowUpStatus, Reminder, ReminderStatus
 from crm.models.framework import CommitmentItem, Framework
 from crm.models.outreach import (
+    Audience,
     Channel,
     Direction,
     Material,
+    MaterialAudience,
     MaterialKind,
     Outcome,
     Outreach,
@@ -55,6 +57,7 @@ from crm.models.vocab import Country, Language, SearchTerm, Tag
 
 __all__ = [
     "Attendance",
+    "Audience",
     "AuditAction",
     "AuditEntry",
     "Base",
@@ -78,6 +81,7 @@ __all__ = [
     "LinkType",
     "LoginFailure",
     "Material",
+    "MaterialAudience",
     "MaterialKind",
     "Organisation",
     "OrganisationKind",

@@ -32,6 +32,8 @@ class AuditAction(StrEnum):
     LAWFUL_BASIS = "lawful-basis"
     SUBJECT_ACCESS = "subject-access"
     ERASE = "erase"
+    RETIRE = "retire"
+    REINSTATE = "reinstate"
     PASSWORD_CHANGE = "password-change"
     DEMO = "demo"
 

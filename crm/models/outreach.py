@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Base, StrEnum, TimestampMixin, VersionedMixin, enum_type
 from crm.models.framework import CommitmentItem
-from crm.models.register import Organisation, Person, PositionRole, SoftDeleteMixin
+from crm.models.register import Organisation, Person, SoftDeleteMixin
 
 
 class MaterialKind(StrEnum):
@@ -17,7 +17,31 @@ class MaterialKind(StrEnum):
     TRAINING_MODULE = "training-module"
     POSITION_PAPER = "position-paper"
     POLICY_RECOMMENDATIONS = "policy-recommendations"
+    HELP_DESK = "help-desk"
     OTHER = "other"
+
+
+class Audience(StrEnum):
+    """Whom a training module was written for (the roles of ``PositionRole`` it serves)."""
+
+    EMPLOYER_OWNER = "employer-owner"
+    MANAGER = "manager"
+    EMPLOYEE = "employee"
+    WORKER_REPRESENTATIVE = "worker-representative"
+    ASSOCIATION_STAFF = "association-staff"
+
+    @property
+    def label(self) -> str:
+        return AUDIENCE_LABELS[self]
+
+
+AUDIENCE_LABELS = {
+    Audience.EMPLOYER_OWNER: "Employers and owners",
+    Audience.MANAGER: "Managers",
+    Audience.EMPLOYEE: "Employees",
+    Audience.WORKER_REPRESENTATIVE: "Worker representatives",
+    Audience.ASSOCIATION_STAFF: "Association staff",
+}
 
 
 class Channel(StrEnum):
@@ -63,16 +87,41 @@ class Outcome(StrEnum):
 
 
 class Material(TimestampMixin, VersionedMixin, Base):
+    """Something the programme disseminates. Retired, never deleted: past outreach keeps it."""
+
     __tablename__ = "materials"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The programme's own materials carry the key `crm seed` knows them by; others none.
+    key: Mapped[str | None] = mapped_column(sa.String(60), unique=True)
     kind: Mapped[MaterialKind] = mapped_column(enum_type(MaterialKind))
     title: Mapped[str] = mapped_column(sa.String(300))
-    # Training modules: the audience they were written for.
-    audience: Mapped[PositionRole | None] = mapped_column(enum_type(PositionRole))
     language_code: Mapped[str | None] = mapped_column(sa.ForeignKey("languages.code"))
     url: Mapped[str | None] = mapped_column(sa.String(500))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    retired_at: Mapped[datetime | None]
+
+    # Training modules: the audiences they were written for (one module can serve several).
+    audience_rows: Mapped[list[MaterialAudience]] = relationship(
+        cascade="all, delete-orphan", order_by="MaterialAudience.audience"
+    )
+
+    @property
+    def audiences(self) -> list[Audience]:
+        return [row.audience for row in self.audience_rows]
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+
+class MaterialAudience(Base):
+    __tablename__ = "material_audiences"
+
+    material_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("materials.id", ondelete="CASCADE"), primary_key=True
+    )
+    audience: Mapped[Audience] = mapped_column(enum_type(Audience), primary_key=True)
 
 
 def _outreach_link(name: str, column: str, target: str) -> sa.Table:
@@ -92,6 +141,16 @@ def _outreach_link(name: str, column: str, target: str) -> sa.Table:
 
 
 outreach_people = _outreach_link("outreach_people", "person_id", "people")
+# The organisation the person held a position at on the day of the outreach, stored when it
+# is logged: the person counts for it, and a later change of job does not rewrite history.
+outreach_people.append_column(
+    sa.Column(
+        "organisation_id",
+        sa.ForeignKey("organisations.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    )
+)
 outreach_organisations = _outreach_link(
     "outreach_organisations", "organisation_id", "organisations"
 )

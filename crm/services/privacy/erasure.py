@@ -75,7 +75,7 @@ LEFT_ALONE: dict[str, tuple[str, ...]] = {
     "languages": ("code", "name"),
     "frameworks": ("key", "name", "source"),
     "commitment_items": ("code", "text"),
-    "materials": ("title", "language_code", "url", "description"),
+    "materials": ("key", "title", "language_code", "url", "description"),
     "targets": ("size_classes",),
     # Other records' structured fields: a namesake, a firm named after its founder, a city
     # called Georgia keep their names. The person's own row is anonymised separately.
