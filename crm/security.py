@@ -28,6 +28,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "register.audit": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "register.export": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER}),
     "privacy.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # Outreach: viewers read; these roles log, and change their own records
+    # (``outreach.change_any``: anyone's). Deleted records come back through admins.
+    "outreach.log": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER, Role.ORGANISER}),
+    "outreach.change_any": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "outreach.restore": frozenset({Role.ADMIN}),
+    "outreach.export": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER}),
+    "materials.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
 
 CONTENT_SECURITY_POLICY = "; ".join(
