@@ -6,11 +6,13 @@ from, and returns the clean value or raises ``ValidationError`` naming that fiel
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Literal, TypeVar, overload
+from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -209,6 +211,63 @@ def clean_decimal(
     if not minimum <= number < below:
         raise ValidationError(f"must be from {minimum:,} to below {below:,}", field=field)
     return number
+
+
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_CLOCK_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+
+
+def clean_date(value: object, field: str, required: bool = False) -> date | None:
+    """A calendar date typed as YYYY-MM-DD (what date inputs send), or None; a day the month
+    does not have (2026-02-30) is refused with the number of days it has."""
+    text = clean_text(value, field, 40) or ""
+    if not text:
+        if required:
+            raise ValidationError("give the date as YYYY-MM-DD", field=field)
+        return None
+    match = _ISO_DATE.fullmatch(text)
+    if match is None:
+        raise ValidationError(f"{text[:40]!r} is not a date: write it as YYYY-MM-DD", field=field)
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= year <= 9999 or not 1 <= month <= 12:
+        raise ValidationError(f"{text} is not a date: there is no month {month}", field=field)
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        name = calendar.month_name[month]
+        raise ValidationError(f"{text} does not exist: {name} {year} has {days} days", field=field)
+    return date(year, month, day)
+
+
+def clean_clock_time(value: object, field: str, required: bool = False) -> time | None:
+    """A time of day typed as HH:MM (24 hours), or None."""
+    text = clean_text(value, field, 20) or ""
+    if not text:
+        if required:
+            raise ValidationError("give the time as HH:MM", field=field)
+        return None
+    match = _CLOCK_TIME.fullmatch(text)
+    hour, minute = (int(part) for part in match.groups()) if match else (99, 99)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise ValidationError(
+            f"{text[:20]!r} is not a time of day: write it as HH:MM, e.g. 14:30", field=field
+        )
+    return time(hour, minute)
+
+
+def local_to_utc(day: date, clock: time, zone: ZoneInfo, field: str) -> datetime:
+    """The UTC instant of a wall-clock time in ``zone``. A time the clocks skipped (the hour
+    lost when summer time starts) is refused; in the hour that repeats when it ends, the
+    first of the two is meant."""
+    wall = datetime.combine(day, clock)
+    local = wall.replace(tzinfo=zone, fold=0)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != wall:
+        raise ValidationError(
+            f"{day.isoformat()} {clock:%H:%M} does not exist in {zone.key}: the clocks "
+            "skipped it (a daylight-saving change); give a time outside the skipped hour",
+            field=field,
+        )
+    return instant
 
 
 def clean_period(starts_on: date | None, ends_on: date | None, field: str = "ends_on") -> None:

@@ -32,6 +32,7 @@ from crm.services.search import (
 from crm.services.timeline import record_timeline
 from crm.views.forms_support import attach_error
 from crm.views.lists import list_filter, refused_filter
+from crm.views.outreach.records import quick_log
 from crm.views.register_support import (
     delete_or_restore,
     edit_record,
@@ -188,6 +189,7 @@ def render_organisation(
         link_form=link_form or LinkForm(formdata=None),
         open_panel="link" if link_form is not None else "",
         today=local_today(),
+        quick_log=quick_log(organisation=organisation),
     ), status
 
 

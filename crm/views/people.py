@@ -43,6 +43,7 @@ from crm.services.search import (
 from crm.services.timeline import record_timeline
 from crm.views.forms_support import attach_error
 from crm.views.lists import list_filter, refused_filter
+from crm.views.outreach.records import quick_log
 from crm.views.register_support import (
     delete_or_restore,
     edit_record,
@@ -204,6 +205,7 @@ def render_person(
         timeline=timeline,
         open_panel=open_panel,
         today=local_today(),
+        quick_log=quick_log(person=person),
         **panels,
     ), status
 

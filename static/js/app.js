@@ -79,3 +79,10 @@ document.querySelectorAll("details[data-open-wide]").forEach((panel) => {
   if (panel.hasAttribute("data-keep-open")) return;
   panel.open = wide.matches;
 });
+
+// A page opened at an anchor (the record just logged on a timeline): the focus goes there,
+// so a keyboard or screen-reader user continues from it.
+if (window.location.hash.length > 1) {
+  const anchored = document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+  if (anchored && anchored.matches("[tabindex]")) anchored.focus();
+}

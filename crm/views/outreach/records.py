@@ -1,5 +1,567 @@
-"""Logging outreach, a record's page, editing, deleting and restoring it."""
+"""Logging outreach, a record's page, editing, deleting and restoring it.
+
+The form is read here (dates in the user's time zone, ids, the text typed into a picker
+resolved to a record), then the outreach service decides; every refusal comes back beside
+its field with nothing written.
+"""
 
 from __future__ import annotations
 
-from crm.views.outreach import bp  # noqa: F401
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from crm.extensions import db
+from crm.forms.outreach import OutreachForm, RecordActionForm
+from crm.models import (
+    AuditEntry,
+    Event,
+    FollowUp,
+    Material,
+    Organisation,
+    Outreach,
+    Person,
+    outreach_people,
+)
+from crm.security import can, requires
+from crm.services.checks import (
+    MAX_ID,
+    clean_clock_time,
+    clean_date,
+    clean_int,
+    local_to_utc,
+)
+from crm.services.errors import ConflictError, ValidationError
+from crm.services.outreach import pickers
+from crm.services.outreach.choices import recent_choices
+from crm.services.outreach.pickers import (
+    Ambiguous,
+    EventChoice,
+    OrganisationChoice,
+    PersonChoice,
+    SubitemChoice,
+)
+from crm.services.outreach.records import (
+    delete_outreach,
+    log_outreach,
+    may_change,
+    restore_outreach,
+    update_outreach,
+)
+from crm.templating import viewer_timezone
+from crm.views.auth import safe_next
+from crm.views.forms_support import attach_error
+from crm.views.outreach import bp
+
+ID_LISTS = ("person_ids", "organisation_ids", "subitem_ids", "material_ids")
+# Which picker's text box names which list of ids.
+QUERIES = {
+    "person_ids": "people_query",
+    "organisation_ids": "organisations_query",
+    "subitem_ids": "subitems_query",
+}
+# The service names its data keys; the form names its fields.
+FIELD_OF = {"occurred_at": "occurred_on"}
+NEXT_REFUSED = "the page to return to must be a path on this site, e.g. /people/12"
+
+
+# What the pickers show --------------------------------------------------------------------
+
+
+@dataclass
+class Offer:
+    """An organisation offered because a chosen person works there (tick to add it)."""
+
+    organisation_id: int
+    name: str
+    person: str
+
+
+@dataclass
+class Picked:
+    """Everything the form's pickers and lists show, chosen or offered."""
+
+    people: list[PersonChoice] = field(default_factory=list)
+    organisations: list[OrganisationChoice] = field(default_factory=list)
+    subitems: list[SubitemChoice] = field(default_factory=list)
+    offers: list[Offer] = field(default_factory=list)
+    recent_subitems: list[SubitemChoice] = field(default_factory=list)
+    recent_ids: list[int] = field(default_factory=list)
+    candidates: dict[str, list[Any]] = field(default_factory=dict)
+    materials: list[Material] = field(default_factory=list)
+    material_ids: set[int] = field(default_factory=set)
+    events: list[EventChoice] = field(default_factory=list)
+    zone: str = ""  # the time zone the date and time are read in
+
+
+def _offered_materials(keep: set[int]) -> list[Material]:
+    # Until the materials catalogue's service is merged: the active ones, and those kept.
+    return list(
+        db.session.scalars(
+            sa.select(Material)
+            .where(sa.or_(Material.retired_at.is_(None), Material.id.in_(keep)))
+            .order_by(Material.kind, Material.title)
+        )
+    )
+
+
+def _picked(ids: dict[str, list[int]], on: date, event_id: int | None) -> Picked:
+    recent = recent_choices(current_user)
+    picked = Picked(
+        people=pickers.people_choices(ids["person_ids"], on),
+        organisations=pickers.organisation_choices(ids["organisation_ids"]),
+        subitems=pickers.subitem_choices(ids["subitem_ids"]),
+        recent_ids=recent.subitem_ids,
+        material_ids=set(ids["material_ids"]),
+        events=pickers.events_around(on, keep=event_id),
+        zone=viewer_timezone().key,
+    )
+    chosen_organisations = {o.id for o in picked.organisations}
+    for person in picked.people:
+        if (
+            person.organisation_id is not None
+            and not person.is_gone
+            and person.organisation_id not in chosen_organisations
+        ):
+            chosen_organisations.add(person.organisation_id)
+            picked.offers.append(
+                Offer(person.organisation_id, person.organisation_name or "", person.name)
+            )
+    chosen_items = {item.id for item in picked.subitems}
+    picked.recent_subitems = [
+        item
+        for item in pickers.subitem_choices(recent.subitem_ids)
+        if item.id not in chosen_items and item.is_leaf
+    ]
+    picked.materials = _offered_materials(picked.material_ids)
+    return picked
+
+
+def _event_choices(form: OutreachForm, picked: Picked) -> None:
+    form.event_id.choices = [SelectChoice("", "No event")] + [
+        SelectChoice(str(e.id), e.label) for e in picked.events
+    ]
+    # The events of another day, when the date changes (static/js/pickers.js).
+    form.event_id.render_kw = {"data-source": url_for("outreach.lookup_events")}
+
+
+# Reading the form ---------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """The form as the service takes it, or the fields it was refused on."""
+
+    ids: dict[str, list[int]]
+    day: date
+    event_id: int | None = None
+    occurred_at: datetime | None = None
+    candidates: dict[str, list[Any]] = field(default_factory=dict)
+    has_errors: bool = False
+
+    def data(self, form: OutreachForm) -> dict[str, Any]:
+        return {
+            "occurred_at": self.occurred_at,
+            "channel": form.channel.data,
+            "direction": form.direction.data,
+            "subject": form.subject.data,
+            "outcome": form.outcome.data or None,
+            "notes": form.notes.data or "",
+            "event_id": self.event_id,
+            **{name: list(self.ids[name]) for name in ID_LISTS},
+        }
+
+
+def _refuse(form: OutreachForm, entry: Entry, error: ValidationError) -> None:
+    error.field = FIELD_OF.get(error.field or "", error.field)
+    attach_error(form, error)
+    entry.has_errors = True
+
+
+def _read_ids(form: OutreachForm, name: str, entry: Entry) -> list[int]:
+    found: list[int] = []
+    for raw in getattr(form, name).data or []:
+        try:
+            value = clean_int(raw, name, 1, MAX_ID)
+        except ValidationError as error:
+            shown = str(raw)[:20] if isinstance(raw, str) else "a file"
+            _refuse(form, entry, ValidationError(f"{shown!r}: {error.message}", field=name))
+            continue
+        if value is not None and value not in found:
+            found.append(value)
+    return found
+
+
+def _resolve(form: OutreachForm, name: str, entry: Entry) -> None:
+    """Text left in a picker's box (typed without JavaScript, or not picked): the record it
+    names joins the chosen ones; several matches are offered to tick."""
+    box = getattr(form, QUERIES[name])
+    try:
+        text = pickers.clean_query(box.data, QUERIES[name])
+        if not text:
+            return
+        if name == "person_ids":
+            chosen: Any = pickers.find_person(text, entry.day, field=name)
+        elif name == "organisation_ids":
+            chosen = pickers.find_organisation_choice(text, field=name)
+        else:
+            chosen = pickers.find_subitem(text, field=name)
+    except Ambiguous as question:
+        entry.candidates[name] = question.candidates
+        _refuse(form, entry, question)
+        return
+    except ValidationError as error:
+        error.field = name
+        _refuse(form, entry, error)
+        return
+    if chosen.id not in entry.ids[name]:
+        entry.ids[name].append(chosen.id)
+    box.data = ""
+
+
+def _read(form: OutreachForm) -> Entry:
+    zone = viewer_timezone()
+    entry = Entry(ids={}, day=datetime.now(zone).date())
+    for name in ID_LISTS:
+        entry.ids[name] = _read_ids(form, name, entry)
+    try:
+        day = clean_date(form.occurred_on.data, "occurred_on", required=True)
+        clock = clean_clock_time(form.occurred_time.data, "occurred_time", required=True)
+        assert day is not None and clock is not None
+        entry.day = day
+        entry.occurred_at = local_to_utc(day, clock, zone, "occurred_time")
+    except ValidationError as error:
+        _refuse(form, entry, error)
+    try:
+        entry.event_id = clean_int(form.event_id.data, "event_id", 1, MAX_ID)
+    except ValidationError as error:
+        _refuse(form, entry, error)
+    for name in QUERIES:
+        _resolve(form, name, entry)
+    return entry
+
+
+def _check_next(form: OutreachForm, entry: Entry) -> str | None:
+    raw = (form.next.data or "").strip()
+    target = safe_next(raw) if raw else None
+    if raw and target is None:
+        _refuse(form, entry, ValidationError(NEXT_REFUSED, field="next"))
+    return target
+
+
+# Pages --------------------------------------------------------------------------------------
+
+
+def _render_form(
+    form: OutreachForm,
+    picked: Picked,
+    record: Outreach | None = None,
+    status: int = 200,
+    conflict: ConflictError | None = None,
+) -> tuple[str, int]:
+    _event_choices(form, picked)
+    return render_template(
+        "outreach/form.html", form=form, picked=picked, record=record, conflict=conflict
+    ), status
+
+
+def _now_local() -> datetime:
+    return datetime.now(UTC).astimezone(viewer_timezone())
+
+
+def _prefill_id(name: str, what: str, model: type[Any]) -> int | None:
+    """A ``?person=``-style prefill: a live record's id, or a 400 naming the parameter."""
+    try:
+        value = clean_int(request.args.get(name), name, 1, MAX_ID)
+    except ValidationError as error:
+        abort(400, description=f"{name}: {error.message}")
+    if value is None:
+        return None
+    record = db.session.get(model, value)
+    if record is None or record.deleted_at is not None or getattr(record, "erased_at", None):
+        abort(400, description=f"{name}: there is no {what} #{value} to log outreach with")
+    return value
+
+
+def blank_form(
+    person_ids: list[int] | None = None,
+    organisation_ids: list[int] | None = None,
+    event_id: int | None = None,
+    next_path: str | None = None,
+) -> tuple[OutreachForm, Picked]:
+    """A new record's form: now in the user's zone, their last channel, the given records."""
+    now = _now_local()
+    recent = recent_choices(current_user)
+    form = OutreachForm(formdata=None)
+    form.occurred_on.data = now.date().isoformat()
+    form.occurred_time.data = now.strftime("%H:%M")
+    if recent.channel is not None:
+        form.channel.data = recent.channel.value
+    form.event_id.data = str(event_id or "")
+    form.next.data = next_path or ""
+    ids = {
+        "person_ids": person_ids or [],
+        "organisation_ids": organisation_ids or [],
+        "subitem_ids": [],
+        "material_ids": [],
+    }
+    return form, _picked(ids, now.date(), event_id)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("outreach.log")
+def new() -> Response | tuple[str, int]:
+    if request.method == "GET":
+        people = [i for i in [_prefill_id("person", "person", Person)] if i]
+        organisations = [
+            i for i in [_prefill_id("organisation", "organisation", Organisation)] if i
+        ]
+        event = _prefill_id("event", "event", Event)
+        form, picked = blank_form(people, organisations, event, safe_next(request.args.get("next")))
+        return _render_form(form, picked)
+    form = OutreachForm()
+    valid = form.validate()  # first: validating clears the errors attached before
+    entry = _read(form)
+    target = _check_next(form, entry)
+    if not valid or entry.has_errors:
+        return _refused(form, entry)
+    try:
+        record = log_outreach(entry.data(form), current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        _refuse(form, entry, error)
+        return _refused(form, entry)
+    db.session.commit()
+    _flash_saved(record, "logged")
+    if target:
+        return redirect(_with_anchor(target, f"outreach-{record.id}"))
+    return redirect(url_for("outreach.show", outreach_id=record.id))
+
+
+def _refused(form: OutreachForm, entry: Entry, record: Outreach | None = None) -> tuple[str, int]:
+    picked = _picked(entry.ids, entry.day, entry.event_id)
+    picked.candidates = entry.candidates
+    return _render_form(form, picked, record, status=400)
+
+
+def _with_anchor(path: str, anchor: str) -> str:
+    parts = urlsplit(path)
+    return urlunsplit(parts._replace(fragment=anchor))
+
+
+def _flash_saved(record: Outreach, done: str) -> None:
+    link = Markup('<a href="{}">{}</a>').format(
+        url_for("outreach.show", outreach_id=record.id), record.subject
+    )
+    flash(Markup("Outreach {} was {}.").format(link, done), "success")
+
+
+def _get(outreach_id: int) -> Outreach:
+    """The record, or 404; deleted ones only for those who may restore them."""
+    record = db.session.get(Outreach, outreach_id)
+    if record is None or (
+        record.deleted_at is not None and not can(current_user, "outreach.restore")
+    ):
+        abort(404)
+    return record
+
+
+@dataclass
+class PersonLine:
+    person: Person
+    organisation: Organisation | None
+
+
+def render_record(record: Outreach, status: int = 200, error: str = "") -> tuple[str, int]:
+    people = [
+        PersonLine(person, organisation)
+        for person, organisation in db.session.execute(
+            sa.select(Person, Organisation)
+            .join(outreach_people, outreach_people.c.person_id == Person.id)
+            .outerjoin(Organisation, Organisation.id == outreach_people.c.organisation_id)
+            .where(outreach_people.c.outreach_id == record.id)
+            .order_by(Person.sort_name, Person.id)
+        ).all()
+    ]
+    follow_ups = db.session.scalars(
+        sa.select(FollowUp)
+        .where(FollowUp.outreach_id == record.id)
+        .options(selectinload(FollowUp.assignee))
+        .order_by(FollowUp.due_at, FollowUp.id)
+    ).all()
+    history: list[AuditEntry] = []
+    if can(current_user, "register.audit"):
+        history = list(
+            db.session.scalars(
+                sa.select(AuditEntry)
+                .where(AuditEntry.entity_type == "outreach", AuditEntry.entity_id == record.id)
+                .options(selectinload(AuditEntry.actor))
+                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+                .limit(200)
+            )
+        )
+    return render_template(
+        "outreach/detail.html",
+        record=record,
+        people=people,
+        follow_ups=follow_ups,
+        history=history,
+        may_change=can(current_user, "outreach.log") and may_change(current_user, record),
+        may_see_deleted=can(current_user, "register.restore"),
+        error=error,
+    ), status
+
+
+@bp.get("/<int:outreach_id>")
+@login_required
+def show(outreach_id: int) -> tuple[str, int]:
+    return render_record(_get(outreach_id))
+
+
+def _changeable(outreach_id: int) -> Outreach:
+    record = _get(outreach_id)
+    if not may_change(current_user, record):
+        abort(403)
+    return record
+
+
+def record_form(record: Outreach) -> tuple[OutreachForm, Picked]:
+    """The edit form filled from the stored record, in the viewer's time zone."""
+    local = record.occurred_at.astimezone(viewer_timezone())
+    form = OutreachForm(formdata=None, obj=record)
+    form.occurred_on.data = local.date().isoformat()
+    form.occurred_time.data = local.strftime("%H:%M")
+    form.channel.data = record.channel.value
+    form.direction.data = record.direction.value
+    form.outcome.data = record.outcome.value if record.outcome else ""
+    form.event_id.data = str(record.event_id or "")
+    form.version.data = str(record.version)
+    ids = {
+        "person_ids": [p.id for p in record.people],
+        "organisation_ids": [o.id for o in record.organisations],
+        "subitem_ids": [s.id for s in record.subitems],
+        "material_ids": [m.id for m in record.materials],
+    }
+    return form, _picked(ids, local.date(), record.event_id)
+
+
+@bp.route("/<int:outreach_id>/edit", methods=["GET", "POST"])
+@requires("outreach.log")
+def edit(outreach_id: int) -> Response | tuple[str, int]:
+    record = _changeable(outreach_id)
+    if record.deleted_at is not None:
+        flash("This record is deleted: restore it before editing it.", "error")
+        return redirect(url_for("outreach.show", outreach_id=record.id))
+    if request.method == "GET":
+        form, picked = record_form(record)
+        form.next.data = safe_next(request.args.get("next")) or ""
+        return _render_form(form, picked, record)
+    form = OutreachForm()
+    valid = form.validate()
+    entry = _read(form)
+    target = _check_next(form, entry)
+    if not valid or entry.has_errors:
+        return _refused(form, entry, record)
+    try:
+        update_outreach(record, entry.data(form), current_user, form.version.data)
+    except ValidationError as error:
+        db.session.rollback()
+        _refuse(form, entry, error)
+        return _refused(form, entry, record)
+    except ConflictError as conflict:
+        db.session.rollback()
+        fresh, picked = record_form(record)
+        fresh.next.data = target or ""
+        fresh.form_errors.append(conflict.message)
+        return _render_form(fresh, picked, record, status=409, conflict=conflict)
+    db.session.commit()
+    _flash_saved(record, "saved")
+    if target:
+        return redirect(_with_anchor(target, f"outreach-{record.id}"))
+    return redirect(url_for("outreach.show", outreach_id=record.id))
+
+
+def _list_url() -> str:
+    # The outreach list (another module of this blueprint) when it exists, else home.
+    try:
+        return url_for("outreach.index")
+    except BuildError:
+        return url_for("main.home")
+
+
+@bp.post("/<int:outreach_id>/delete")
+@requires("outreach.log")
+def delete(outreach_id: int) -> Response | tuple[str, int]:
+    record = _changeable(outreach_id)
+    form = RecordActionForm()
+    if not form.validate():
+        abort(400, description="The form expired: reload the record and delete it again.")
+    try:
+        delete_outreach(record, current_user, form.version.data)
+    except ValidationError as error:
+        db.session.rollback()
+        return render_record(record, 400, error.message)
+    except ConflictError as conflict:
+        db.session.rollback()
+        return render_record(record, 409, conflict.message.replace("saved", "deleted"))
+    db.session.commit()
+    flash(
+        Markup("Outreach “{}” was deleted. An admin can restore it.").format(record.subject),
+        "success",
+    )
+    return redirect(safe_next(form.next.data) or _list_url())
+
+
+@bp.post("/<int:outreach_id>/restore")
+@requires("outreach.restore")
+def restore(outreach_id: int) -> Response | tuple[str, int]:
+    record = _get(outreach_id)
+    form = RecordActionForm()
+    if not form.validate():
+        abort(400, description="The form expired: reload the record and restore it again.")
+    try:
+        restore_outreach(record, current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        return render_record(record, 400, error.message)
+    db.session.commit()
+    _flash_saved(record, "restored")
+    return redirect(url_for("outreach.show", outreach_id=record.id))
+
+
+# The quick-log panel of a person's or an organisation's page ----------------------------------
+
+
+@dataclass
+class QuickLog:
+    form: OutreachForm
+    picked: Picked
+
+
+def quick_log(
+    person: Person | None = None, organisation: Organisation | None = None
+) -> QuickLog | None:
+    """The panel's form, filled with the page's record, or None when the user may not log
+    or the record takes no outreach (deleted, erased)."""
+    record = person or organisation
+    if record is None or not can(current_user, "outreach.log"):
+        return None
+    if record.deleted_at is not None or getattr(record, "erased_at", None) is not None:
+        return None
+    form, picked = blank_form(
+        [person.id] if person else None,
+        [organisation.id] if organisation else None,
+        next_path=request.path,
+    )
+    _event_choices(form, picked)
+    return QuickLog(form, picked)
