@@ -84,6 +84,8 @@
     let active = -1;
     let timer = null;
     let asked = 0; // answers to older questions are dropped
+    let pickFirst = false; // Enter came before the answer: pick its first match
+    let stale = false; // the list answers what was typed before the last key
 
     function close() {
       list.hidden = true;
@@ -108,6 +110,7 @@
 
     function show(found) {
       results = found;
+      stale = false;
       list.replaceChildren(...found.map((item, n) => {
         const option = document.createElement("li");
         option.id = `${input.id}-option-${item.id}`;
@@ -149,6 +152,10 @@
       }
       if (ticket !== asked || document.activeElement !== input) return;
       show(answer.results || []);
+      if (pickFirst) {
+        pickFirst = false;
+        if (results.length) pick(0);
+      }
     }
 
     function offerOrganisation(item) {
@@ -166,8 +173,12 @@
       const existing = boxesOf(form, name, item.id);
       let said;
       if (existing.length) {
+        // Ticked where it is; one offered elsewhere (recent, candidates) joins the chosen.
         existing.forEach((box) => { box.checked = true; });
-        said = `${plainLabel(kind, item)} is chosen already.`;
+        const inChosen = existing.some((box) => chosen.contains(box));
+        if (!inChosen) chosen.append(existing[0].closest("li"));
+        said = inChosen ? `${plainLabel(kind, item)} is chosen already.`
+          : `${plainLabel(kind, item)} added; ${chosen.querySelectorAll("input:checked").length} chosen.`;
       } else {
         chosen.append(checkbox(name, item.id, optionLabel(kind, item), true));
         const count = chosen.querySelectorAll("input:checked").length;
@@ -181,6 +192,8 @@
 
     input.addEventListener("input", () => {
       window.clearTimeout(timer);
+      stale = true;
+      pickFirst = false;
       const q = input.value.trim();
       if (!q && kind !== "subitems") { close(); return; }
       timer = window.setTimeout(() => ask(q), DELAY);
@@ -199,8 +212,12 @@
       } else if (event.key === "Enter" && !event.ctrlKey && !event.metaKey) {
         // Enter picks; it never sends the form from a picker's box (Ctrl+Enter does).
         event.preventDefault();
-        if (open && active >= 0) pick(active);
-        else if (input.value.trim()) { window.clearTimeout(timer); ask(input.value.trim()); }
+        if (open && !stale && active >= 0) pick(active);
+        else if (input.value.trim()) {
+          window.clearTimeout(timer);
+          pickFirst = true;
+          ask(input.value.trim());
+        }
       } else if (event.key === "Escape") {
         if (open) { event.preventDefault(); close(); status.textContent = "Suggestions closed."; }
         else if (input.value) { event.preventDefault(); input.value = ""; }

@@ -35,13 +35,11 @@ def recent_choices(user: User) -> Recent:
     if not latest:
         return Recent()
     order = {record_id: n for n, (record_id, _channel) in enumerate(latest)}
-    links = sorted(
-        db.session.execute(
-            sa.select(
-                outreach_subitems.c.outreach_id, outreach_subitems.c.commitment_item_id
-            ).where(outreach_subitems.c.outreach_id.in_(order))
-        ).tuples(),
-        key=lambda link: (order[link[0]], link[1]),
-    )
+    rows = db.session.execute(
+        sa.select(outreach_subitems.c.outreach_id, outreach_subitems.c.commitment_item_id).where(
+            outreach_subitems.c.outreach_id.in_(order)
+        )
+    ).all()
+    links = sorted(((row[0], row[1]) for row in rows), key=lambda link: (order[link[0]], link[1]))
     subitems = list(dict.fromkeys(item_id for _record, item_id in links))[:RECENT_SUBITEMS]
     return Recent(channel=latest[0][1], subitem_ids=subitems)
