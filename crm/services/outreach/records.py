@@ -534,18 +534,28 @@ def update_outreach(
     check_version(SimpleNamespace(version=record.version, **before), version, after, _label(record))
 
     changes = _audit_changes(before, after)
+    # People new on the record, or everyone when its day changed, are counted for the day.
     moved_day = local_date(record.occurred_at) != local_date(values.occurred_at)
-    for name in ("occurred_at", "channel", "direction", "subject", "outcome", "notes"):
-        if getattr(record, name) != getattr(values, name):
-            setattr(record, name, getattr(values, name))
-    new_event_id = values.event.id if values.event is not None else None
-    if record.event_id != new_event_id:
-        record.event_id = new_event_id
-    for name in ("organisations", "subitems", "materials"):
-        if {x.id for x in getattr(record, name)} != {x.id for x in getattr(values, name)}:
-            setattr(record, name, getattr(values, name))
-    if _relink_people(record, values, recount=moved_day):
-        changes.setdefault("people", [before["person_ids"], after["person_ids"]])
+    linked = {link.person_id for link in record.person_links}
+    counted = counted_organisations(
+        [p.id for p in values.people if moved_day or p.id not in linked],
+        local_date(values.occurred_at),
+        [o.id for o in values.organisations],
+    )
+    # One flush at the end: an autoflush between the changes would write the row twice
+    # and move the version on twice.
+    with db.session.no_autoflush:
+        for name in ("occurred_at", "channel", "direction", "subject", "outcome", "notes"):
+            if getattr(record, name) != getattr(values, name):
+                setattr(record, name, getattr(values, name))
+        new_event_id = values.event.id if values.event is not None else None
+        if record.event_id != new_event_id:
+            record.event_id = new_event_id
+        for name in ("organisations", "subitems", "materials"):
+            if {x.id for x in getattr(record, name)} != {x.id for x in getattr(values, name)}:
+                setattr(record, name, getattr(values, name))
+        if _relink_people(record, values.people, counted):
+            changes.setdefault("people", [before["person_ids"], after["person_ids"]])
     if changes or db.session.is_modified(record):
         # Links alone do not touch the record's row: this does, so its version moves on and
         # an edit made meanwhile on the old version is refused.
@@ -556,15 +566,11 @@ def update_outreach(
     return record
 
 
-def _relink_people(record: Outreach, values: _Values, recount: bool) -> bool:
-    """Give the record exactly ``values.people``; new people (all, when the day changed)
-    get the organisation they counted for on the record's day. Whether anyone came or went."""
+def _relink_people(record: Outreach, people: list[Person], counted: dict[int, int | None]) -> bool:
+    """Give the record exactly these people; those in ``counted`` count for the organisation
+    it gives (the others keep theirs). Whether anyone came or went."""
     links = {link.person_id: link for link in record.person_links}
-    wanted = {p.id: p for p in values.people}
-    counting = [i for i in wanted if recount or i not in links]
-    counted = counted_organisations(
-        counting, local_date(values.occurred_at), [o.id for o in values.organisations]
-    )
+    wanted = {p.id: p for p in people}
     changed = False
     for person_id, gone in links.items():
         if person_id not in wanted:
