@@ -28,3 +28,9 @@ def programme_zone() -> ZoneInfo:
 def local_today() -> date:
     """The date it is now in the programme's time zone."""
     return datetime.now(_zone).date()
+
+
+def local_date(moment: datetime) -> date:
+    """The date a point in time falls on in the programme's time zone (outreach logged at
+    23:30 in Brussels belongs to that day, not to the next one as in UTC)."""
+    return moment.astimezone(_zone).date()

@@ -13,29 +13,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from crm.extensions import db, login_manager
-from crm.models import Role, User
+from crm.models import User
+from crm.permissions import PERMISSIONS, can
 from crm.services import accounts
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-# What each role may change; reading is open to every signed-in user. Areas add their
-# permissions as they arrive (outreach, events, follow-ups, targets).
-PERMISSIONS: dict[str, frozenset[Role]] = {
-    "users.manage": frozenset({Role.ADMIN}),
-    "register.write": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER}),
-    "register.merge": frozenset({Role.ADMIN, Role.COORDINATOR}),
-    "register.restore": frozenset({Role.ADMIN}),
-    "register.audit": frozenset({Role.ADMIN, Role.COORDINATOR}),
-    "register.export": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER}),
-    "privacy.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
-    # Outreach: viewers read; these roles log, and change their own records
-    # (``outreach.change_any``: anyone's). Deleted records come back through admins.
-    "outreach.log": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER, Role.ORGANISER}),
-    "outreach.change_any": frozenset({Role.ADMIN, Role.COORDINATOR}),
-    "outreach.restore": frozenset({Role.ADMIN}),
-    "outreach.export": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER}),
-    "materials.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
-}
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -51,10 +33,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-
-
-def can(user: Any, permission: str) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and user.role in PERMISSIONS[permission]
 
 
 def requires(permission: str) -> Callable[[F], F]:

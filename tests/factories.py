@@ -8,6 +8,7 @@ from functools import cache
 
 import sqlalchemy as sa
 
+from crm.clock import local_date
 from crm.extensions import db
 from crm.models import (
     Channel,
@@ -15,10 +16,13 @@ from crm.models import (
     Event,
     EventKind,
     LawfulBasis,
+    Material,
+    MaterialKind,
     Organisation,
     OrganisationKind,
     OurRole,
     Outreach,
+    OutreachPerson,
     Person,
     Position,
     PositionRole,
@@ -27,6 +31,7 @@ from crm.models import (
     User,
 )
 from crm.services.accounts import hash_password
+from crm.services.outreach import counted_organisations
 from crm.services.text import normalise_text, person_name_keys
 
 PASSWORD = "correct horse battery staple"
@@ -124,18 +129,57 @@ def make_outreach(
     logged_by: User | None = None,
     organisations: list[Organisation] | None = None,
     occurred_at: datetime | None = None,
+    people: list[Person] | None = None,
+    materials: list[Material] | None = None,
+    event: Event | None = None,
+    channel: Channel = Channel.MEETING,
+    subject: str = "Presented the DESIGN-MTS guidelines to the management",
+    counted_for: dict[int, Organisation | None] | None = None,
 ) -> Outreach:
+    """An outreach record as the service would store it, without its checks (tests that
+    need a record deleted, erased people on it, or an odd shape build it here).
+
+    Each person counts for the organisation ``outreach.counted_organisation`` gives on the
+    day, unless ``counted_for`` (person id -> organisation) says otherwise.
+    """
+    occurred_at = occurred_at or datetime.now(UTC) - timedelta(days=3)
+    organisations = organisations or []
+    people = people or []
+    counted = counted_organisations(
+        [p.id for p in people], local_date(occurred_at), [o.id for o in organisations]
+    )
+    for person_id, organisation in (counted_for or {}).items():
+        counted[person_id] = organisation.id if organisation is not None else None
     outreach = Outreach(
-        occurred_at=occurred_at or datetime.now(UTC) - timedelta(days=3),
-        channel=Channel.MEETING,
-        subject="Presented the DESIGN-MTS guidelines to the management",
+        occurred_at=occurred_at,
+        channel=channel,
+        subject=subject,
         logged_by_id=logged_by.id if logged_by else None,
         subitems=[subitem(code) for code in subitem_codes],
-        organisations=organisations or [],
+        organisations=organisations,
+        materials=materials or [],
+        event_id=event.id if event is not None else None,
+        person_links=[OutreachPerson(person=p, organisation_id=counted[p.id]) for p in people],
     )
     db.session.add(outreach)
     db.session.flush()
     return outreach
+
+
+def make_material(
+    title: str = "DESIGN-MTS CSR guidelines for machine-tool enterprises",
+    kind: MaterialKind = MaterialKind.GUIDELINES,
+    retired: bool = False,
+) -> Material:
+    material = Material(
+        kind=kind,
+        title=title,
+        language_code="en",
+        retired_at=datetime.now(UTC) - timedelta(days=1) if retired else None,
+    )
+    db.session.add(material)
+    db.session.flush()
+    return material
 
 
 def make_event(subitem_codes: tuple[str, ...] = ("1.3c",), title: str = "METAV 2026") -> Event:

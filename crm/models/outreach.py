@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Base, StrEnum, TimestampMixin, VersionedMixin, enum_type
@@ -177,9 +178,51 @@ class Outreach(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
 
-    people: Mapped[list[Person]] = relationship(secondary=outreach_people)
+    # Who was reached, each with the organisation they counted for: written through
+    # ``person_links`` (the outreach service computes the organisation); ``people`` reads.
+    person_links: Mapped[list[OutreachPerson]] = relationship(
+        back_populates="outreach", cascade="all, delete-orphan", passive_deletes=True
+    )
+    people: Mapped[list[Person]] = relationship(
+        secondary=outreach_people, viewonly=True, order_by=(Person.sort_name, Person.id)
+    )
     organisations: Mapped[list[Organisation]] = relationship(secondary=outreach_organisations)
     subitems: Mapped[list[CommitmentItem]] = relationship(secondary=outreach_subitems)
     materials: Mapped[list[Material]] = relationship(secondary=outreach_materials)
     event = relationship("Event", back_populates="outreach")
     logged_by = relationship("User")
+
+
+class OutreachPerson(Base):
+    """A person reached by an outreach, and the organisation they counted for on its day.
+
+    Mapped on the ``outreach_people`` table, so that the organisation can be written with
+    the link; it stays as it was stored when the person later changes job.
+    """
+
+    __table__ = outreach_people
+
+    outreach_id: Mapped[int]
+    person_id: Mapped[int]
+    organisation_id: Mapped[int | None]
+
+    outreach: Mapped[Outreach] = relationship(back_populates="person_links")
+    person: Mapped[Person] = relationship()
+    # The organisation they counted for (not necessarily one of the outreach's own).
+    organisation: Mapped[Organisation | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<OutreachPerson {self.outreach_id}/{self.person_id} at {self.organisation_id}>"
+
+
+def _people_are_read_only(*_args: object, **_kwargs: object) -> None:
+    """``Outreach.people`` only reads: a write there would be dropped without a word, and
+    the person would lose the organisation they counted for. Links go in ``person_links``."""
+    raise TypeError(
+        "Outreach.people is read-only: add OutreachPerson rows to Outreach.person_links "
+        "(the outreach service does, with the organisation each person counted for)"
+    )
+
+
+for _change in ("append", "remove", "bulk_replace"):
+    event.listen(Outreach.people, _change, _people_are_read_only)

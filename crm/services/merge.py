@@ -22,6 +22,8 @@ from crm.models import (
     FollowUp,
     Organisation,
     OrganisationLink,
+    Outreach,
+    OutreachPerson,
     Person,
     Position,
     User,
@@ -274,6 +276,7 @@ def compare(first: Person | Organisation, second: Person | Organisation) -> Comp
         columns = [
             ("People with positions", table_of(Position).c.organisation_id),
             ("Outreach", outreach_organisations.c.organisation_id),
+            ("Outreach its people counted for", outreach_people.c.organisation_id),
             ("Events", table_of(EventParticipant).c.organisation_id),
             ("Events organised", table_of(Event).c.organiser_organisation_id),
             ("Follow-ups", table_of(FollowUp).c.organisation_id),
@@ -311,6 +314,18 @@ def _move_links(table: sa.Table, column: str, other_id: int, survivor_id: int, k
     return _repoint(col, other_id, survivor_id)
 
 
+def _forget_outreach_people() -> None:
+    """Drop the session's copies of outreach_people rows after a Core UPDATE moved them:
+    a row's key is (outreach, person), so a loaded copy of a moved row would name a row that
+    no longer exists. The records' lists load afresh when next read."""
+    session = db.session()
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, OutreachPerson):
+            session.expunge(loaded)
+        elif isinstance(loaded, Outreach):
+            session.expire(loaded, ["person_links", "people"])
+
+
 def _fill(survivor: object, other: object, fields: tuple[str, ...]) -> dict[str, list[object]]:
     filled: dict[str, list[object]] = {}
     for field in fields:
@@ -345,6 +360,7 @@ def merge_people(survivor: Person, other: Person, actor: User) -> dict[str, int]
         else:
             position.person_id = survivor.id
             moved["positions"] += 1
+    _forget_outreach_people()
     moved["follow-ups"] = _repoint(FollowUp.person_id, other.id, survivor.id)
     # Consent records are append-only, but they belong to the person, not to the duplicate
     # record: re-pointing them (a Core UPDATE; the ORM guard refuses edits) keeps every one.
@@ -384,6 +400,9 @@ def merge_organisations(survivor: Organisation, other: Organisation, actor: User
             outreach_organisations, "organisation_id", other.id, survivor.id, "outreach_id"
         ),
         "tags": _move_links(organisation_tags, "organisation_id", other.id, survivor.id, "tag_id"),
+        # People reached for the other organisation now count for the survivor (an ORM
+        # UPDATE: loaded rows follow).
+        "people's outreach": _repoint(OutreachPerson.organisation_id, other.id, survivor.id),
         "positions": _repoint(Position.organisation_id, other.id, survivor.id),
         "follow-ups": _repoint(FollowUp.organisation_id, other.id, survivor.id),
         "events organised": _repoint(Event.organiser_organisation_id, other.id, survivor.id),

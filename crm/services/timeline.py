@@ -49,6 +49,7 @@ class TimelineEntry:
     codes: list[str] = field(default_factory=list)
     changes: dict[str, list[object]] = field(default_factory=dict)
     actor: str = ""
+    outreach_id: int | None = None  # an outreach entry: the record its title links to
 
 
 @dataclass
@@ -123,12 +124,24 @@ def _newest(
     is_person = isinstance(record, Person)
     keys: list[Key] = []
     if "outreach" in kinds:
-        link = outreach_people if is_person else outreach_organisations
-        link_column = link.c.person_id if is_person else link.c.organisation_id
-        query = (
-            sa.select(Outreach.occurred_at, Outreach.id)
-            .join(link, link.c.outreach_id == Outreach.id)
-            .where(link_column == record.id, Outreach.deleted_at.is_(None))
+        reached: sa.Select[int] | sa.CompoundSelect[int]
+        if is_person:
+            reached = sa.select(outreach_people.c.outreach_id).where(
+                outreach_people.c.person_id == record.id
+            )
+        else:
+            # The organisation's own outreach, and that where one of its people counted for
+            # it; a record on both lists is one entry.
+            reached = sa.union(
+                sa.select(outreach_organisations.c.outreach_id).where(
+                    outreach_organisations.c.organisation_id == record.id
+                ),
+                sa.select(outreach_people.c.outreach_id).where(
+                    outreach_people.c.organisation_id == record.id
+                ),
+            )
+        query = sa.select(Outreach.occurred_at, Outreach.id).where(
+            Outreach.id.in_(reached), Outreach.deleted_at.is_(None)
         )
         if items is not None:
             on_items = sa.select(outreach_subitems.c.outreach_id).where(
@@ -208,6 +221,7 @@ def _load(keys: list[Key]) -> dict[tuple[str, int], TimelineEntry]:
                 + (f", {item.outcome.label.lower()}" if item.outcome else ""),
                 codes=[s.code for s in item.subitems],
                 actor=item.logged_by.display_name if item.logged_by else "",
+                outreach_id=item.id,
             )
     if "event" in wanted:
         for taking_part, event in db.session.execute(

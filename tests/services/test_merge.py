@@ -47,10 +47,8 @@ def test_merging_people_keeps_everything_of_both(app, db) -> None:
     other.email = other.email_normalised = None
     other.phone = "+49 69 756081-0"
     for person in (survivor, other):
-        outreach = factories.make_outreach(("1.3a",))
-        outreach.people.append(person)
-    shared = factories.make_outreach(("1.1",))
-    shared.people.extend([survivor, other])
+        factories.make_outreach(("1.3a",), people=[person])
+    factories.make_outreach(("1.1",), people=[survivor, other])
     event = factories.make_event()
     db.session.add(EventParticipant(event_id=event.id, person_id=other.id))
     db.session.add(

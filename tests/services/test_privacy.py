@@ -295,11 +295,11 @@ def _history() -> dict[str, object]:
         officer,
     )
     set_lawful_basis(person, "consent", f"Consent form signed by {FULL}", officer)
-    outreach = factories.make_outreach(("1.3b", "2.1"), logged_by=officer)
+    outreach = factories.make_outreach(
+        ("1.3b", "2.1"), logged_by=officer, people=[person, other], organisations=[organisation]
+    )
     outreach.subject = f"Call with {FULL}"
     outreach.notes = f"{FULL.upper()} asked for the guidelines; reply to {EMAIL.upper()}"
-    outreach.people.extend([person, other])
-    outreach.organisations.append(organisation)
     unrelated = factories.make_outreach(("1.2",), logged_by=officer)
     unrelated.notes = f"{FULL} introduced us to Piotr"
     event = factories.make_event(("1.3c",))

@@ -52,8 +52,7 @@ def _populate() -> None:
             first_name=FIRST_NAMES[i], last_name=LAST_NAMES[-1 - i], organisation=firm
         )
         person.notes = f"Met in {city}, {CITIES[-1 - i]} office"
-        outreach = factories.make_outreach(logged_by=officer, organisations=[firm])
-        outreach.people.append(person)
+        outreach = factories.make_outreach(logged_by=officer, organisations=[firm], people=[person])
         outreach.notes = f"{FIRST_NAMES[-1 - i]} asked about {LAST_NAMES[i]} and Georgia"
     for title in MATERIALS:
         _db.session.add(Material(kind=MaterialKind.GUIDELINES, title=title, description=title))
@@ -179,8 +178,7 @@ def test_erasure_changes_only_what_is_theirs_or_names_them(
         mention = " and ".join(f"{f} {last}" for f, last in sorted(full_names)) or "someone"
         other = factories.make_person(first_name="Piotr", last_name=f"Zieliński{n}")
         other.notes = f"Introduced by {mention} ({' / '.join(sorted(emails))})"
-        outreach = factories.make_outreach()
-        outreach.people.append(person)
+        outreach = factories.make_outreach(people=[person])
         outreach.notes = f"Call with {mention}; wrote to {min(emails).upper()}"
         _db.session.add(
             FollowUp(

@@ -108,8 +108,7 @@ def test_restriction_then_subject_access_then_erasure(app, client, signed_in, db
 
     signed_in("officer")
     person = _person(db)
-    outreach = factories.make_outreach(("1.3b",))
-    outreach.people.append(db.session.get(Person, person.id))
+    factories.make_outreach(("1.3b",), people=[db.session.get(Person, person.id)])
     db.session.commit()
     path = f"/people/{person.id}"
     token = csrf_token(client, path)

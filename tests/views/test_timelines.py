@@ -20,7 +20,7 @@ def _entries(html: str) -> list[str]:
 
 
 def _subjects(html: str) -> list[str]:
-    return re.findall(r"<strong>(Visit \d+)</strong>", html)
+    return re.findall(r'<strong><a href="/outreach/\d+">(Visit \d+)</a></strong>', html)
 
 
 def _link(html: str, rel: str) -> str | None:

@@ -24,6 +24,7 @@ from crm.models import (
     ConsentRecord,
     EventParticipant,
     FollowUp,
+    Organisation,
     Outreach,
     Person,
     Position,
@@ -61,6 +62,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "subject",
         "subitems",
         "organisations",
+        "counted_for",
         "event",
         "outcome",
         "notes",
@@ -119,9 +121,11 @@ def _everything_held(person: Person) -> dict[str, Any]:
         .order_by(ConsentRecord.given_at, ConsentRecord.id)
     ).all()
     recorders = _users({c.recorded_by_id for c in consents})
-    outreach = db.session.scalars(
-        sa.select(Outreach)
+    # Each with the organisation the person counted for that day (theirs to know).
+    outreach = db.session.execute(
+        sa.select(Outreach, Organisation.name)
         .join(outreach_people, outreach_people.c.outreach_id == Outreach.id)
+        .outerjoin(Organisation, Organisation.id == outreach_people.c.organisation_id)
         .where(outreach_people.c.person_id == person_id)
         .options(
             selectinload(Outreach.subitems),
@@ -213,12 +217,13 @@ def _everything_held(person: Person) -> dict[str, Any]:
                 "subject": o.subject,
                 "subitems": sorted(s.code for s in o.subitems),
                 "organisations": sorted(org.name for org in o.organisations),
+                "counted_for": counted_for,
                 "event": o.event.title if o.event is not None else None,
                 "outcome": o.outcome,
                 "notes": o.notes,
                 "deleted_at": o.deleted_at,
             }
-            for o in outreach
+            for o, counted_for in outreach
         ],
         "event_participations": [
             {

@@ -1,0 +1,35 @@
+"""Who may do what: the roles that hold each permission.
+
+Kept apart from ``crm.security`` (the Flask wiring) so that services can ask the same table,
+as ``outreach.may_change`` does, without importing Flask.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm.models import Role
+
+# What each role may change; reading is open to every signed-in user. Areas add their
+# permissions as they arrive (outreach, events, follow-ups, targets).
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "users.manage": frozenset({Role.ADMIN}),
+    "register.write": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER}),
+    "register.merge": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "register.restore": frozenset({Role.ADMIN}),
+    "register.audit": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "register.export": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER}),
+    "privacy.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # Outreach: viewers read; these roles log, and change their own records
+    # (``outreach.change_any``: anyone's). Deleted records come back through admins.
+    "outreach.log": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER, Role.ORGANISER}),
+    "outreach.change_any": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "outreach.restore": frozenset({Role.ADMIN}),
+    "outreach.export": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER}),
+    "materials.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
+}
+
+
+def can(user: Any, permission: str) -> bool:
+    """A signed-in user whose role holds ``permission`` (anonymous users hold none)."""
+    return bool(getattr(user, "is_authenticated", False)) and user.role in PERMISSIONS[permission]
