@@ -201,9 +201,15 @@ def test_quick_log_returns_to_the_page_with_the_new_record_first(client, signed_
     assert response.headers["Location"] == f"{person_path}#outreach-{record.id}"
     page = client.get(person_path).get_data(as_text=True)
     assert f'<a href="/outreach/{record.id}">Presented the guidelines' in page  # the flash
-    assert 'id="log-outreach"' in client.get(f"/organisations/{world['organisation'].id}").get_data(
+    timeline = page[page.index('<ol class="timeline">') :]
+    # The anchor is the first entry of the timeline, focusable, linking to the record.
+    first = re.search(r"<li [^>]*>", timeline).group(0)
+    assert f'id="outreach-{record.id}" tabindex="-1"' in first
+    organisation_page = client.get(f"/organisations/{world['organisation'].id}").get_data(
         as_text=True
     )
+    assert 'id="log-outreach"' in organisation_page
+    assert f'id="outreach-{record.id}"' in organisation_page  # Anna counted for it
 
 
 @pytest.mark.parametrize(

@@ -292,26 +292,15 @@ def subitem_suggestions(
 
 
 def find_subitem(text: str, field: str = "subitem_ids") -> SubitemChoice:
-    """The sub-item typed text means: its code ("1.3b", case ignored), or the only sub-item
-    whose text holds the words. A commitment or an item is refused, naming its sub-items."""
+    """The commitment item typed text means: its code ("1.3b", case ignored), or the only
+    sub-item whose text holds the words. A commitment's or an item's code is taken as typed:
+    the outreach service refuses it, naming the sub-items to choose instead."""
     code = text.strip().lower()
     if not code:
         raise ValidationError("type a sub-item's code (e.g. 1.3b) or words of it", field=field)
-    items = _items()
-    exact = [item for item in items if item.code.lower() == code]
-    if exact and exact[0].is_leaf:
-        return exact[0]
+    exact = [item for item in _items() if item.code.lower() == code]
     if exact:
-        leaves = [
-            item.code for item in items if item.is_leaf and item.code.lower().startswith(code)
-        ]
-        listed = ", ".join(leaves[:-1]) + (
-            f" or {leaves[-1]}" if len(leaves) > 1 else "".join(leaves)
-        )
-        kind = "a commitment" if "." not in code else "an item"
-        raise ValidationError(
-            f"{exact[0].code} is {kind}, not a sub-item: choose {listed}", field=field
-        )
+        return exact[0]
     found = subitem_suggestions(text, limit=CANDIDATES + 1)
     if len(found) == 1:
         return found[0]
