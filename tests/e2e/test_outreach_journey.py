@@ -13,7 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in_as
-from tests.e2e.test_every_screen import WIDTHS, new_context
+from tests.e2e.test_every_screen import WIDTHS, _check, new_context
 
 OFFICER, ADMIN = 0, 1
 ORGANISATION = "Zakłady Obrabiarek Wiśniewski-Kowalczyk Sp. z o.o."
@@ -49,17 +49,6 @@ def _create_records(browser, live_url: str, suffix: str) -> dict[str, str]:
         urls[f"person{n}"] = page.url
     context.close()
     return urls
-
-
-def _check(page, name: str, width: str, axe: Axe, problems: list[str]) -> None:
-    scroll_width, inner_width = page.evaluate(
-        "[document.scrollingElement.scrollWidth, window.innerWidth]"
-    )
-    if scroll_width > inner_width:
-        problems.append(f"{name} at {width}: {scroll_width} px wide in {inner_width} px")
-    results = axe.run(page)
-    if results.violations_count:
-        problems.append(f"{name} at {width}:\n{results.generate_report()}")
 
 
 def _tab_to(page, selector: str, limit: int = 80) -> None:

@@ -58,6 +58,7 @@ from crm.services.outreach.records import (
     restore_outreach,
     update_outreach,
 )
+from crm.services.timeline import TimelineEntry
 from crm.templating import viewer_timezone
 from crm.views.auth import safe_next
 from crm.views.forms_support import attach_error
@@ -399,17 +400,25 @@ def render_record(record: Outreach, status: int = 200, error: str = "") -> tuple
         .options(selectinload(FollowUp.assignee))
         .order_by(FollowUp.due_at, FollowUp.id)
     ).all()
-    history: list[AuditEntry] = []
+    history: list[TimelineEntry] = []
     if can(current_user, "register.audit"):
-        history = list(
-            db.session.scalars(
+        history = [
+            TimelineEntry(
+                entry.at,
+                "change",
+                entry.action.label,
+                entry.summary,
+                changes=entry.changes or {},
+                actor=entry.actor.display_name if entry.actor else "system",
+            )
+            for entry in db.session.scalars(
                 sa.select(AuditEntry)
                 .where(AuditEntry.entity_type == "outreach", AuditEntry.entity_id == record.id)
                 .options(selectinload(AuditEntry.actor))
                 .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
                 .limit(200)
             )
-        )
+        ]
     return render_template(
         "outreach/detail.html",
         record=record,
