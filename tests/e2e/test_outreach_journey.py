@@ -16,32 +16,41 @@ from tests.e2e.conftest import sign_in_as
 from tests.e2e.test_every_screen import WIDTHS, _check, new_context
 
 OFFICER, ADMIN = 0, 1
-ORGANISATION = "Zakłady Obrabiarek Wiśniewski-Kowalczyk Sp. z o.o."
-PEOPLE = (
-    ("Agnieszka", "Zielińska-Wiśniewska", "a.zielinska@obrabiarki-wisniewski.example"),
-    ("Tomasz", "Lewandowski", "t.lewandowski@obrabiarki-wisniewski.example"),
-)
+# Per width, records that the register does not take for duplicates of the other width's.
+RECORDS = {
+    "phone": (
+        "Zakłady Obrabiarek Wiśniewski-Kowalczyk Sp. z o.o.",
+        ("Agnieszka", "Zielińska-Wiśniewska", "a.zielinska@obrabiarki-wisniewski.example"),
+        ("Tomasz", "Lewandowski", "t.lewandowski@obrabiarki-wisniewski.example"),
+    ),
+    "laptop": (
+        "Fabryka Narzędzi Precyzyjnych Dąbrowski",
+        ("Katarzyna", "Wójcik", "k.wojcik@narzedzia-dabrowski.example"),
+        ("Marek", "Kamiński", "m.kaminski@narzedzia-dabrowski.example"),
+    ),
+}
 
 
-def _create_records(browser, live_url: str, suffix: str) -> dict[str, str]:
+def _create_records(browser, live_url: str, width: str) -> dict[str, str]:
     """An organisation and two people working there, made by an admin through the forms."""
+    organisation, *people = RECORDS[width]
     context = new_context(browser, WIDTHS["laptop"])
     page = context.new_page()
     page.set_default_timeout(15_000)
     sign_in_as(page, live_url, ADMIN)
     page.goto(live_url + "/organisations/new")
-    page.get_by_label("Name", exact=True).fill(f"{ORGANISATION} {suffix}")
+    page.get_by_label("Name", exact=True).fill(organisation)
     page.get_by_label("Kind").select_option("enterprise")
     page.get_by_label("Country").select_option("PL")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(suffix)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(organisation)
     urls = {"organisation": page.url}
-    for n, (first, last, email) in enumerate(PEOPLE):
+    for n, (first, last, email) in enumerate(people):
         page.goto(live_url + "/people/new")
         page.get_by_label("First name").fill(first)
-        page.get_by_label("Last name").fill(f"{last}-{suffix}")
-        page.get_by_label("E-mail").fill(email.replace("@", f".{suffix}@"))
-        page.get_by_label("Organisation").fill(f"{ORGANISATION} {suffix}")
+        page.get_by_label("Last name").fill(last)
+        page.get_by_label("E-mail").fill(email)
+        page.get_by_label("Organisation").fill(organisation)
         page.get_by_label("Role", exact=True).select_option("manager")
         page.get_by_label("Source of the data and basis").fill("Business card, EMO Hannover 2025")
         page.get_by_role("button", name="Save").click()
@@ -98,7 +107,8 @@ def test_an_officer_logs_outreach_from_a_person_with_the_keyboard(
     page.keyboard.type(subject)
     # The person of the page is chosen; the second one is picked by name.
     expect(page.locator("input[name=person_ids]:checked")).to_have_count(1)
-    _pick(page, "#person_ids", f"lewandowski-{width}", "Tomasz")
+    second = RECORDS[width][2]
+    _pick(page, "#person_ids", second[1][:6], second[0])
     expect(page.locator("input[name=person_ids]:checked")).to_have_count(2)
     _pick(page, "#subitem_ids", "1.3b", "1.3b")
     _pick(page, "#subitem_ids", "2.1", "2.1")
