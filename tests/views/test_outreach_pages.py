@@ -488,6 +488,10 @@ def test_a_stale_edit_answers_409_with_the_differences(client, signed_in, world)
     assert response.status_code == 409
     assert "changed by someone else" in page
     assert "Where the saved record and your edit differ" in page
+    assert (
+        '<th scope="row">Subject</th><td>The other version</td><td>My version of the subject</td>'
+        in page
+    )
     assert 'value="The other version"' in page  # the form holds the current values
     assert _db.session.get(Outreach, record.id).subject == "The other version"
     assert _count(AuditEntry) == before
@@ -623,3 +627,15 @@ def test_events_around_the_date(client, signed_in, db) -> None:
     assert [e["id"] for e in found] == [event.id]
     assert client.get("/outreach/lookup/events.json?on=2026-09-01").get_json()["results"] == []
     assert client.get("/outreach/lookup/events.json?on=2026-03-20&q=metav").get_json()["count"] == 1
+
+
+def test_a_stale_delete_answers_409_and_deletes_nothing(client, signed_in, world) -> None:
+    signed_in("officer")
+    record = _log(client, world)
+    token = csrf_token(client, f"/outreach/{record.id}")
+    response = client.post(
+        f"/outreach/{record.id}/delete", data={"csrf_token": token, "version": "0"}
+    )
+    assert response.status_code == 409
+    assert "so it was not deleted" in response.get_data(as_text=True)
+    assert _db.session.get(Outreach, record.id).deleted_at is None

@@ -31,6 +31,7 @@ from crm.models import (
     Organisation,
     Outreach,
     Person,
+    StrEnum,
     outreach_people,
 )
 from crm.security import can, requires
@@ -43,7 +44,7 @@ from crm.services.checks import (
 )
 from crm.services.errors import ConflictError, ValidationError
 from crm.services.outreach import pickers
-from crm.services.outreach.choices import recent_choices
+from crm.services.outreach.choices import Recent, recent_choices
 from crm.services.outreach.pickers import (
     Ambiguous,
     EventChoice,
@@ -59,7 +60,7 @@ from crm.services.outreach.records import (
     update_outreach,
 )
 from crm.services.timeline import TimelineEntry
-from crm.templating import viewer_timezone
+from crm.templating import localtime, viewer_timezone
 from crm.views.auth import safe_next
 from crm.views.forms_support import attach_error
 from crm.views.outreach import bp
@@ -73,6 +74,10 @@ QUERIES = {
 }
 # The service names its data keys; the form names its fields.
 FIELD_OF = {"occurred_at": "occurred_on"}
+STALE_DELETE = (
+    "This record was changed by someone else since you opened it, so it was not deleted. "
+    "Check it below and delete it again if you still mean to."
+)
 NEXT_REFUSED = "the page to return to must be a path on this site, e.g. /people/12"
 
 
@@ -116,8 +121,10 @@ def _offered_materials(keep: set[int]) -> list[Material]:
     )
 
 
-def _picked(ids: dict[str, list[int]], on: date, event_id: int | None) -> Picked:
-    recent = recent_choices(current_user)
+def _picked(
+    ids: dict[str, list[int]], on: date, event_id: int | None, recent: Recent | None = None
+) -> Picked:
+    recent = recent or recent_choices(current_user)
     picked = Picked(
         people=pickers.people_choices(ids["person_ids"], on),
         organisations=pickers.organisation_choices(ids["organisation_ids"]),
@@ -316,7 +323,7 @@ def blank_form(
         "subitem_ids": [],
         "material_ids": [],
     }
-    return form, _picked(ids, now.date(), event_id)
+    return form, _picked(ids, now.date(), event_id, recent)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -492,12 +499,40 @@ def edit(outreach_id: int) -> Response | tuple[str, int]:
         fresh, picked = record_form(record)
         fresh.next.data = target or ""
         fresh.form_errors.append(conflict.message)
-        return _render_form(fresh, picked, record, status=409, conflict=conflict)
+        return _render_form(fresh, picked, record, status=409, conflict=_in_words(conflict, fresh))
     db.session.commit()
     _flash_saved(record, "saved")
     if target:
         return redirect(_with_anchor(target, f"outreach-{record.id}"))
     return redirect(url_for("outreach.show", outreach_id=record.id))
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, datetime):
+        return localtime(value)
+    if isinstance(value, StrEnum):
+        return value.label
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _in_words(conflict: ConflictError, form: OutreachForm) -> ConflictError:
+    """The differences of a refused edit under the form's labels, values as the page shows
+    them (the service gives them by data key: names and codes, times in UTC)."""
+    labels = {
+        name: getattr(form, FIELD_OF.get(name, name)).label.text for name in conflict.differences
+    }
+    labels["occurred_at"] = "Date and time"
+    return ConflictError(
+        conflict.message,
+        {
+            labels[name]: (_shown(stored), _shown(yours))
+            for name, (stored, yours) in conflict.differences.items()
+        },
+    )
 
 
 def _list_url() -> str:
@@ -520,9 +555,9 @@ def delete(outreach_id: int) -> Response | tuple[str, int]:
     except ValidationError as error:
         db.session.rollback()
         return render_record(record, 400, error.message)
-    except ConflictError as conflict:
+    except ConflictError:
         db.session.rollback()
-        return render_record(record, 409, conflict.message.replace("saved", "deleted"))
+        return render_record(record, 409, STALE_DELETE)
     db.session.commit()
     flash(
         Markup("Outreach “{}” was deleted. An admin can restore it.").format(record.subject),
