@@ -12,7 +12,7 @@ from crm.services import register
 from tests import factories
 
 START = datetime(2025, 3, 3, 8, 30, tzinfo=UTC)
-ENTRY = re.compile(r'<li class="timeline-([a-z-]+)">')
+ENTRY = re.compile(r'<li class="timeline-([a-z-]+)"[ >]')  # outreach entries carry their anchor
 
 
 def _entries(html: str) -> list[str]:
