@@ -229,7 +229,9 @@ def clean_date(value: object, field: str, required: bool = False) -> date | None
     if match is None:
         raise ValidationError(f"{text[:40]!r} is not a date: write it as YYYY-MM-DD", field=field)
     year, month, day = (int(part) for part in match.groups())
-    if not 1 <= year <= 9999 or not 1 <= month <= 12:
+    if year < 1:
+        raise ValidationError(f"{text} is not a date: there is no year 0", field=field)
+    if not 1 <= month <= 12:
         raise ValidationError(f"{text} is not a date: there is no month {month}", field=field)
     days = calendar.monthrange(year, month)[1]
     if not 1 <= day <= days:

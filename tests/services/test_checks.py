@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from crm.services import register
-from crm.services.checks import clean_text
+from crm.services.checks import clean_clock_time, clean_date, clean_text, local_to_utc
 from crm.services.errors import ValidationError
 from tests import factories
 
@@ -90,3 +93,42 @@ def test_record_ids_in_urls_are_ascii_digits(client, signed_in, digits: str) -> 
     assert client.get(f"/people/{person.id}").status_code == 200
     other_script = str(person.id).translate(str.maketrans("0123456789", digits))
     assert client.get("/people/" + quote(other_script)).status_code == 404
+
+
+# --- Dates and times typed in a form ---------------------------------------------------------
+
+
+def test_dates_that_exist_and_dates_that_do_not() -> None:
+    assert clean_date("2028-02-29", "day") == date(2028, 2, 29)
+    assert clean_date("", "day") is None
+    for typed, says in (
+        ("2026-02-29", "February 2026 has 28 days"),
+        ("2026-04-31", "April 2026 has 30 days"),
+        ("2026-00-10", "no month 0"),
+        ("0000-01-01", "no year 0"),
+        ("10/03/2026", "YYYY-MM-DD"),
+        ("２０２６-01-01", "YYYY-MM-DD"),  # other scripts' digits are not a date
+    ):
+        with pytest.raises(ValidationError) as refused:
+            clean_date(typed, "day")
+        assert says in refused.value.message and refused.value.field == "day", typed
+
+
+def test_times_of_day() -> None:
+    assert clean_clock_time("7:05", "at") == time(7, 5)
+    for typed in ("24:00", "12:60", "noon", "12.30", "-1:00"):
+        with pytest.raises(ValidationError):
+            clean_clock_time(typed, "at")
+
+
+def test_a_wall_clock_time_in_a_zone_becomes_utc() -> None:
+    brussels = ZoneInfo("Europe/Brussels")
+    summer = local_to_utc(date(2026, 7, 1), time(10, 30), brussels, "at")
+    assert summer == datetime(2026, 7, 1, 8, 30, tzinfo=UTC)
+    # The hour that repeats when summer time ends: the first of the two is meant.
+    repeated = local_to_utc(date(2026, 10, 25), time(2, 30), brussels, "at")
+    assert repeated == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    # The hour skipped when it starts does not exist.
+    with pytest.raises(ValidationError) as refused:
+        local_to_utc(date(2026, 3, 29), time(2, 30), brussels, "at")
+    assert "does not exist in Europe/Brussels" in refused.value.message
