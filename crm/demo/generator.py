@@ -19,7 +19,6 @@ from crm.demo.writer import _ID_TABLES
 from crm.extensions import db
 from crm.models import (
     AuditAction,
-    AuditEntry,
     Base,
     CommitmentItem,
     Country,
@@ -215,7 +214,7 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
     def load_programme_materials(self) -> dict[str, int]:
         """The programme's own materials, which the demo reuses: ``crm seed`` loads them, and
         a database seeded before they existed gets them here. Returns the rows it added."""
-        tables = [table_of(model) for model in (Material, MaterialAudience, AuditEntry)]
+        tables = [table_of(model) for model in (Material, MaterialAudience)]
 
         def rows() -> dict[str, int]:
             return {

@@ -146,11 +146,7 @@ def _apply(material: Material, values: dict[str, Any]) -> dict[str, list[object]
     return changes
 
 
-def create_material(
-    data: Mapping[str, Any], actor: User | None, key: str | None = None, summary: str = ""
-) -> Material:
-    """A new material in the catalogue. ``key``: the name ``crm seed`` knows it by."""
-    values = clean_material(data)
+def _new_material(values: dict[str, Any], key: str | None = None) -> Material:
     material = Material(
         key=key,
         **{k: v for k, v in values.items() if k != "audiences"},
@@ -158,13 +154,20 @@ def create_material(
     )
     db.session.add(material)
     db.session.flush()
+    return material
+
+
+def create_material(data: Mapping[str, Any], actor: User | None) -> Material:
+    """A new material in the catalogue, audited."""
+    values = clean_material(data)
+    material = _new_material(values)
     audit.record(
         AuditAction.CREATE,
         "material",
         material.id,
         actor,
         {k: [None, audit.plain_value(v)] for k, v in values.items() if v not in (None, "", [])},
-        summary=summary or f"created material {material.title}",
+        summary=f"created material {material.title}",
     )
     return material
 
@@ -354,9 +357,39 @@ class _SeedRow:
     values: dict[str, Any]
 
 
+def _seed_row(row: dict[str, str], line: int, first_line: dict[str, int]) -> _SeedRow:
+    """One row of the data file checked by the catalogue's rules; errors name the column."""
+    try:
+        key = clean_text(row["key"], "key", MAX_KEY, required=True)
+        if not _KEY.fullmatch(key):
+            raise ValidationError(
+                f"{key!r} is not a key: lower-case letters, digits and : . _ - only", field="key"
+            )
+        if key in first_line:
+            raise ValidationError(
+                f"the key {key!r} is already on line {first_line[key]}", field="key"
+            )
+        values = clean_material(
+            {
+                "kind": row["kind"],
+                "title": row["title"],
+                "audiences": [a.strip() for a in row["audiences"].split("|") if a.strip()],
+                "language_code": row["language"],
+                "url": row["url"],
+                "description": row["description"],
+            }
+        )
+    except ValidationError as error:
+        raise ValidationError(
+            error.message, field=_COLUMN_OF.get(error.field or "", error.field)
+        ) from None
+    first_line[key] = line
+    return _SeedRow(line, key, values)
+
+
 def _read_seed_file(path: Path) -> list[_SeedRow]:
-    """Every row of the data file, checked by the catalogue's own rules before anything is
-    written; a refusal names the file, the line and the column."""
+    """Every row of the data file, checked before anything is written; a refusal names the
+    file, the line and the column."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -366,62 +399,30 @@ def _read_seed_file(path: Path) -> list[_SeedRow]:
     except OSError as error:
         raise ValidationError(f"cannot be read: {error.strerror}", where=str(path)) from None
     reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[_SeedRow] = []
+    first_line: dict[str, int] = {}
+    line = 1
     try:
         header = next(reader, None)
         if header is None:
-            raise ValidationError("the file is empty", where=str(path))
+            raise ValidationError("the file is empty")
         if sorted(header) != sorted(SEED_COLUMNS):
             raise ValidationError(
-                f"the columns must be {', '.join(SEED_COLUMNS)} (found {', '.join(header)})",
-                where=f"{path}:1",
+                f"the columns must be {', '.join(SEED_COLUMNS)} (found {', '.join(header)})"
             )
-        rows: list[_SeedRow] = []
-        first_line: dict[str, int] = {}
+        end = reader.line_num
         for fields in reader:
-            line = reader.line_num
+            # A quoted value may span lines: a row is named by the line it starts on.
+            line, end = end + 1, reader.line_num
             if not any(field.strip() for field in fields):
                 continue
             if len(fields) != len(header):
-                raise ValidationError(
-                    f"{len(fields)} fields, expected {len(header)}", where=f"{path}:{line}"
-                )
-            row = dict(zip(header, fields, strict=True))
-            where = f"{path}:{line}"
-            key = clean_text(row["key"], "key", MAX_KEY, required=True)
-            if not _KEY.fullmatch(key):
-                raise ValidationError(
-                    f"{key!r} is not a key: lower-case letters, digits and : . _ - only",
-                    field="key",
-                    where=where,
-                )
-            if key in first_line:
-                raise ValidationError(
-                    f"the key {key!r} is already on line {first_line[key]}",
-                    field="key",
-                    where=where,
-                )
-            first_line[key] = line
-            data = {
-                "kind": row["kind"],
-                "title": row["title"],
-                "audiences": [a.strip() for a in row["audiences"].split("|") if a.strip()],
-                "language_code": row["language"],
-                "url": row["url"],
-                "description": row["description"],
-            }
-            try:
-                values = clean_material(data)
-            except ValidationError as error:
-                field = _COLUMN_OF.get(error.field or "", error.field)
-                raise ValidationError(error.message, field=field, where=where) from None
-            rows.append(_SeedRow(line, key, values))
+                raise ValidationError(f"{len(fields)} fields, expected {len(header)}")
+            rows.append(_seed_row(dict(zip(header, fields, strict=True)), line, first_line))
     except csv.Error as error:
-        raise ValidationError(
-            f"not valid CSV: {error}", where=f"{path}:{reader.line_num}"
-        ) from None
+        raise ValidationError(f"not valid CSV: {error}", where=f"{path}:{line}") from None
     except ValidationError as error:
-        if error.where is None:
-            error.where = f"{path}:{reader.line_num}"
+        error.where = f"{path}:{line}" if text else str(path)
         raise
     return rows
 
@@ -433,7 +434,10 @@ def _differs(material: Material, values: dict[str, Any]) -> bool:
 def seed_materials(path: Path = DEFAULT_MATERIALS, report: SeedReport | None = None) -> SeedReport:
     """Create or update the programme's own materials by their key; the whole file is checked
     before anything is written. The file decides their fields; whether one is retired is the
-    admins' decision, which a new run leaves alone. Materials missing from the file stay."""
+    admins' decision, which a new run leaves alone. Materials missing from the file stay.
+
+    Loading them is not audited, like the framework and the vocabularies (the material's page
+    says it is the programme's own); a run that changes one is, since it may undo an edit."""
     report = report or SeedReport()
     rows = _read_seed_file(path)
     existing = {
@@ -449,7 +453,7 @@ def seed_materials(path: Path = DEFAULT_MATERIALS, report: SeedReport | None = N
     for row in rows:
         material = existing.get(row.key)
         if material is None:
-            create_material(row.values, None, key=row.key, summary=source)
+            _new_material(row.values, key=row.key)
             created += 1
             report.count("created", "materials")
             continue
