@@ -34,6 +34,7 @@ from crm.models import (
     Target,
     User,
     event_subitems,
+    outreach_materials,
     outreach_organisations,
     outreach_people,
     outreach_subitems,
@@ -150,6 +151,23 @@ def test_refuses_before_the_framework_is_seeded(app: Flask, db: SQLAlchemy) -> N
     db.session.execute(sa.delete(Framework))
     with pytest.raises(DemoRefused, match="run crm seed first"):
         _generate()
+
+
+def test_a_database_seeded_before_the_materials_existed_gets_them(
+    app: Flask, db: SQLAlchemy
+) -> None:
+    db.session.execute(sa.delete(Material))  # as crm seed left it before it loaded materials
+    report = _generate()
+    materials = db.session.scalars(sa.select(Material)).all()
+    assert report.rows["materials"] == len(materials)  # the report counts them too
+    keyed = {m.key: m.id for m in materials if m.key}
+    assert set(keyed) == {
+        "guidelines", "module:owners-managers", "module:employees-worker-representatives",
+        "module:association-staff", "help-desk", "position-paper", "policy-recommendations",
+    }  # fmt: skip
+    used = set(db.session.scalars(sa.select(outreach_materials.c.material_id)))
+    assert {keyed["guidelines"], keyed["module:owners-managers"]} <= used  # reused, not copied
+    assert len([m for m in materials if m.kind.value == "position-paper"]) == 1
 
 
 class Recorder(Progress):
