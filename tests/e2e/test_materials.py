@@ -103,9 +103,7 @@ def test_a_refused_form_says_why_beside_each_field(page, live_url: str) -> None:
     expect(summary).to_be_focused()  # app.js moves the focus to the summary
     expect(summary).to_contain_text("choose whom the training module is for")
     summary.get_by_role("link").click()
-    expect(page.locator("#audiences-error")).to_have_text(
-        "choose whom the training module is for"
-    )
+    expect(page.locator("#audiences-error")).to_have_text("choose whom the training module is for")
     expect(page.get_by_label("Title")).to_have_value("Modul ohne Zielgruppe")
 
 
