@@ -639,3 +639,17 @@ def test_a_stale_delete_answers_409_and_deletes_nothing(client, signed_in, world
     assert response.status_code == 409
     assert "so it was not deleted" in response.get_data(as_text=True)
     assert _db.session.get(Outreach, record.id).deleted_at is None
+
+
+def test_a_retired_material_is_offered_only_on_records_that_have_it(
+    client, signed_in, world
+) -> None:
+    signed_in("officer")
+    record = _log(client, world)
+    retired = _db.session.get(Material, world["material"].id)
+    retired.retired_at = utcnow()
+    _db.session.commit()
+    box = f'name="material_ids" value="{retired.id}"'
+    assert box not in client.get("/outreach/new").get_data(as_text=True)
+    page = client.get(f"/outreach/{record.id}/edit").get_data(as_text=True)
+    assert f"{box} checked" in page and "retired" in page

@@ -43,6 +43,7 @@ from crm.services.checks import (
     local_to_utc,
 )
 from crm.services.errors import ConflictError, ValidationError
+from crm.services.materials import offered_materials
 from crm.services.outreach import pickers
 from crm.services.outreach.choices import Recent, recent_choices
 from crm.services.outreach.pickers import (
@@ -110,17 +111,6 @@ class Picked:
     zone: str = ""  # the time zone the date and time are read in
 
 
-def _offered_materials(keep: set[int]) -> list[Material]:
-    # Until the materials catalogue's service is merged: the active ones, and those kept.
-    return list(
-        db.session.scalars(
-            sa.select(Material)
-            .where(sa.or_(Material.retired_at.is_(None), Material.id.in_(keep)))
-            .order_by(Material.kind, Material.title)
-        )
-    )
-
-
 def _picked(
     ids: dict[str, list[int]], on: date, event_id: int | None, recent: Recent | None = None
 ) -> Picked:
@@ -151,7 +141,7 @@ def _picked(
         for item in pickers.subitem_choices(recent.subitem_ids)
         if item.id not in chosen_items and item.is_leaf
     ]
-    picked.materials = _offered_materials(picked.material_ids)
+    picked.materials = offered_materials(picked.material_ids)
     return picked
 
 
