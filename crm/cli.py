@@ -48,13 +48,20 @@ def cli() -> None:
     type=click.Path(path_type=Path),
     help="Load this framework JSON file instead of the DESIGN-MTS one.",
 )
+@click.option(
+    "--materials",
+    "materials_path",
+    type=click.Path(path_type=Path),
+    help="Load the programme's materials from this CSV file instead of the DESIGN-MTS one.",
+)
 @with_appcontext
-def seed_command(framework_path: Path | None) -> None:
-    """Load the commitment framework and vocabularies; running it again changes nothing."""
+def seed_command(framework_path: Path | None, materials_path: Path | None) -> None:
+    """Load the commitment framework, vocabularies and the programme's own materials;
+    running it again changes nothing (a material an admin retired stays retired)."""
     from crm.services.seed import DEFAULT_FRAMEWORK, seed_all
 
     try:
-        report = seed_all(framework_path or DEFAULT_FRAMEWORK)
+        report = seed_all(framework_path or DEFAULT_FRAMEWORK, materials_path)
     except ValidationError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None

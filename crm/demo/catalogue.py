@@ -47,11 +47,15 @@ class OtherOrganisation(NamedTuple):
 
 
 class MaterialSpec(NamedTuple):
+    """A material of the demo: one of the programme's own (``seed_key``, loaded by
+    ``crm seed``, reused as it is) or one of the demo's (a language version, a checklist)."""
+
     key: str
-    kind: str
-    title: str
+    seed_key: str | None
+    kind: str | None
+    title: str | None
     audience: str | None
-    language: str
+    language: str | None
 
 
 class DemoUser(NamedTuple):
@@ -145,6 +149,23 @@ def _rows(name: str, row_type: Any, optional: tuple[str, ...] = ()) -> tuple[Any
     return tuple(result)
 
 
+def _materials() -> tuple[MaterialSpec, ...]:
+    """The demo's materials; a row names a seeded material or describes its own, not both."""
+    specs = _rows("materials.csv", MaterialSpec, optional=MaterialSpec._fields[1:])
+    for line, spec in enumerate(specs, start=2):
+        own = (spec.kind, spec.title, spec.audience, spec.language)
+        if spec.seed_key is not None and any(own):
+            raise DemoDataError(
+                f"materials.csv, line {line}: a seeded material ({spec.seed_key}) takes its "
+                "kind, title, audience and language from crm seed; leave them empty"
+            )
+        if spec.seed_key is None and not (spec.kind and spec.title and spec.language):
+            raise DemoDataError(
+                f"materials.csv, line {line}: give a seed_key or the kind, title and language"
+            )
+    return specs
+
+
 def _texts_by_key(value: Any, where: str) -> dict[str, tuple[str, ...]]:
     return {key: texts(items, f"{where}.{key}") for key, items in mapping(value, where).items()}
 
@@ -195,7 +216,7 @@ def catalogue() -> Catalogue:
         other_organisations=_rows("other-organisations.csv", OtherOrganisation),
         organisation_tags=_texts_by_key(organisations("tags"), "organisations.json: tags"),
         organisation_notes=_texts_by_key(organisations("notes"), "organisations.json: notes"),
-        materials=_rows("materials.csv", MaterialSpec, optional=("audience",)),
+        materials=_materials(),
         audience_labels=_text_by_key(general("audiences"), "catalogue.json: audiences"),
         demo_users=_rows("demo-users.csv", DemoUser),
         tags=texts(general("tags"), "catalogue.json: tags"),

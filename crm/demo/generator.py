@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from crm.demo.base import FRAMEWORK_KEY, LEAF_CODES, WINDOW_DAYS
 from crm.demo.catalogue import catalogue
-from crm.demo.errors import DemoRefused
+from crm.demo.errors import DemoDataError, DemoRefused
 from crm.demo.events import _Events
 from crm.demo.locales import countries, locales
 from crm.demo.organisations import _Organisations
@@ -33,9 +33,11 @@ from crm.models import (
     Target,
     User,
 )
+from crm.models.base import table_of
 from crm.progress import Progress
 from crm.services import audit, search_index
 from crm.services.accounts import hash_password
+from crm.services.materials import seed_materials
 
 
 @dataclass
@@ -119,16 +121,30 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
             self.writer.add(Tag.__table__, {"id": tag_id, "name": name})
             self.tag_ids[name] = tag_id
         published = self.anchor_at - timedelta(days=WINDOW_DAYS + 20)
-        for key, kind, title, audience, language in self.catalogue.materials:
+        seeded = {
+            key: material_id
+            for key, material_id in db.session.execute(
+                sa.select(Material.key, Material.id).where(Material.key.is_not(None))
+            )
+        }
+        for spec in self.catalogue.materials:
+            if spec.seed_key is not None:
+                if spec.seed_key not in seeded:
+                    raise DemoDataError(
+                        f"materials.csv: {spec.key} is the seeded material {spec.seed_key}, "
+                        "which crm seed does not load"
+                    )
+                self.materials[spec.key] = seeded[spec.seed_key]
+                continue
             material_id = self.new_id(Material.__table__)
-            slug = key.replace(":", "-")
+            slug = spec.key.replace(":", "-")
             self.writer.add(
                 Material.__table__,
                 {
                     "id": material_id,
-                    "kind": kind,
-                    "title": title,
-                    "language_code": language,
+                    "kind": spec.kind,
+                    "title": spec.title,
+                    "language_code": spec.language,
                     "url": f"https://design-mts.example/materials/{slug}",
                     "description": "Produced by the DESIGN-MTS programme.",
                     "created_at": published,
@@ -136,11 +152,12 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
                     "version": 1,
                 },
             )
-            if audience:
+            if spec.audience:
                 self.writer.add(
-                    MaterialAudience.__table__, {"material_id": material_id, "audience": audience}
+                    MaterialAudience.__table__,
+                    {"material_id": material_id, "audience": spec.audience},
                 )
-            self.materials[key] = material_id
+            self.materials[spec.key] = material_id
 
     # Targets -------------------------------------------------------------------------------
     def create_targets(self) -> None:
@@ -194,7 +211,23 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
                 )
 
     # The whole run -------------------------------------------------------------------------
+    def load_programme_materials(self) -> dict[str, int]:
+        """The programme's own materials, which the demo reuses: ``crm seed`` loads them, and
+        a database seeded before they existed gets them here. Returns the rows it added."""
+        tables = [table_of(model) for model in (Material, MaterialAudience)]
+
+        def rows() -> dict[str, int]:
+            return {
+                table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table)) or 0
+                for table in tables
+            }
+
+        before = rows()
+        seed_materials()
+        return {name: n - before[name] for name, n in rows().items() if n > before[name]}
+
     def run(self, password: str) -> DemoReport:
+        loaded = self.load_programme_materials()  # before the ids of the demo's own rows
         self.load_reference()
         report = DemoReport(scale=self.scale, seed=self.seed, anchor=self.anchor)
         report.users = self.create_users(password)
@@ -220,6 +253,8 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
                 )
         counts = {"users": len(report.users), **self.writer.counts}
         counts["audit_log"] = self.audit_rows + 1
+        for name, added in loaded.items():
+            counts[name] = counts.get(name, 0) + added
         rank = {table.name: n for n, table in enumerate(Base.metadata.sorted_tables)}
         report.rows = dict(sorted(counts.items(), key=lambda item: rank[item[0]]))
         audit.record(

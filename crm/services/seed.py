@@ -1,4 +1,5 @@
-"""Reference data: the commitment framework and the vocabularies, loaded idempotently."""
+"""Reference data: the commitment framework, the vocabularies and the programme's own
+materials, loaded idempotently."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class SeedReport:
 
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what a loader says whatever it changed
 
     def count(self, kind: str, what: str) -> None:
         target = self.created if kind == "created" else self.updated
@@ -35,11 +37,13 @@ class SeedReport:
         return bool(self.created or self.updated)
 
     def describe(self) -> str:
-        if not self.changed:
-            return "nothing to change: the database already holds this data"
-        parts = [f"{n} {what} created" for what, n in sorted(self.created.items())]
-        parts += [f"{n} {what} updated" for what, n in sorted(self.updated.items())]
-        return ", ".join(parts)
+        if self.changed:
+            parts = [f"{n} {what} created" for what, n in sorted(self.created.items())]
+            parts += [f"{n} {what} updated" for what, n in sorted(self.updated.items())]
+            summary = ", ".join(parts)
+        else:
+            summary = "nothing to change: the database already holds this data"
+        return "; ".join([summary, *self.notes])
 
 
 def _read_framework(path: Path) -> dict[str, Any]:
@@ -178,11 +182,19 @@ def _load_csv_vocabulary(
                 report.count("updated", what)
 
 
-def seed_all(framework_path: Path = DEFAULT_FRAMEWORK) -> SeedReport:
+def seed_all(
+    framework_path: Path = DEFAULT_FRAMEWORK, materials_path: Path | None = None
+) -> SeedReport:
+    """Everything ``crm seed`` loads; the caller commits (or rolls back on a refusal, so a
+    bad file leaves nothing half-loaded). ``materials_path``: default the programme's own."""
+    # The materials service builds on this module (SeedReport), so it is imported here.
+    from crm.services.materials import DEFAULT_MATERIALS, seed_materials
+
     report = SeedReport()
     _load_csv_vocabulary(Country, DATA_DIR / "countries.csv", report, "countries")
     _load_csv_vocabulary(Language, DATA_DIR / "languages.csv", report, "languages")
     db.session.flush()
     load_framework(framework_path, report)
     db.session.flush()
+    seed_materials(materials_path or DEFAULT_MATERIALS, report)
     return report

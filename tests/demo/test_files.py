@@ -119,8 +119,12 @@ def test_the_installed_files_load_once_and_hold_the_whole_vocabulary() -> None:
     found = catalogue()
     assert found.umbrella.acronym == "CECIMO"
     assert [a.acronym for a in found.national_associations][:2] == ["VDW", "UCIMU"]
-    assert {m.key: m.audience for m in found.materials}["guidelines:en"] is None
-    assert {m.key: m.audience for m in found.materials}["module:manager"] == "manager"
+    materials = {m.key: m for m in found.materials}
+    assert materials["guidelines:en"].seed_key == "guidelines"  # reused from crm seed
+    assert materials["module:manager"].seed_key == "module:owners-managers"
+    assert (
+        materials["guidelines:de"].seed_key is None and materials["guidelines:de"].language == "de"
+    )
     assert set(found.enterprise_roles) == {"micro", "small", "medium", "large"}
 
 
