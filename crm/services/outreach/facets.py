@@ -15,11 +15,12 @@ the page and its capped count read that range alone. Facets:
 Deleted records have no facets (the admins' list of them filters the plain way).
 
 Whatever changes what a facet reads (an outreach record, its links, an organisation's
-country, kind or merge) passes through a flush of the session, which notes the records in
-``session.info``; before the transaction commits (and before the list reads, within a
-transaction that wrote) their facets are rewritten from the tables. Link rows written by
-Core statements are therefore seen too, as long as their record was flushed in the same
-transaction. Bulk loads by Core inserts (the demo) call ``rebuild``, as ``crm reindex`` does.
+country, kind or merge) passes through a flush of the session, after which the facets of
+the records it touched are rewritten from the tables. The records are noted in
+``session.info`` too, and rewritten once more before the transaction commits (and before the
+list reads, within a transaction that wrote): link rows that Core statements wrote after
+their record's flush are seen as well. Bulk loads by Core inserts (the demo) call
+``rebuild``, as ``crm reindex`` does.
 """
 
 from __future__ import annotations
@@ -172,7 +173,8 @@ def _changed(record: object, attributes: tuple[str, ...]) -> bool:
 
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    """Note the records this flush touched, and organisations whose facets it changed."""
+    """Rewrite the facets of the records this flush touched, and of the records that reached
+    an organisation whose facets it changed; note them for the commit as well."""
     records: set[int] = set()
     organisations: set[int] = set()
     for record in (*session.new, *session.dirty, *session.deleted):
@@ -185,20 +187,6 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
                 organisations.add(record.id)
                 if record.merged_into_id is not None:
                     organisations.add(record.merged_into_id)
-    if records or organisations:
-        pending = session.info.setdefault(_PENDING, (set(), set()))
-        pending[0].update(records)
-        pending[1].update(organisations)
-
-
-def sync(session: Session | None = None) -> None:
-    """Rewrite the facets of whatever this transaction changed so far (nothing to do, and no
-    statement, when it changed nothing: every read outside a write)."""
-    session = session or db.session()
-    if _PENDING not in session.info:
-        return
-    session.flush()
-    records, organisations = session.info.pop(_PENDING)
     if organisations:
         linked = sa.union(
             sa.select(outreach_organisations.c.outreach_id).where(
@@ -208,9 +196,21 @@ def sync(session: Session | None = None) -> None:
                 outreach_people.c.organisation_id.in_(organisations)
             ),
         )
-        records = records | set(session.scalars(linked))
-    rewrite(session, records)
-    session.info.pop(_PENDING, None)  # the rewrite flushes nothing of its own
+        records |= set(session.scalars(linked))
+    if records:
+        rewrite(session, records)
+        session.info.setdefault(_PENDING, set()).update(records)
+
+
+def sync(session: Session | None = None) -> None:
+    """Rewrite once more the facets of the records this transaction wrote, for links that
+    Core statements wrote after their record's flush (nothing to do, and no statement, in a
+    transaction that wrote no outreach: every read)."""
+    session = session or db.session()
+    if _PENDING not in session.info:
+        return
+    session.flush()
+    rewrite(session, session.info.pop(_PENDING, set()))
 
 
 def _before_commit(session: Session) -> None:
