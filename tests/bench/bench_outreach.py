@@ -135,7 +135,8 @@ def bench_list(
     for page in pages:
         if page.people is None:
             sys.exit(f"GET {page.path} is not the outreach list (no result count)")
-        print(f"  {page.path} lists {page.people:,} records (counted up to 10,000)")
+        more = "more than " if "More than" in page.body else ""
+        print(f"  {page.path} lists {more}{page.people:,} records")
     timed = [(bare_page, None), *((p, cookie) for p in (one_query_page, *pages))]
     runs: dict[str, list[Result]] = {page.path: [] for page, _ in timed}
     for n in range(rounds):

@@ -43,7 +43,7 @@ from crm.services.checks import clean_country, clean_int, clean_text
 from crm.services.errors import ValidationError
 from crm.services.outreach import facets
 from crm.services.pagination import MAX_PAGE, Page, capped_count, paginate
-from crm.services.search import _choice, _enum_value, _flag, _record_id, _sub_item
+from crm.services.search import _choice, _enum_value, _flag, _record_id
 
 # The programme ran from 2015; a year outside these bounds is a typo, not a period.
 FIRST_YEAR = 2000
@@ -137,13 +137,14 @@ class OutreachFilter:
         result = cls(zone=zone or programme_zone())
         errors: list[ValidationError] = []
         known_sorts = sorts if sorts is not None else SORTS
+        framework = _Framework()
         readers: dict[str, tuple[str, Callable[[object], object]]] = {
             "from": ("date_from", lambda v: _day(v, "from")),
             "to": ("date_to", lambda v: _day(v, "to")),
             "year": ("year", lambda v: clean_int(v, "year", FIRST_YEAR, LAST_YEAR)),
             "quarter": ("quarter", lambda v: _quarter(v, "quarter")),
-            "subitem": ("subitem", lambda v: _sub_item(v, "subitem")),
-            "commitment": ("commitment", lambda v: _commitment(v, "commitment")),
+            "subitem": ("subitem", lambda v: framework.sub_item(v, "subitem")),
+            "commitment": ("commitment", lambda v: framework.commitment(v, "commitment")),
             "channel": ("channel", lambda v: _enum_value(Channel, v, "channel")),
             "direction": ("direction", lambda v: _enum_value(Direction, v, "direction")),
             "outcome": ("outcome", lambda v: _enum_value(Outcome, v, "outcome")),
@@ -180,11 +181,9 @@ class OutreachFilter:
             errors.append(error)
         if result.subitem or result.commitment:
             code = result.subitem or result.commitment
-            named = db.session.scalars(
-                sa.select(CommitmentItem.id).where(CommitmentItem.code == code).limit(2)
-            ).all()
+            named = framework.ids(code)
             result.item_id = named[0] if len(named) == 1 else None
-            result.item_ids = tuple(sorted(_leaf_ids(code)))
+            result.item_ids = tuple(sorted(framework.leaves(code)))
         result.refused = [error.field or "" for error in errors]
         return result, errors
 
@@ -336,35 +335,61 @@ def _officer(value: object, me: int | None) -> int | None:
     return _record_id(User, value, "officer", "user")
 
 
-def _commitment(value: object, name: str) -> str:
-    """A code of the framework that has sub-items below it (a commitment or an item)."""
-    code = (clean_text(value, name, 20) or "").lower()
-    if code and not db.session.scalar(sa.select(sa.exists().where(CommitmentItem.code == code))):
-        raise ValidationError(
-            f"{code!r} is not a commitment or an item of the framework (e.g. 1 or 1.3)",
-            field=name,
-        )
-    return code
+class _Framework:
+    """The commitment items of every framework, read once per filter (a few dozen rows) when
+    a code is to be checked: one query for the check, the item and its sub-items."""
 
+    def __init__(self) -> None:
+        self._rows: list[tuple[int, int | None, str]] | None = None
 
-def _leaf_ids(code: str) -> set[int]:
-    """The sub-items (leaves) at or below the items with this code, in every framework."""
-    rows = db.session.execute(
-        sa.select(CommitmentItem.id, CommitmentItem.parent_id, CommitmentItem.code)
-    ).all()
-    children: dict[int | None, list[int]] = {}
-    for item_id, parent_id, _code in rows:
-        children.setdefault(parent_id, []).append(item_id)
-    frontier = [item_id for item_id, _parent, item_code in rows if item_code == code]
-    leaves: set[int] = set()
-    while frontier:
-        item_id = frontier.pop()
-        below = children.get(item_id, [])
-        if below:
-            frontier.extend(below)
-        else:
-            leaves.add(item_id)
-    return leaves
+    @property
+    def rows(self) -> list[tuple[int, int | None, str]]:
+        if self._rows is None:
+            self._rows = [
+                (item_id, parent_id, code)
+                for item_id, parent_id, code in db.session.execute(
+                    sa.select(CommitmentItem.id, CommitmentItem.parent_id, CommitmentItem.code)
+                )
+            ]
+        return self._rows
+
+    def ids(self, code: str) -> list[int]:
+        return [item_id for item_id, _parent, item_code in self.rows if item_code == code]
+
+    def leaves(self, code: str) -> set[int]:
+        """The sub-items (leaves) at or below the items with this code."""
+        children: dict[int | None, list[int]] = {}
+        for item_id, parent_id, _code in self.rows:
+            children.setdefault(parent_id, []).append(item_id)
+        frontier, leaves = self.ids(code), set()
+        while frontier:
+            item_id = frontier.pop()
+            below = children.get(item_id, [])
+            if below:
+                frontier.extend(below)
+            else:
+                leaves.add(item_id)
+        return leaves
+
+    def sub_item(self, value: object, name: str) -> str:
+        """A leaf code (what outreach is logged against), case ignored."""
+        code = (clean_text(value, name, 20) or "").lower()
+        parents = {parent_id for _id, parent_id, _code in self.rows}
+        if code and not any(item_id not in parents for item_id in self.ids(code)):
+            raise ValidationError(
+                f"{code!r} is not a sub-item of the framework (e.g. 1.3b)", field=name
+            )
+        return code
+
+    def commitment(self, value: object, name: str) -> str:
+        """A code of the framework: a commitment or an item stands for its sub-items."""
+        code = (clean_text(value, name, 20) or "").lower()
+        if code and not self.ids(code):
+            raise ValidationError(
+                f"{code!r} is not a commitment or an item of the framework (e.g. 1 or 1.3)",
+                field=name,
+            )
+        return code
 
 
 def _words(q: str) -> list[str]:
@@ -523,6 +548,10 @@ class OutreachRow:
     organisations: list[str] = field(default_factory=list)
     people: list[str] = field(default_factory=list)
     more: int = 0  # organisations and people reached beyond those named
+
+    @property
+    def reached(self) -> str:
+        return "; ".join(self.organisations + self.people)
 
     @property
     def channel_label(self) -> str:

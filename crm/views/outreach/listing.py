@@ -116,8 +116,10 @@ def index() -> tuple[str, int]:
         errors=[],
         filter=f,
         names=_named(f),
-        # One url_for for the page instead of one per row.
+        # One url_for for the page instead of one per row, and the viewer's zone looked up
+        # once instead of once per row (the localtime filter asks the session each time).
         record_url=_record_url(),
+        zone=viewer_timezone(),
         left_out=exports.outreach_left_out_count(outreach_query(f)) if may_export else 0,
         **_choices(),
     ), 200
