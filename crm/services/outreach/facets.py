@@ -172,6 +172,23 @@ def _changed(record: object, attributes: tuple[str, ...]) -> bool:
     return any(state.attrs[name].history.has_changes() for name in attributes)
 
 
+_LINK_TABLES = (outreach_people, outreach_organisations, outreach_subitems)
+
+
+def _is_link(record: object) -> bool:
+    mapper = sa.inspect(type(record), raiseerr=False)
+    return mapper is not None and getattr(mapper, "local_table", None) in _LINK_TABLES
+
+
+def _link_records(record: object) -> set[int]:
+    history = sa.inspect(record).attrs["outreach_id"].history
+    return {
+        value
+        for value in (*history.added, *history.unchanged, *history.deleted)
+        if isinstance(value, int)
+    }
+
+
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
     """Rewrite the facets of the records this flush touched, and of the records that reached
     an organisation whose facets it changed; note them for the commit as well."""
@@ -180,6 +197,10 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     for record in (*session.new, *session.dirty, *session.deleted):
         if isinstance(record, Outreach) and record.id is not None:
             records.add(record.id)
+        elif _is_link(record):
+            # A link mapped as a class of its own (a person with the organisation they
+            # counted for): its record, before and after the change.
+            records.update(_link_records(record))
         elif isinstance(record, Organisation) and record.id is not None:
             if record in session.new:
                 continue  # nothing reached it yet
