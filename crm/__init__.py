@@ -50,6 +50,7 @@ def create_app(
     from crm.extensions import csrf, db, login_manager, migrate
     from crm.security import init_security
     from crm.services import search_sync
+    from crm.services.outreach import facets as outreach_facets
     from crm.templating import init_templating
     from crm.views import register_blueprints
 
@@ -70,6 +71,7 @@ def create_app(
 
     db.init_app(app)
     search_sync.install()
+    outreach_facets.install()
     with app.app_context():
         configure_engine_events(db.engine)
     init_request_transactions(app)

@@ -157,13 +157,17 @@ def demo_command(scale: int, random_seed: int, password: str | None) -> None:
 @cli.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Rebuild the search index of the register (after a bulk load or a restore from backup)."""
+    """Rebuild the search index of the register and the facets of the outreach list (after a
+    bulk load or a restore from backup)."""
     from crm.services import search_index
+    from crm.services.outreach import facets
 
     written = search_index.rebuild()
+    facet_rows = facets.rebuild()
     db.session.commit()
     refresh_statistics(db.engine, db.metadata.tables)
     click.echo(f"search index rebuilt: {written:,} terms")
+    click.echo(f"outreach facets rebuilt: {facet_rows:,} rows")
 
 
 def main() -> None:

@@ -8,7 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Base, StrEnum, TimestampMixin, VersionedMixin, enum_type
+from crm.models.base import (
+    Base,
+    StrEnum,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+    enum_type,
+)
 from crm.models.framework import CommitmentItem
 from crm.models.register import Organisation, Person, SoftDeleteMixin
 
@@ -159,10 +166,50 @@ outreach_subitems = _outreach_link("outreach_subitems", "commitment_item_id", "c
 outreach_materials = _outreach_link("outreach_materials", "material_id", "materials")
 
 
+# The live records in the list's order (newest first): the unfiltered list and a period
+# read their page and capped count from this index alone.
+LIVE_OUTREACH = "deleted_at IS NULL"
+DELETED_OUTREACH = "deleted_at IS NOT NULL"
+
+
 class Outreach(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
     """One act of engagement: a call, a mailing, a visit, a training session, a help-desk answer."""
 
     __tablename__ = "outreach_records"
+    __table_args__ = (
+        sa.Index(
+            "ix_outreach_records_live_occurred_at",
+            "occurred_at",
+            "id",
+            sqlite_where=sa.text(LIVE_OUTREACH),
+            postgresql_where=sa.text(LIVE_OUTREACH),
+        ),
+        # "Logged by me" and one channel, newest first: their pages and counts in order.
+        sa.Index(
+            "ix_outreach_records_live_logged_by_occurred_at",
+            "logged_by_id",
+            "occurred_at",
+            "id",
+            sqlite_where=sa.text(LIVE_OUTREACH),
+            postgresql_where=sa.text(LIVE_OUTREACH),
+        ),
+        sa.Index(
+            "ix_outreach_records_live_channel_occurred_at",
+            "channel",
+            "occurred_at",
+            "id",
+            sqlite_where=sa.text(LIVE_OUTREACH),
+            postgresql_where=sa.text(LIVE_OUTREACH),
+        ),
+        # The admins' list of deleted records: few, found without reading the live ones.
+        sa.Index(
+            "ix_outreach_records_deleted_occurred_at",
+            "occurred_at",
+            "id",
+            sqlite_where=sa.text(DELETED_OUTREACH),
+            postgresql_where=sa.text(DELETED_OUTREACH),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(index=True)
@@ -226,3 +273,23 @@ def _people_are_read_only(*_args: object, **_kwargs: object) -> None:
 
 for _change in ("append", "remove", "bulk_replace"):
     event.listen(Outreach.people, _change, _people_are_read_only)
+
+# Derived data for the outreach list (crm.services.outreach.facets keeps it current): one row
+# per live record and facet it has, in time order within a facet, so that a filtered list
+# reads its page and capped count from one range of the primary key. Facets: "i:ID" for each
+# sub-item of the record and each item and commitment above them, "c:CC" and "k:KIND" for
+# each country and stakeholder kind reached (an organisation directly, or the one a person
+# counted for), and "i:ID c:CC" for each sub-item with each country.
+outreach_facets = sa.Table(
+    "outreach_facets",
+    Base.metadata,
+    sa.Column("facet", sa.String(40), primary_key=True),
+    sa.Column("occurred_at", UTCDateTime(), primary_key=True),
+    sa.Column(
+        "outreach_id",
+        sa.ForeignKey("outreach_records.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    sqlite_with_rowid=False,
+)

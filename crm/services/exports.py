@@ -16,11 +16,16 @@ Public functions (each takes the list's ``select()`` of Person or Organisation):
 - ``neutralise(value)``: the text of a CSV cell that no spreadsheet will run.
 - ``PEOPLE_COLUMNS`` / ``ORGANISATION_COLUMNS``: the columns, in order, with their headers
   in words, as the lists show them ("First name", "Country").
+- ``outreach_csv(query)`` / ``outreach_xlsx(query)``: the outreach list (a ``select()`` of
+  Outreach), one row per record, and ``outreach_left_out_count(query)``: how many people of
+  those records its People column leaves out.
 
 Restricted (GDPR art. 18), erased and deleted people are never exported: the rule is applied
-here, inside every export, so that no caller's filter can forget it. Deleted organisations are
-left out too, so the admins' list of deleted records exports nothing, and so are positions at
-deleted organisations (their names are for those who may see deleted records).
+here, inside every export, so that no caller's filter can forget it (the outreach export
+leaves them out of its People column, and deleted organisations out of its Organisations
+column). Deleted organisations are left out too, so the admins' list of deleted records
+exports nothing, and so are positions at deleted organisations (their names are for those
+who may see deleted records).
 
 Formula injection, CSV: a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
 carriage return gets a leading ``'``, and so does every part of a cell after a ``;``: a
@@ -52,7 +57,7 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
-from crm.models import Organisation, Person, Position
+from crm.models import Organisation, Outreach, Person, Position, outreach_people
 from crm.services.audit import plain_value
 from crm.services.pagination import capped_count
 
@@ -177,6 +182,38 @@ ORGANISATION_COLUMNS: tuple[ExportColumn, ...] = (
 )
 
 
+def _reached_people(record: Outreach) -> list[Person]:
+    return sorted(
+        (p for p in record.people if _is_exportable(p)), key=lambda p: (p.sort_name or "", p.id)
+    )
+
+
+def _reached_organisations(record: Outreach) -> list[Organisation]:
+    return sorted(
+        (o for o in record.organisations if o.deleted_at is None),
+        key=lambda o: (o.name_normalised, o.id),
+    )
+
+
+OUTREACH_COLUMNS: tuple[ExportColumn, ...] = (
+    ExportColumn("ID", lambda r: r.id),
+    ExportColumn("Date and time (UTC)", lambda r: r.occurred_at),
+    ExportColumn("Channel", lambda r: r.channel.label),
+    ExportColumn("Direction", lambda r: r.direction),
+    ExportColumn("Subject", lambda r: r.subject),
+    ExportColumn("Outcome", lambda r: r.outcome),
+    ExportColumn("Sub-items", lambda r: _joined(sorted(i.code for i in r.subitems))),
+    ExportColumn("Organisations", lambda r: _joined(o.name for o in _reached_organisations(r))),
+    ExportColumn("People", lambda r: _joined(p.full_name for p in _reached_people(r))),
+    ExportColumn("Materials", lambda r: _joined(m.title for m in r.materials)),
+    ExportColumn("Event", lambda r: r.event.title if r.event else None),
+    ExportColumn("Logged by", lambda r: r.logged_by.display_name if r.logged_by else None),
+    ExportColumn("Notes", lambda r: r.notes),
+    ExportColumn("Created", lambda r: r.created_at),
+    ExportColumn("Last changed", lambda r: r.updated_at),
+)
+
+
 # --- Queries ---------------------------------------------------------------------------------
 
 
@@ -203,6 +240,25 @@ def left_out_count(query: sa.Select[Person]) -> int:
     _check_entity(query, Person)
     # "= true", not "IS 1": the form a partial index of restricted people would serve.
     left_out = query.where(Person.is_restricted == sa.true())
+    return db.session.scalar(capped_count(left_out)) or 0
+
+
+def outreach_left_out_count(query: sa.Select[Outreach]) -> int:
+    """How many people reached by the records of an outreach list its export leaves out of
+    the People column (restricted, erased or deleted ones; counted up to ``COUNT_CAP``)."""
+    _check_entity(query, Outreach)
+    records = query.order_by(None).with_only_columns(Outreach.id, maintain_column_froms=True)
+    left_out = sa.select(Person.id).where(
+        sa.or_(
+            Person.is_restricted == sa.true(),
+            Person.erased_at.is_not(None),
+            Person.deleted_at.is_not(None),
+        ),
+        sa.exists().where(
+            outreach_people.c.person_id == Person.id,
+            outreach_people.c.outreach_id.in_(records),
+        ),
+    )
     return db.session.scalar(capped_count(left_out)) or 0
 
 
@@ -240,6 +296,22 @@ def _organisation_batches(
         selectinload(Organisation.tags), selectinload(Organisation.responsible_officer)
     )
     return _batches(query, ORGANISATION_COLUMNS, lambda o: o.deleted_at is None)
+
+
+def _outreach_batches(query: sa.Select[Outreach]) -> Iterator[list[list[object]]]:
+    """Rows of values, ``BATCH_SIZE`` records at a time, their links loaded per batch.
+    Deleted records are left out, as deleted organisations are: the admins' list of
+    deleted records exports nothing."""
+    _check_entity(query, Outreach)
+    query = query.where(Outreach.deleted_at.is_(None)).options(
+        selectinload(Outreach.people),
+        selectinload(Outreach.organisations),
+        selectinload(Outreach.subitems),
+        selectinload(Outreach.materials),
+        selectinload(Outreach.event),
+        selectinload(Outreach.logged_by),
+    )
+    return _batches(query, OUTREACH_COLUMNS, lambda r: r.deleted_at is None)
 
 
 # --- Writers ---------------------------------------------------------------------------------
@@ -294,3 +366,11 @@ def organisations_xlsx(query: sa.Select[Organisation]) -> bytes:
     return xlsx_bytes(
         "Organisations", [c.header for c in ORGANISATION_COLUMNS], _organisation_batches(query)
     )
+
+
+def outreach_csv(query: sa.Select[Outreach]) -> Iterator[bytes]:
+    return csv_chunks([c.header for c in OUTREACH_COLUMNS], _outreach_batches(query))
+
+
+def outreach_xlsx(query: sa.Select[Outreach]) -> bytes:
+    return xlsx_bytes("Outreach", [c.header for c in OUTREACH_COLUMNS], _outreach_batches(query))

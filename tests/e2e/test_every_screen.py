@@ -105,6 +105,9 @@ def _pages(live_url: str, urls: dict[str, str]) -> Iterator[tuple[str, object]]:
     yield "organisation-new", live_url + "/organisations/new"
     yield "organisation-new-errors", _submit_empty(live_url + "/organisations/new")
     yield "organisation-edit", urls["organisation"] + "/edit"
+    yield "outreach", live_url + "/outreach"
+    yield "outreach-filtered", live_url + "/outreach?commitment=1.3&country=PL&year=2026&officer=me"
+    yield "outreach-filter-errors", live_url + "/outreach?from=2026-05-01&to=2026-04-01&page=x"
     yield "duplicates", live_url + "/duplicates"
     yield "duplicates-compare", _open_first_comparison(live_url + "/duplicates")
     yield "account", live_url + "/account"

@@ -1,7 +1,8 @@
 """An officer logs outreach from a person's page with the keyboard only, in a real browser:
 two people, two sub-items and one material, saved with Ctrl+Enter. It lands back on the page
 with the new record first on the timeline and focused, and shows on the other person's and
-on their organisation's timelines. Every page visited passes axe and fits 390 px and 1366 px.
+on their organisation's timelines, and in the list filtered by one of its sub-items. Every
+page visited passes axe and fits 390 px and 1366 px.
 """
 
 from __future__ import annotations
@@ -133,6 +134,13 @@ def test_an_officer_logs_outreach_from_a_person_with_the_keyboard(
         page.goto(urls[name])
         expect(page.locator("ol.timeline")).to_contain_text(subject)
         _check(page, name, width, axe, problems)
+
+    # The list filtered by one of its sub-items holds it, linked to its page.
+    page.goto(live_url + "/outreach?subitem=2.1")
+    expect(page.get_by_role("link", name=subject)).to_have_attribute(
+        "href", "/outreach/" + anchor.removeprefix("outreach-")
+    )
+    _check(page, "list-by-subitem", width, axe, problems)
 
     # The record's page, its edit form, and a refused save.
     page.goto(live_url + "/outreach/" + anchor.removeprefix("outreach-"))

@@ -93,6 +93,8 @@ LEFT_ALONE: dict[str, tuple[str, ...]] = {
     "user_sessions": ("id",),  # random session ids of accounts
     # Derived from the people and organisations tables, rewritten from them.
     "search_terms": ("entity", "term", "sort_key"),
+    # Ids, country codes and kinds of outreach records (crm.services.outreach.facets): no text.
+    "outreach_facets": ("facet",),
     # Tags that name the person are renamed or dropped by ``_erase_tags``.
     "tags": ("name",),
     # Keyed hashes: what erasure leaves so that erased people are recognised.

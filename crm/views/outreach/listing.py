@@ -2,4 +2,153 @@
 
 from __future__ import annotations
 
-from crm.views.outreach import bp  # noqa: F401
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, render_template, request, stream_with_context, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from crm.extensions import db
+from crm.models import (
+    Channel,
+    CommitmentItem,
+    Direction,
+    Event,
+    Material,
+    OrganisationKind,
+    Outcome,
+    utcnow,
+)
+from crm.security import can, requires
+from crm.services import exports
+from crm.services.errors import ValidationError
+from crm.services.outreach.listing import SORTS, OutreachFilter, outreach_page, outreach_query
+from crm.templating import viewer_timezone
+from crm.views.outreach import bp
+from crm.views.register_support import country_options, officer_choices
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE = "outreach/list.html"
+
+
+def _read_filter() -> tuple[OutreachFilter, list[ValidationError]]:
+    """The list's filter from the query string, with the errors of refused values. Deleted
+    records only for those who may restore them."""
+    f, errors = OutreachFilter.read(request.args, SORTS, me=current_user.id, zone=viewer_timezone())
+    if f.deleted and not can(current_user, "outreach.restore"):
+        f.deleted = False
+    return f, errors
+
+
+@lru_cache(maxsize=1)
+def _framework_codes() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The sub-items, and the commitments and items above them, as (code, label)."""
+    # The framework changes only with `crm seed`; a restart picks that up.
+    items = db.session.execute(
+        sa.select(
+            CommitmentItem.id, CommitmentItem.parent_id, CommitmentItem.code, CommitmentItem.text
+        ).order_by(CommitmentItem.framework_id, CommitmentItem.sort_order)
+    ).all()
+    parents = {parent_id for _id, parent_id, _code, _text in items}
+    leaves = tuple(
+        (code, f"{code} {text}") for item_id, _p, code, text in items if item_id not in parents
+    )
+    groups = tuple(
+        (code, f"{code} {text}") for item_id, _p, code, text in items if item_id in parents
+    )
+    return leaves, groups
+
+
+def _choices() -> dict[str, Any]:
+    """What the filter form offers (materials and events as typed ids: there are
+    thousands of events, and the record pages link here with them set)."""
+    leaves, groups = _framework_codes()
+    return {
+        "channels": Channel,
+        "directions": Direction,
+        "outcomes": Outcome,
+        "kinds": OrganisationKind,
+        "subitem_options": lambda selected: code_options(leaves, selected, "All sub-items"),
+        "commitment_options": lambda selected: code_options(groups, selected, "All commitments"),
+        "officers": officer_choices(),
+        "country_options": country_options,
+    }
+
+
+def _named(f: OutreachFilter) -> dict[str, str]:
+    """The names of the material and event the filter holds, to show beside their ids."""
+    names: dict[str, str] = {}
+    if f.material is not None:
+        material = db.session.get(Material, f.material)
+        names["material"] = material.title if material else ""
+    if f.event is not None:
+        event = db.session.get(Event, f.event)
+        names["event"] = event.title if event else ""
+    return names
+
+
+def _refused(errors: list[ValidationError], f: OutreachFilter) -> tuple[str, int]:
+    """400: the list page with what was wrong, parameter by parameter, above its filter
+    form (filled with what was typed), and no records: nothing was looked up."""
+    messages = [_message(error) for error in errors] or ["this list cannot be shown"]
+    return render_template(
+        TEMPLATE, page=None, errors=messages, filter=f, names={}, left_out=0, **_choices()
+    ), 400
+
+
+def _message(error: ValidationError) -> str:
+    return f"{error.field}: {error.message}" if error.field else error.message
+
+
+@bp.get("")
+@login_required
+def index() -> tuple[str, int]:
+    f, errors = _read_filter()
+    if errors:
+        return _refused(errors, f)
+    may_export = can(current_user, "outreach.export") and not f.deleted
+    return render_template(
+        TEMPLATE,
+        page=outreach_page(f),
+        errors=[],
+        filter=f,
+        names=_named(f),
+        # One url_for for the page instead of one per row, and the viewer's zone looked up
+        # once instead of once per row (the localtime filter asks the session each time).
+        record_url=_record_url(),
+        zone=viewer_timezone(),
+        left_out=exports.outreach_left_out_count(outreach_query(f)) if may_export else 0,
+        **_choices(),
+    ), 200
+
+
+def _record_url() -> str:
+    """The address of a record's page without its id (built once per page, not per row)."""
+    return url_for("outreach.show", outreach_id=0)[:-1]
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@requires("outreach.export")
+def export(fmt: str) -> Response | tuple[str, int]:
+    f, errors = _read_filter()  # the list's own filter: an export holds what the list shows
+    if errors:
+        return _refused(errors, f)
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    headers = {"Content-Disposition": f'attachment; filename="outreach-{stamp}.{fmt}"'}
+    query = outreach_query(f)
+    if fmt == "csv":
+        chunks = exports.outreach_csv(query)
+        return Response(stream_with_context(chunks), mimetype="text/csv", headers=headers)
+    return Response(exports.outreach_xlsx(query), mimetype=XLSX, headers=headers)
+
+
+@lru_cache(maxsize=256)
+def code_options(codes: tuple[tuple[str, str], ...], selected: str, blank: str) -> Markup:
+    """The <option>s of the sub-item and commitment selects, rendered once per selection."""
+    option = Markup('<option value="{}"{}>{}</option>')
+    return Markup("").join(
+        option.format(code, Markup(" selected") if code == selected else "", label)
+        for code, label in (("", blank), *codes)
+    )

@@ -17,7 +17,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -526,11 +525,7 @@ def _in_words(conflict: ConflictError, form: OutreachForm) -> ConflictError:
 
 
 def _list_url() -> str:
-    # The outreach list (another module of this blueprint) when it exists, else home.
-    try:
-        return url_for("outreach.index")
-    except BuildError:
-        return url_for("main.home")
+    return url_for("outreach.index")
 
 
 @bp.post("/<int:outreach_id>/delete")
