@@ -1,8 +1,8 @@
 """outreach list: the time index of live records and the facets of the list's filters
 
-Revision ID: a8e0c0de0008
-Revises: a7e0c0de0007
-Create Date: 2026-12-01 11:08:00
+Revision ID: a7e0c0de0007
+Revises: a6e0c0de0006
+Create Date: 2026-12-01 11:07:00
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'a8e0c0de0008'
-down_revision = 'a7e0c0de0007'
+revision = 'a7e0c0de0007'
+down_revision = 'a6e0c0de0006'
 branch_labels = None
 depends_on = None
 
