@@ -17,8 +17,8 @@ Public functions (each takes the list's ``select()`` of Person or Organisation):
 - ``PEOPLE_COLUMNS`` / ``ORGANISATION_COLUMNS``: the columns, in order, with their headers
   in words, as the lists show them ("First name", "Country").
 - ``outreach_csv(query)`` / ``outreach_xlsx(query)``: the outreach list (a ``select()`` of
-  Outreach), one row per record, and ``outreach_left_out_count(query)``: how many people of
-  those records its People column leaves out.
+  Outreach), one row per record; the people a record's People column leaves out are
+  counted in the column beside it.
 
 Restricted (GDPR art. 18), erased and deleted people are never exported: the rule is applied
 here, inside every export, so that no caller's filter can forget it (the outreach export
@@ -57,7 +57,7 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
-from crm.models import Organisation, Outreach, Person, Position, outreach_people
+from crm.models import Organisation, Outreach, Person, Position
 from crm.services.audit import plain_value
 from crm.services.pagination import capped_count
 
@@ -205,6 +205,12 @@ OUTREACH_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("Sub-items", lambda r: _joined(sorted(i.code for i in r.subitems))),
     ExportColumn("Organisations", lambda r: _joined(o.name for o in _reached_organisations(r))),
     ExportColumn("People", lambda r: _joined(p.full_name for p in _reached_people(r))),
+    # The note of the register's exports, per record: counting the people left out across a
+    # whole list of a million records would cost every list view seconds.
+    ExportColumn(
+        "People left out (restricted, erased or deleted)",
+        lambda r: sum(1 for p in r.people if not _is_exportable(p)),
+    ),
     ExportColumn("Materials", lambda r: _joined(m.title for m in r.materials)),
     ExportColumn("Event", lambda r: r.event.title if r.event else None),
     ExportColumn("Logged by", lambda r: r.logged_by.display_name if r.logged_by else None),
@@ -240,25 +246,6 @@ def left_out_count(query: sa.Select[Person]) -> int:
     _check_entity(query, Person)
     # "= true", not "IS 1": the form a partial index of restricted people would serve.
     left_out = query.where(Person.is_restricted == sa.true())
-    return db.session.scalar(capped_count(left_out)) or 0
-
-
-def outreach_left_out_count(query: sa.Select[Outreach]) -> int:
-    """How many people reached by the records of an outreach list its export leaves out of
-    the People column (restricted, erased or deleted ones; counted up to ``COUNT_CAP``)."""
-    _check_entity(query, Outreach)
-    records = query.order_by(None).with_only_columns(Outreach.id, maintain_column_froms=True)
-    left_out = sa.select(Person.id).where(
-        sa.or_(
-            Person.is_restricted == sa.true(),
-            Person.erased_at.is_not(None),
-            Person.deleted_at.is_not(None),
-        ),
-        sa.exists().where(
-            outreach_people.c.person_id == Person.id,
-            outreach_people.c.outreach_id.in_(records),
-        ),
-    )
     return db.session.scalar(capped_count(left_out)) or 0
 
 

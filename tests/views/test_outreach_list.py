@@ -174,7 +174,7 @@ def test_the_export_holds_the_list_one_row_per_record_guarded(client, signed_in,
     _db.session.commit()
 
     page = client.get("/outreach?subitem=1.3b").get_data(as_text=True)
-    assert "3 people reached by these records are left out of the export's People column" in page
+    assert "deleted people are left out of the People column" in page
     response = client.get("/outreach/export.csv?subitem=1.3b")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="outreach-' in response.headers["Content-Disposition"]
@@ -183,6 +183,7 @@ def test_the_export_holds_the_list_one_row_per_record_guarded(client, signed_in,
     by_subject = {row["Subject"]: row for row in rows}
     guarded = by_subject["'=cmd|' /C calc'!A0"]
     assert guarded["People"] == "Erika Export"
+    assert guarded["People left out (restricted, erased or deleted)"] == "3"
     assert guarded["Organisations"] == '\'=HYPERLINK("x") Werk'
     assert guarded["Sub-items"] == "1.3b"
     assert guarded["Channel"] == "Meeting or visit"
@@ -197,6 +198,7 @@ def test_the_export_holds_the_list_one_row_per_record_guarded(client, signed_in,
         "Sub-items",
         "Organisations",
         "People",
+        "People left out (restricted, erased or deleted)",
         "Materials",
         "Event",
         "Logged by",

@@ -94,7 +94,7 @@ def _refused(errors: list[ValidationError], f: OutreachFilter) -> tuple[str, int
     form (filled with what was typed), and no records: nothing was looked up."""
     messages = [_message(error) for error in errors] or ["this list cannot be shown"]
     return render_template(
-        TEMPLATE, page=None, errors=messages, filter=f, names={}, left_out=0, **_choices()
+        TEMPLATE, page=None, errors=messages, filter=f, names={}, may_export=False, **_choices()
     ), 400
 
 
@@ -119,7 +119,7 @@ def index() -> tuple[str, int]:
         # once instead of once per row (the localtime filter asks the session each time).
         record_url=_record_url(),
         zone=viewer_timezone(),
-        left_out=exports.outreach_left_out_count(outreach_query(f)) if may_export else 0,
+        may_export=may_export,
         **_choices(),
     ), 200
 
