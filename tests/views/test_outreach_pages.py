@@ -290,6 +290,10 @@ def test_an_unknown_channel(client, signed_in, world) -> None:
         ("2026-03-29", "02:30", "occurred_time", "does not exist in Europe/Brussels"),
         (YESTERDAY, "25:00", "occurred_time", "HH:MM"),
         (YESTERDAY, "NaN", "occurred_time", "HH:MM"),
+        # The ends of the calendar: the form shown again offers the events around the date.
+        ("0001-01-01", "00:00", "occurred_on", "outside the calendar"),
+        ("0001-01-02", "12:00", "occurred_on", "before 2000"),
+        ("9999-12-31", "23:59", "occurred_on", "more than a day ahead"),
     ],
 )
 def test_a_date_or_time_that_does_not_exist(
@@ -627,6 +631,10 @@ def test_events_around_the_date(client, signed_in, db) -> None:
     assert [e["id"] for e in found] == [event.id]
     assert client.get("/outreach/lookup/events.json?on=2026-09-01").get_json()["results"] == []
     assert client.get("/outreach/lookup/events.json?on=2026-03-20&q=metav").get_json()["count"] == 1
+    # The first and the last days of the calendar: the window stops at its ends.
+    for day in ("0001-01-01", "0001-01-30", "9999-12-01", "9999-12-31"):
+        response = client.get(f"/outreach/lookup/events.json?on={day}")
+        assert response.status_code == 200 and response.get_json()["results"] == [], day
 
 
 def test_a_stale_delete_answers_409_and_deletes_nothing(client, signed_in, world) -> None:

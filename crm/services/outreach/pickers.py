@@ -338,13 +338,16 @@ def events_around(
 ) -> list[EventChoice]:
     """Live events starting within ``EVENT_WINDOW`` of ``on``, nearest first, whose title
     holds every word typed; ``keep`` (the record's event) is always among them."""
-    first, last = on - EVENT_WINDOW, on + EVENT_WINDOW
+    # The window stops at the ends of the calendar (a date typed as 0001-01-01 or
+    # 9999-12-31 is refused by the outreach rules, but the form is shown again around it).
+    first = on - EVENT_WINDOW if on - date.min > EVENT_WINDOW else date.min
+    last = on + EVENT_WINDOW if date.max - on > EVENT_WINDOW else date.max
     window = sa.or_(
         sa.and_(Event.is_all_day.is_(True), Event.start_date.between(first, last)),
         sa.and_(
             Event.is_all_day.is_(False),
-            Event.starts_at >= datetime.combine(first, time(0), UTC),
-            Event.starts_at < datetime.combine(last + timedelta(days=1), time(0), UTC),
+            Event.starts_at >= datetime.combine(first, time.min, UTC),
+            Event.starts_at <= datetime.combine(last, time.max, UTC),
         ),
     )
     condition = sa.and_(Event.deleted_at.is_(None), window)

@@ -237,7 +237,7 @@ def _read(form: OutreachForm) -> Entry:
         clock = clean_clock_time(form.occurred_time.data, "occurred_time", required=True)
         assert day is not None and clock is not None
         entry.day = day
-        entry.occurred_at = local_to_utc(day, clock, zone, "occurred_time")
+        entry.occurred_at = local_to_utc(day, clock, zone, "occurred_time", "occurred_on")
     except ValidationError as error:
         _refuse(form, entry, error)
     try:
