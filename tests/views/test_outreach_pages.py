@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +17,7 @@ from crm.clock import local_today
 from crm.extensions import db as _db
 from crm.models import AuditEntry, Material, MaterialKind, Outreach, Person, User, utcnow
 from crm.services.checks import MAX_ID
-from crm.services.outreach.records import MAX_PEOPLE
+from crm.services.outreach.records import MAX_MATERIALS, MAX_ORGANISATIONS, MAX_PEOPLE
 from tests import factories
 from tests.conftest import csrf_token
 
@@ -311,6 +312,15 @@ def test_a_date_next_year(client, signed_in, world) -> None:
 
 def test_more_people_than_the_limit(client, signed_in, world) -> None:
     signed_in("officer")
+    # The limit is documented where people meet it: the picker's hint, and README.
+    page = client.get("/outreach/new").get_data(as_text=True)
+    hint = re.search(r'<p class="hint" id="person_ids-hint">([^<]*)</p>', page).group(1)
+    assert f"at most {MAX_PEOPLE} people in one record" in hint
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert (
+        f"at most {MAX_PEOPLE} people, {MAX_ORGANISATIONS} organisations and {MAX_MATERIALS} "
+        "materials in one record"
+    ) in " ".join(readme.split())
     crowd = [factories.make_person("Crowd", f"Member{n}") for n in range(MAX_PEOPLE + 1)]
     _db.session.commit()
     message = _refused(client, world, "person_ids", person_ids=[str(p.id) for p in crowd])

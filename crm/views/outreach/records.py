@@ -54,6 +54,8 @@ from crm.services.outreach.pickers import (
     SubitemChoice,
 )
 from crm.services.outreach.records import (
+    MAX_ORGANISATIONS,
+    MAX_PEOPLE,
     delete_outreach,
     log_outreach,
     may_change,
@@ -109,6 +111,8 @@ class Picked:
     material_ids: set[int] = field(default_factory=set)
     events: list[EventChoice] = field(default_factory=list)
     zone: str = ""  # the time zone the date and time are read in
+    max_people: int = MAX_PEOPLE  # the limits the service keeps, told in the pickers' hints
+    max_organisations: int = MAX_ORGANISATIONS
 
 
 def _picked(
