@@ -272,8 +272,14 @@ def test_a_person_deleted_while_the_form_was_open(client, signed_in, world) -> N
     before = _count()
     response = client.post("/outreach/new", data=data)
     assert response.status_code == 400
-    assert "Piotr Nowak" in _error_beside(response.get_data(as_text=True), "person_ids")
+    page = response.get_data(as_text=True)
+    assert "Piotr Nowak" in _error_beside(page, "person_ids")
     assert _count() == before
+    # Named, to be unticked, but nothing more of them: a deleted person's e-mail and
+    # organisation are not shown to those who cannot see deleted records.
+    assert "p.nowak@kowalski.example" not in page
+    chosen = re.search(rf'value="{world["piotr"].id}" checked> <span>(.*?)</span></label>', page)
+    assert chosen and "Kowalski" not in chosen.group(1)
 
 
 def test_an_unknown_channel(client, signed_in, world) -> None:

@@ -132,18 +132,25 @@ def current_organisations(person_ids: Collection[int], on: date) -> dict[int, tu
     return found
 
 
+def _is_gone(person: Person) -> bool:
+    return person.deleted_at is not None or person.erased_at is not None
+
+
 def _people(people: Iterable[Person], on: date) -> list[PersonChoice]:
+    """A deleted or erased person (still ticked on a record, or sent by id) is named so that
+    they can be unticked, and nothing more: their e-mail and organisation are for those who
+    see deleted records, on the register's pages."""
     people = list(people)
-    where = current_organisations([p.id for p in people if p.erased_at is None], on)
+    where = current_organisations([p.id for p in people if not _is_gone(p)], on)
     choices = []
     for person in people:
         organisation_id, organisation_name = where.get(person.id, (None, None))
-        gone = person.deleted_at is not None or person.erased_at is not None
+        gone = _is_gone(person)
         choices.append(
             PersonChoice(
                 person.id,
                 person.full_name or f"Erased person #{person.id}",
-                None if person.erased_at else person.email,
+                None if gone else person.email,
                 organisation_id,
                 organisation_name,
                 is_gone=gone,
