@@ -57,7 +57,7 @@ def cli() -> None:
 @with_appcontext
 def seed_command(framework_path: Path | None, materials_path: Path | None) -> None:
     """Load the commitment framework, vocabularies and the programme's own materials;
-    running it again changes nothing (a material an admin retired stays retired)."""
+    running it again changes nothing (materials already there are left as admins keep them)."""
     from crm.services.seed import DEFAULT_FRAMEWORK, seed_all
 
     try:

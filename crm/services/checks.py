@@ -256,13 +256,23 @@ def clean_clock_time(value: object, field: str, required: bool = False) -> time 
     return time(hour, minute)
 
 
-def local_to_utc(day: date, clock: time, zone: ZoneInfo, field: str) -> datetime:
+def local_to_utc(
+    day: date, clock: time, zone: ZoneInfo, field: str, day_field: str | None = None
+) -> datetime:
     """The UTC instant of a wall-clock time in ``zone``. A time the clocks skipped (the hour
     lost when summer time starts) is refused; in the hour that repeats when it ends, the
-    first of the two is meant."""
+    first of the two is meant. A day whose instant falls outside the calendar (the first
+    hours of year 1 east of UTC, the last ones of 9999 west of it) is refused on
+    ``day_field`` (default ``field``)."""
     wall = datetime.combine(day, clock)
     local = wall.replace(tzinfo=zone, fold=0)
-    instant = local.astimezone(UTC)
+    try:
+        instant = local.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(
+            f"{day.isoformat()} is outside the calendar that can be stored: check the year",
+            field=day_field or field,
+        ) from None
     if instant.astimezone(zone).replace(tzinfo=None) != wall:
         raise ValidationError(
             f"{day.isoformat()} {clock:%H:%M} does not exist in {zone.key}: the clocks "

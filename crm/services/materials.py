@@ -427,54 +427,30 @@ def _read_seed_file(path: Path) -> list[_SeedRow]:
     return rows
 
 
-def _differs(material: Material, values: dict[str, Any]) -> bool:
-    return any(getattr(material, field) != value for field, value in values.items())
-
-
 def seed_materials(path: Path = DEFAULT_MATERIALS, report: SeedReport | None = None) -> SeedReport:
-    """Create or update the programme's own materials by their key; the whole file is checked
-    before anything is written. The file decides their fields; whether one is retired is the
-    admins' decision, which a new run leaves alone. Materials missing from the file stay.
+    """Create the programme's own materials whose key is missing; the whole file is checked
+    before anything is written. A material already there is left as it is, whatever the
+    file says: admins may have corrected, translated or retired it since, and a new run
+    must not undo that. Materials missing from the file stay.
 
     Loading them is not audited, like the framework and the vocabularies (the material's page
-    says it is the programme's own); a run that changes one is, since it may undo an edit."""
+    says it is the programme's own)."""
     report = report or SeedReport()
     rows = _read_seed_file(path)
-    existing = {
-        material.key: material
-        for material in db.session.scalars(
-            sa.select(Material)
-            .where(Material.key.in_([row.key for row in rows]))
-            .options(selectinload(Material.audience_rows))
-        )
-    }
-    created = updated = retired = 0
-    source = f"crm seed from {path.name}"
+    there = set(
+        db.session.scalars(sa.select(Material.key).where(Material.key.in_([r.key for r in rows])))
+    )
+    created = 0
     for row in rows:
-        material = existing.get(row.key)
-        if material is None:
+        if row.key not in there:
             _new_material(row.values, key=row.key)
             created += 1
             report.count("created", "materials")
-            continue
-        retired += material.retired_at is not None
-        if _differs(material, row.values):
-            changes = _apply(material, row.values)
-            audit.record(AuditAction.UPDATE, "material", material.id, None, changes, source)
-            updated += 1
-            report.count("updated", "materials")
     db.session.flush()
     parts = [
         f"{n} {what}"
-        for n, what in (
-            (created, "created"),
-            (updated, "updated"),
-            (len(rows) - created - updated, "unchanged"),
-        )  # fmt: skip
+        for n, what in ((created, "created"), (len(rows) - created, "already there"))
         if n
     ]
-    note = f"materials from {path.name}: {', '.join(parts) or 'none in the file'}"
-    if retired:
-        note += f" ({retired} retired by an admin, left retired)"
-    report.notes.append(note)
+    report.notes.append(f"materials from {path.name}: {', '.join(parts) or 'none in the file'}")
     return report

@@ -17,6 +17,16 @@ from tests.e2e.conftest import sign_in_as
 from tests.e2e.test_every_screen import WIDTHS, _check, new_context
 
 OFFICER, ADMIN = 0, 1
+# The widest choice of a select and the room its box gives it (padding and arrow left out).
+WIDEST_CHOICE = """(selector) => {
+  const select = document.querySelector(selector);
+  const style = getComputedStyle(select);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const widest = Math.max(...Array.from(select.options, (o) => context.measureText(o.text).width));
+  const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+  return [Math.ceil(widest), Math.floor(select.clientWidth - padding - 16)];
+}"""
 # Per width, records that the register does not take for duplicates of the other width's.
 RECORDS = {
     "phone": (
@@ -155,6 +165,10 @@ def test_an_officer_logs_outreach_from_a_person_with_the_keyboard(
     _check(page, "record-edit-refused", width, axe, problems)
     page.goto(live_url + "/outreach/new")
     _check(page, "new", width, axe, problems)
+    # Channel and direction show their whole choice, at 390 px too ("Outbound (we r" was cut).
+    for select in ("#channel", "#direction"):
+        widest, room = page.evaluate(WIDEST_CHOICE, select)
+        assert widest <= room, f"{select} at {width}: a choice {widest} px wide in {room} px"
 
     context.close()
     assert not script_errors, script_errors

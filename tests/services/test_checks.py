@@ -132,3 +132,17 @@ def test_a_wall_clock_time_in_a_zone_becomes_utc() -> None:
     with pytest.raises(ValidationError) as refused:
         local_to_utc(date(2026, 3, 29), time(2, 30), brussels, "at")
     assert "does not exist in Europe/Brussels" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("day", "clock", "zone"),
+    [
+        (date(1, 1, 1), time(0, 0), "Europe/Brussels"),  # UTC is still in year 0
+        (date(9999, 12, 31), time(23, 59), "America/New_York"),  # UTC is in year 10000
+    ],
+)
+def test_a_wall_clock_time_whose_utc_instant_leaves_the_calendar(day, clock, zone) -> None:
+    with pytest.raises(ValidationError) as refused:
+        local_to_utc(day, clock, ZoneInfo(zone), "at", day_field="day")
+    assert f"{day.isoformat()} is outside the calendar" in refused.value.message
+    assert refused.value.field == "day"

@@ -331,7 +331,7 @@ def test_seeding_again_changes_nothing_and_says_so(app, db) -> None:
     assert not report.changed
     assert report.describe() == (
         "nothing to change: the database already holds this data; "
-        "materials from materials-design-mts.csv: 7 unchanged"
+        "materials from materials-design-mts.csv: 7 already there"
     )
     assert _count(db, AuditEntry) == before
 
@@ -342,7 +342,7 @@ def _file(tmp_path: Path, *rows: str) -> Path:
     return path
 
 
-def test_a_changed_file_updates_by_key_and_retired_ones_stay_retired(
+def test_seeding_creates_missing_keys_and_leaves_what_admins_changed(
     app, db, tmp_path: Path
 ) -> None:
     seeded = _seeded(db)
@@ -350,40 +350,49 @@ def test_a_changed_file_updates_by_key_and_retired_ones_stay_retired(
     materials.retire_material(seeded["position-paper"], admin)
     materials.update_material(
         seeded["help-desk"],
-        {"kind": "help-desk", "title": "Help desk (renamed by an admin)", "language_code": "en"},
+        {"kind": "help-desk", "title": "Help desk (renamed by an admin)", "language_code": "de"},
         admin,
         seeded["help-desk"].version,
     )
     db.session.flush()
+    versions = {key: m.version for key, m in _seeded(db).items()}
+    audited = _count(db, AuditEntry)
     path = _file(
         tmp_path,
         "guidelines,guidelines,Guidelines for MTS enterprises (2nd edition),,en,"
         "http://designmts.eu/,",
+        "help-desk,help-desk,Help desk,,en,http://designmts.eu/,",
         "position-paper,position-paper,Joint position paper,,en,http://designmts.eu/,",
         "toolkit,other,Communication toolkit,,fr,https://designmts.eu/toolkit,Un kit.",
     )
     report = materials.seed_materials(path, SeedReport())
-    assert report.created == {"materials": 1} and report.updated == {"materials": 2}
-    assert report.notes == [
-        "materials from materials.csv: 1 created, 2 updated (1 retired by an admin, left retired)"
-    ]
+    assert report.created == {"materials": 1} and report.updated == {}
+    assert report.notes == ["materials from materials.csv: 1 created, 3 already there"]
     fresh = _seeded(db)
-    assert fresh["guidelines"].title == "Guidelines for MTS enterprises (2nd edition)"
-    assert fresh["guidelines"].description == ""  # the file decides the fields
-    assert fresh["position-paper"].is_retired and fresh["position-paper"].title == (
-        "Joint position paper"
+    assert fresh["toolkit"].language_code == "fr" and fresh["toolkit"].title == (
+        "Communication toolkit"
     )
-    assert fresh["toolkit"].language_code == "fr"
-    assert fresh["help-desk"].title == "Help desk (renamed by an admin)"  # not in this file
-    update = _entries(fresh["guidelines"])[-1]
-    assert update.action == "update" and update.actor_id is None
-    assert update.summary == "crm seed from materials.csv"
+    # What is there stays as it is: the file's other title, the admin's edit and retirement.
+    assert (
+        fresh["guidelines"].title
+        == seeded["guidelines"].title
+        != ("Guidelines for MTS enterprises (2nd edition)")
+    )
+    assert fresh["help-desk"].title == "Help desk (renamed by an admin)"
+    assert fresh["help-desk"].language_code == "de"
+    assert fresh["position-paper"].is_retired
+    assert {key: fresh[key].version for key in versions} == versions
+    assert _count(db, AuditEntry) == audited  # creating programme materials is not audited
 
     again = materials.seed_materials(path, SeedReport())
     assert not again.changed
-    assert again.notes == [
-        "materials from materials.csv: 3 unchanged (1 retired by an admin, left retired)"
-    ]
+    assert again.notes == ["materials from materials.csv: 4 already there"]
+
+
+def test_a_file_without_materials_says_so(app, db, tmp_path: Path) -> None:
+    report = materials.seed_materials(_file(tmp_path), SeedReport())
+    assert not report.changed
+    assert report.notes == ["materials from materials.csv: none in the file"]
 
 
 @pytest.mark.parametrize(

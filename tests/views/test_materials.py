@@ -275,6 +275,16 @@ def test_a_materials_page_shows_its_use(client, signed_in, db) -> None:
     assert "History" not in html  # the audit trail is for coordinators and admins
 
 
+def test_a_programme_materials_page_says_crm_seed_leaves_it_as_it_is(client, signed_in, db) -> None:
+    signed_in("viewer")
+    seeded = db.session.scalar(sa.select(Material).where(Material.key == "help-desk"))
+    html = client.get(f"/materials/{seeded.id}").get_data(as_text=True)
+    assert "Loaded by <code>crm seed</code> as <code>help-desk</code>" in html
+    assert "a new run of it leaves this material as it is" in html
+    own = _material(db)
+    assert "Programme material" not in client.get(f"/materials/{own.id}").get_data(as_text=True)
+
+
 def test_unknown_materials_are_404(client, signed_in) -> None:
     signed_in("admin")
     token = csrf_token(client, "/")

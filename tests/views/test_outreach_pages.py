@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +17,7 @@ from crm.clock import local_today
 from crm.extensions import db as _db
 from crm.models import AuditEntry, Material, MaterialKind, Outreach, Person, User, utcnow
 from crm.services.checks import MAX_ID
-from crm.services.outreach.records import MAX_PEOPLE
+from crm.services.outreach.records import MAX_MATERIALS, MAX_ORGANISATIONS, MAX_PEOPLE
 from tests import factories
 from tests.conftest import csrf_token
 
@@ -271,8 +272,14 @@ def test_a_person_deleted_while_the_form_was_open(client, signed_in, world) -> N
     before = _count()
     response = client.post("/outreach/new", data=data)
     assert response.status_code == 400
-    assert "Piotr Nowak" in _error_beside(response.get_data(as_text=True), "person_ids")
+    page = response.get_data(as_text=True)
+    assert "Piotr Nowak" in _error_beside(page, "person_ids")
     assert _count() == before
+    # Named, to be unticked, but nothing more of them: a deleted person's e-mail and
+    # organisation are not shown to those who cannot see deleted records.
+    assert "p.nowak@kowalski.example" not in page
+    chosen = re.search(rf'value="{world["piotr"].id}" checked> <span>(.*?)</span></label>', page)
+    assert chosen and "Kowalski" not in chosen.group(1)
 
 
 def test_an_unknown_channel(client, signed_in, world) -> None:
@@ -290,6 +297,10 @@ def test_an_unknown_channel(client, signed_in, world) -> None:
         ("2026-03-29", "02:30", "occurred_time", "does not exist in Europe/Brussels"),
         (YESTERDAY, "25:00", "occurred_time", "HH:MM"),
         (YESTERDAY, "NaN", "occurred_time", "HH:MM"),
+        # The ends of the calendar: the form shown again offers the events around the date.
+        ("0001-01-01", "00:00", "occurred_on", "outside the calendar"),
+        ("0001-01-02", "12:00", "occurred_on", "before 2000"),
+        ("9999-12-31", "23:59", "occurred_on", "more than a day ahead"),
     ],
 )
 def test_a_date_or_time_that_does_not_exist(
@@ -307,6 +318,15 @@ def test_a_date_next_year(client, signed_in, world) -> None:
 
 def test_more_people_than_the_limit(client, signed_in, world) -> None:
     signed_in("officer")
+    # The limit is documented where people meet it: the picker's hint, and README.
+    page = client.get("/outreach/new").get_data(as_text=True)
+    hint = re.search(r'<p class="hint" id="person_ids-hint">([^<]*)</p>', page).group(1)
+    assert f"at most {MAX_PEOPLE} people in one record" in hint
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert (
+        f"at most {MAX_PEOPLE} people, {MAX_ORGANISATIONS} organisations and {MAX_MATERIALS} "
+        "materials in one record"
+    ) in " ".join(readme.split())
     crowd = [factories.make_person("Crowd", f"Member{n}") for n in range(MAX_PEOPLE + 1)]
     _db.session.commit()
     message = _refused(client, world, "person_ids", person_ids=[str(p.id) for p in crowd])
@@ -627,6 +647,10 @@ def test_events_around_the_date(client, signed_in, db) -> None:
     assert [e["id"] for e in found] == [event.id]
     assert client.get("/outreach/lookup/events.json?on=2026-09-01").get_json()["results"] == []
     assert client.get("/outreach/lookup/events.json?on=2026-03-20&q=metav").get_json()["count"] == 1
+    # The first and the last days of the calendar: the window stops at its ends.
+    for day in ("0001-01-01", "0001-01-30", "9999-12-01", "9999-12-31"):
+        response = client.get(f"/outreach/lookup/events.json?on={day}")
+        assert response.status_code == 200 and response.get_json()["results"] == [], day
 
 
 def test_a_stale_delete_answers_409_and_deletes_nothing(client, signed_in, world) -> None:

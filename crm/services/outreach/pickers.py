@@ -132,18 +132,25 @@ def current_organisations(person_ids: Collection[int], on: date) -> dict[int, tu
     return found
 
 
+def _is_gone(person: Person) -> bool:
+    return person.deleted_at is not None or person.erased_at is not None
+
+
 def _people(people: Iterable[Person], on: date) -> list[PersonChoice]:
+    """A deleted or erased person (still ticked on a record, or sent by id) is named so that
+    they can be unticked, and nothing more: their e-mail and organisation are for those who
+    see deleted records, on the register's pages."""
     people = list(people)
-    where = current_organisations([p.id for p in people if p.erased_at is None], on)
+    where = current_organisations([p.id for p in people if not _is_gone(p)], on)
     choices = []
     for person in people:
         organisation_id, organisation_name = where.get(person.id, (None, None))
-        gone = person.deleted_at is not None or person.erased_at is not None
+        gone = _is_gone(person)
         choices.append(
             PersonChoice(
                 person.id,
                 person.full_name or f"Erased person #{person.id}",
-                None if person.erased_at else person.email,
+                None if gone else person.email,
                 organisation_id,
                 organisation_name,
                 is_gone=gone,
@@ -338,13 +345,16 @@ def events_around(
 ) -> list[EventChoice]:
     """Live events starting within ``EVENT_WINDOW`` of ``on``, nearest first, whose title
     holds every word typed; ``keep`` (the record's event) is always among them."""
-    first, last = on - EVENT_WINDOW, on + EVENT_WINDOW
+    # The window stops at the ends of the calendar (a date typed as 0001-01-01 or
+    # 9999-12-31 is refused by the outreach rules, but the form is shown again around it).
+    first = on - EVENT_WINDOW if on - date.min > EVENT_WINDOW else date.min
+    last = on + EVENT_WINDOW if date.max - on > EVENT_WINDOW else date.max
     window = sa.or_(
         sa.and_(Event.is_all_day.is_(True), Event.start_date.between(first, last)),
         sa.and_(
             Event.is_all_day.is_(False),
-            Event.starts_at >= datetime.combine(first, time(0), UTC),
-            Event.starts_at < datetime.combine(last + timedelta(days=1), time(0), UTC),
+            Event.starts_at >= datetime.combine(first, time.min, UTC),
+            Event.starts_at <= datetime.combine(last, time.max, UTC),
         ),
     )
     condition = sa.and_(Event.deleted_at.is_(None), window)

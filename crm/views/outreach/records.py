@@ -53,6 +53,8 @@ from crm.services.outreach.pickers import (
     SubitemChoice,
 )
 from crm.services.outreach.records import (
+    MAX_ORGANISATIONS,
+    MAX_PEOPLE,
     delete_outreach,
     log_outreach,
     may_change,
@@ -108,6 +110,8 @@ class Picked:
     material_ids: set[int] = field(default_factory=set)
     events: list[EventChoice] = field(default_factory=list)
     zone: str = ""  # the time zone the date and time are read in
+    max_people: int = MAX_PEOPLE  # the limits the service keeps, told in the pickers' hints
+    max_organisations: int = MAX_ORGANISATIONS
 
 
 def _picked(
@@ -236,7 +240,7 @@ def _read(form: OutreachForm) -> Entry:
         clock = clean_clock_time(form.occurred_time.data, "occurred_time", required=True)
         assert day is not None and clock is not None
         entry.day = day
-        entry.occurred_at = local_to_utc(day, clock, zone, "occurred_time")
+        entry.occurred_at = local_to_utc(day, clock, zone, "occurred_time", "occurred_on")
     except ValidationError as error:
         _refuse(form, entry, error)
     try:
