@@ -322,12 +322,31 @@ def _live_outreach_of(material_ids: Iterable[int]) -> sa.Select[Any]:
 
 
 def outreach_counts(material_ids: Iterable[int]) -> dict[int, int]:
-    """How many outreach records (deleted ones left out) disseminated each material."""
-    pairs = _live_outreach_of(material_ids).subquery()
-    rows = db.session.execute(
-        sa.select(pairs.c.material_id, sa.func.count()).group_by(pairs.c.material_id)
+    """How many outreach records (deleted ones left out) disseminated each material.
+
+    Every link counted from the index of ``material_id`` alone, less the links of deleted
+    records (few, found through their own index): joining each link to its live record
+    read a million records at benchmark scale.
+    """
+    wanted = list(material_ids)
+    links = outreach_materials.c
+    counts = {
+        material_id: count
+        for material_id, count in db.session.execute(
+            sa.select(links.material_id, sa.func.count())
+            .where(links.material_id.in_(wanted))
+            .group_by(links.material_id)
+        )
+    }
+    deleted_records = sa.select(Outreach.id).where(Outreach.deleted_at.is_not(None))
+    deleted = db.session.execute(
+        sa.select(links.material_id, sa.func.count())
+        .where(links.material_id.in_(wanted), links.outreach_id.in_(deleted_records))
+        .group_by(links.material_id)
     )
-    return {material_id: count for material_id, count in rows}
+    for material_id, count in deleted:
+        counts[material_id] -= count
+    return {material_id: count for material_id, count in counts.items() if count}
 
 
 def recent_outreach(material: Material, limit: int = 10) -> list[Outreach]:

@@ -24,12 +24,14 @@ class Recent:
 
 
 def recent_choices(user: User) -> Recent:
-    """The channel of the user's latest record (by when it was logged) and the sub-items of
-    their latest records, newest first, without repeats."""
+    """The channel of the user's latest record (by when it was logged: ids grow with each
+    record logged, and the index of ``logged_by_id`` keeps them in that order, so this reads
+    ten index entries where ordering by ``created_at`` sorted all of an officer's records)
+    and the sub-items of their latest records, newest first, without repeats."""
     latest = db.session.execute(
         sa.select(Outreach.id, Outreach.channel)
         .where(Outreach.logged_by_id == user.id, Outreach.deleted_at.is_(None))
-        .order_by(Outreach.created_at.desc(), Outreach.id.desc())
+        .order_by(Outreach.id.desc())
         .limit(RECENT_RECORDS)
     ).all()
     if not latest:
