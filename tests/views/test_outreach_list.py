@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from crm.extensions import db as _db
 from crm.models import Outreach, OutreachPerson
+from crm.services.outreach.listing import PAGE_SIZE
 from tests import factories
 from tests.conftest import sign_in
 
@@ -140,18 +141,21 @@ def test_deleted_records_only_for_admins(app, client, signed_in, db) -> None:
 def test_rows_link_to_the_record_and_pages_keep_the_filter(client, signed_in, db) -> None:
     officer = signed_in("officer")
     first = datetime(2026, 4, 1, 8, tzinfo=UTC)
+    count = PAGE_SIZE + 5  # a full page, and five records on the second
     records = [
-        _record(officer, f"Call {n:02d}", occurred_at=first + timedelta(hours=n)) for n in range(55)
+        _record(officer, f"Call {n:02d}", occurred_at=first + timedelta(hours=n))
+        for n in range(count)
     ]
     _db.session.commit()
     page = client.get("/outreach?subitem=1.3b&officer=me").get_data(as_text=True)
-    assert f'href="/outreach/{records[-1].id}">Call 54</a>' in page
-    assert '<p class="result-count">55 records</p>' in page
+    newest = f"Call {count - 1:02d}"
+    assert f'href="/outreach/{records[-1].id}">{newest}</a>' in page
+    assert f'<p class="result-count">{count} records</p>' in page
     assert "Call 04" not in page
     following = re.search(r'href="([^"]+)" rel="next"', page)
     assert following
     second = client.get(unescape(following.group(1))).get_data(as_text=True)
-    assert "Call 04" in second and "Call 54" not in second
+    assert "Call 04" in second and newest not in second
     assert "officer=me" in unescape(following.group(1))
     # Times in the viewer's zone: 08:00 UTC is 10:00 in Brussels in April.
     assert ">01 Apr 2026 10:00</time>" in second

@@ -50,6 +50,7 @@ FIRST_YEAR = 2000
 LAST_YEAR = 2100
 MAX_WORDS = 6
 NAMES_SHOWN = 3  # organisations and people named per row; the rest are "and N more"
+PAGE_SIZE = 25  # records per page: a row names a record's reach and sub-items, denser than a person
 
 _records = Outreach.__table__
 _organisations = Organisation.__table__
@@ -626,7 +627,9 @@ def outreach_page(f: OutreachFilter) -> Page:
     organisations and people it reached, in one statement with the count capped as every
     list's (``pagination``)."""
     query = outreach_query(f).with_only_columns(*_ROW_COLUMNS, maintain_column_froms=True)
-    page = paginate(query, f.page, rows=True, count_in_order=_in_index_order(f), count=_count(f))
+    page = paginate(
+        query, f.page, size=PAGE_SIZE, rows=True, count_in_order=_in_index_order(f), count=_count(f)
+    )
     rows = []
     for r in page.items:
         row = OutreachRow(r.id, r.occurred_at, r.subject, r.channel, r.logged_by or "")
