@@ -132,6 +132,10 @@ def test_managers_create_edit_retire_and_reinstate(client, signed_in, db, role) 
     assert actions == ["create", "update", "retire", "reinstate"]
     history = client.get(f"/materials/{material_id}").get_data(as_text=True)
     assert "History" in history and f"by {user.display_name}" in history
+    # The edit's fields with their old and new values, as a record's timeline shows them.
+    changed = re.search(r'<table class="changes">.*?</table>', history, re.S)
+    assert changed and '<th scope="row">title</th>' in changed.group(0)
+    assert "Modul für Beschäftigte und Betriebsräte" in changed.group(0)
 
 
 def test_posts_need_a_csrf_token(client, signed_in, db) -> None:
