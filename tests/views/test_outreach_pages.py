@@ -561,6 +561,7 @@ def test_the_record_page_shows_history_to_those_who_read_the_audit(
     record = _log(client, world)
     page = client.get(f"/outreach/{record.id}").get_data(as_text=True)
     assert "Created" in page and "Last changed" in page
+    assert f'href="/materials/{world["material"].id}"' in page  # materials lead to their page
     assert 'class="timeline-change"' not in page
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     signed_in("coordinator")
