@@ -81,7 +81,20 @@ def test_arrays_and_repeats_are_refused_not_a_500(client, signed_in) -> None:
     for query in ("channel=email&channel=call", "officer[]=1", "year=2026&year=2025"):
         response = client.get("/outreach?" + query)
         assert response.status_code in (200, 400), query
-    assert client.get("/outreach?channel=email&channel=call").status_code == 400
+    response = client.get("/outreach?channel=email&channel=call&q=a&q=a")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "<li>channel: given 2 times; give one value</li>" in page
+    assert "<li>q: given 2 times; give one value</li>" in page
+
+
+def test_officer_me_is_for_those_who_log_outreach(client, signed_in) -> None:
+    signed_in("viewer")
+    response = client.get("/outreach?officer=me")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "<li>officer: &#39;me&#39;: you do not log outreach" in page
+    assert '<option value="me"' not in client.get("/outreach").get_data(as_text=True)
 
 
 def test_sign_in_is_needed_and_viewers_read_without_exports(client, signed_in, db) -> None:
@@ -125,8 +138,12 @@ def test_deleted_records_only_for_admins(app, client, signed_in, db) -> None:
     gone.deleted_at = datetime.now(UTC)
     _record(officer, "Live visit")
     _db.session.commit()
-    page = client.get("/outreach?deleted=1").get_data(as_text=True)
-    assert "Live visit" in page and "Deleted visit" not in page  # ignored for officers
+    for path in ("/outreach", "/outreach/export.csv"):
+        response = client.get(path + "?deleted=1")  # refused, not answered with live ones
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert "<li>deleted: only administrators see deleted outreach" in page
+        assert "Deleted visit" not in page and "Live visit" not in page
     admin = factories.make_user(role="admin")
     _db.session.commit()
     client = app.test_client()

@@ -34,12 +34,8 @@ TEMPLATE = "outreach/list.html"
 
 
 def _read_filter() -> tuple[OutreachFilter, list[ValidationError]]:
-    """The list's filter from the query string, with the errors of refused values. Deleted
-    records only for those who may restore them."""
-    f, errors = OutreachFilter.read(request.args, SORTS, me=current_user.id, zone=viewer_timezone())
-    if f.deleted and not can(current_user, "outreach.restore"):
-        f.deleted = False
-    return f, errors
+    """The list's filter from the query string, with the errors of refused values."""
+    return OutreachFilter.read(request.args, SORTS, zone=viewer_timezone(), viewer=current_user)
 
 
 @lru_cache(maxsize=1)
