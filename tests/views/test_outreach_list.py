@@ -267,3 +267,25 @@ def test_home_page_counts_link_to_the_list(client, signed_in, db) -> None:
         )
         assert count, code
         assert f'<p class="result-count">{count.group(1)} record' in listed, code
+
+
+def test_the_material_is_chosen_from_the_catalogue_retired_ones_marked(client, signed_in) -> None:
+    officer = signed_in("officer")
+    active = factories.make_material("Guidelines <for> enterprises")
+    retired = factories.make_material("Old training module", retired=True)
+    _record(officer, "Visit with the old module", materials=[retired])
+    _db.session.commit()
+    page = client.get("/outreach").get_data(as_text=True)
+    select = re.search(r'<select id="material" name="material">(.*?)</select>', page, re.S)
+    assert select, "the material is a select"
+    options = select.group(1)
+    assert '<option value="">All materials</option>' in options
+    assert f'<option value="{active.id}">Guidelines &lt;for&gt; enterprises</option>' in options
+    assert f'<option value="{retired.id}">Old training module (retired)</option>' in options
+    assert '<optgroup label="Guidelines">' in options
+    page = client.get(f"/outreach?material={retired.id}").get_data(as_text=True)
+    assert f'<option value="{retired.id}" selected>' in page
+    assert "Visit with the old module" in page
+    # The catalogue's links lead to this list, filtered by the material.
+    detail = client.get(f"/materials/{retired.id}").get_data(as_text=True)
+    assert f'href="/outreach?material={retired.id}"' in detail

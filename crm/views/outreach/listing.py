@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,12 +18,13 @@ from crm.models import (
     Direction,
     Event,
     Material,
+    MaterialKind,
     OrganisationKind,
     Outcome,
     utcnow,
 )
 from crm.security import can, requires
-from crm.services import exports
+from crm.services import exports, materials
 from crm.services.errors import ValidationError
 from crm.services.outreach.listing import SORTS, OutreachFilter, outreach_page, outreach_query
 from crm.templating import viewer_timezone
@@ -57,11 +59,18 @@ def _framework_codes() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, st
     return leaves, groups
 
 
+def _materials_by_kind() -> list[tuple[MaterialKind, list[Material]]]:
+    """The whole catalogue (tens of materials), retired ones too: records still carry them."""
+    catalogue = materials.list_materials(materials.MaterialFilter(retired=materials.Retired.SHOW))
+    return [(kind, list(group)) for kind, group in groupby(catalogue, key=lambda m: m.kind)]
+
+
 def _choices() -> dict[str, Any]:
-    """What the filter form offers (materials and events as typed ids: there are
-    thousands of events, and the record pages link here with them set)."""
+    """What the filter form offers (events as typed ids: there are thousands of them, and
+    the record pages link here with one set)."""
     leaves, groups = _framework_codes()
     return {
+        "materials_by_kind": _materials_by_kind(),
         "channels": Channel,
         "directions": Direction,
         "outcomes": Outcome,
@@ -74,11 +83,8 @@ def _choices() -> dict[str, Any]:
 
 
 def _named(f: OutreachFilter) -> dict[str, str]:
-    """The names of the material and event the filter holds, to show beside their ids."""
+    """The name of the event the filter holds, to show beside its id."""
     names: dict[str, str] = {}
-    if f.material is not None:
-        material = db.session.get(Material, f.material)
-        names["material"] = material.title if material else ""
     if f.event is not None:
         event = db.session.get(Event, f.event)
         names["event"] = event.title if event else ""
