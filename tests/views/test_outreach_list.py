@@ -289,3 +289,50 @@ def test_the_material_is_chosen_from_the_catalogue_retired_ones_marked(client, s
     # The catalogue's links lead to this list, filtered by the material.
     detail = client.get(f"/materials/{retired.id}").get_data(as_text=True)
     assert f'href="/outreach?material={retired.id}"' in detail
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_every_column_of_the_export_is_guarded_and_leaves_people_out(client, signed_in) -> None:
+    """Each text column starts with a formula, and a second name after "; " too: no cell
+    of the CSV starts one anywhere a spreadsheet may split it; the XLSX holds them as text
+    and names none of the people left out (its sheets are compressed: read them)."""
+    signed_in("officer")
+    officer = factories.make_user(full_name="=Officer()")
+    first, second = (factories.make_organisation(name=n) for n in ("-Werk", "@Fabrik"))
+    shown = factories.make_person(first_name="=Erika", last_name="Export")
+    restricted = factories.make_person(first_name="Rita", last_name="Restricted")
+    restricted.is_restricted = True
+    gone = factories.make_person(first_name="Dora", last_name="Deleted")
+    gone.deleted_at = datetime.now(UTC)
+    record = factories.make_outreach(
+        logged_by=officer,
+        organisations=[first, second],
+        people=[shown, restricted, gone],
+        materials=[factories.make_material("+Guide"), factories.make_material("=Module")],
+        event=factories.make_event(title="@Fair"),
+        subject="=1+1",
+    )
+    record.notes = "\tnote; =again"
+    _db.session.commit()
+    response = client.get("/outreach/export.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert len(rows) == 2
+    for cell in rows[1]:
+        for part in cell.split(";"):
+            assert not part.lstrip(" ").startswith(FORMULA_STARTS), (cell, rows[1])
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["People"] == "'=Erika Export"
+    assert row["People left out (restricted, erased or deleted)"] == "2"
+    assert sorted(row["Organisations"].split("; ")) == ["'-Werk", "'@Fabrik"]
+
+    response = client.get("/outreach/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    header, cells = [[c.value for c in r] for r in sheet.iter_rows()]
+    values = dict(zip(header, cells, strict=True))
+    assert values["Subject"] == "=1+1" and values["Logged by"] == "=Officer()"
+    assert values["People"] == "=Erika Export"
+    assert values["People left out (restricted, erased or deleted)"] == 2
+    assert not any(c.data_type == "f" for r in sheet.iter_rows() for c in r)
+    assert not any("Rita" in str(v) or "Dora" in str(v) for v in cells)
