@@ -153,6 +153,10 @@ def test_deleted_records_only_for_admins(app, client, signed_in, db) -> None:
     assert "Deleted records are never exported." in page
     rows = client.get("/outreach/export.csv?deleted=1").get_data().decode("utf-8-sig")
     assert "Deleted visit" not in rows
+    # The row leads to the record's page, which offers the admin its restore.
+    assert f'href="/outreach/{gone.id}"' in page
+    detail = client.get(f"/outreach/{gone.id}").get_data(as_text=True)
+    assert f'action="/outreach/{gone.id}/restore"' in detail
 
 
 def test_rows_link_to_the_record_and_pages_keep_the_filter(client, signed_in, db) -> None:
