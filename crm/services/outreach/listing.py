@@ -43,7 +43,7 @@ from crm.permissions import can
 from crm.services.checks import clean_country, clean_int, clean_text
 from crm.services.errors import ValidationError
 from crm.services.outreach import facets
-from crm.services.pagination import MAX_PAGE, Page, capped_count, paginate
+from crm.services.pagination import MAX_PAGE, Page, capped_count, link_args, paginate
 from crm.services.search import _choice, _enum_value, _flag, _record_id
 
 # The programme ran from 2015; a year outside these bounds is a typo, not a period.
@@ -248,12 +248,7 @@ class OutreachFilter:
             "sort": self.sort,
             "page": self.page,
         }
-        values.update(override)
-        if values["page"] == 1:
-            del values["page"]
-        if values["sort"] == DEFAULT_SORT:
-            del values["sort"]
-        return {k: v for k, v in values.items() if v not in (None, "")}
+        return link_args(values, override, DEFAULT_SORT)
 
     @property
     def narrowing(self) -> int:
