@@ -17,7 +17,6 @@ from crm.models import (
     CommitmentItem,
     Direction,
     Event,
-    Material,
     MaterialKind,
     OrganisationKind,
     Outcome,
@@ -59,9 +58,9 @@ def _framework_codes() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, st
     return leaves, groups
 
 
-def _materials_by_kind() -> list[tuple[MaterialKind, list[Material]]]:
-    """The whole catalogue (tens of materials), retired ones too: records still carry them."""
-    catalogue = materials.list_materials(materials.MaterialFilter(retired=materials.Retired.SHOW))
+def _materials_by_kind() -> list[tuple[MaterialKind, list[materials.MaterialChoice]]]:
+    """The whole catalogue (tens of materials) by kind, retired ones too."""
+    catalogue = materials.material_choices()
     return [(kind, list(group)) for kind, group in groupby(catalogue, key=lambda m: m.kind)]
 
 
