@@ -218,7 +218,7 @@ def reinstate_material(material: Material, actor: User) -> None:
 # --- Reading the catalogue -----------------------------------------------------------------
 
 
-def catalogue_order(material: Material) -> tuple[int, str, int]:
+def catalogue_order(material: Material | MaterialChoice) -> tuple[int, str, int]:
     """By kind, then title without case or accents (the same on both databases)."""
     return (KIND_ORDER[material.kind], normalise_text(material.title), material.id)
 
@@ -233,6 +233,27 @@ def offered_materials(keep_ids: Collection[int] = ()) -> list[Material]:
         sa.select(Material).where(condition).options(selectinload(Material.audience_rows))
     ).all()
     return sorted(found, key=catalogue_order)
+
+
+@dataclass(frozen=True)
+class MaterialChoice:
+    """A material as a filter offers it: no audiences, no ORM object to build and track."""
+
+    id: int
+    kind: MaterialKind
+    title: str
+    retired: bool
+
+
+def material_choices() -> list[MaterialChoice]:
+    """The whole catalogue, retired materials too (records still carry them), in the
+    catalogue's order: what the outreach list's filter offers on every view, read in one
+    plain statement."""
+    rows = db.session.execute(
+        sa.select(Material.id, Material.kind, Material.title, Material.retired_at.is_not(None))
+    ).all()
+    choices = [MaterialChoice(*row) for row in rows]
+    return sorted(choices, key=catalogue_order)
 
 
 class Retired(StrEnum):

@@ -100,3 +100,16 @@ def page_of(
         items = fetch(size, (page - 1) * size)
     has_next = page < pages or (is_capped and len(items) == size)
     return Page(items, total, page, max(pages, page), is_capped, has_next)
+
+
+def link_args(
+    values: dict[str, Any], override: dict[str, Any], default_sort: str
+) -> dict[str, Any]:
+    """The query string of a list's filter for its links: ``override`` applied, and the
+    first page, the default sort and empty values left out, so links stay short."""
+    values = {**values, **override}
+    if values.get("page") == 1:
+        del values["page"]
+    if values.get("sort") == default_sort:
+        del values["sort"]
+    return {k: v for k, v in values.items() if v not in (None, "")}

@@ -35,7 +35,7 @@ from crm.models import (
 from crm.services import pagination, search_index
 from crm.services.checks import MAX_ID, clean_country, clean_enum, clean_int, clean_text
 from crm.services.errors import ValidationError
-from crm.services.pagination import MAX_PAGE, Page, page_of, paginate
+from crm.services.pagination import MAX_PAGE, Page, link_args, page_of, paginate
 from crm.services.search_index import matching_ids
 from crm.services.text import normalise_text
 
@@ -148,12 +148,7 @@ class RegisterFilter:
             "sort": self.sort,
             "page": self.page,
         }
-        values.update(override)
-        if values["page"] == 1:
-            del values["page"]
-        if values["sort"] == "name":
-            del values["sort"]
-        return {k: v for k, v in values.items() if v not in (None, "")}
+        return link_args(values, override, "name")
 
 
 def _enum_value(enum_cls: type[Any], value: object, field: str) -> str:

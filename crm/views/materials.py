@@ -39,8 +39,8 @@ def _language_names(codes: set[str | None]) -> dict[str, str]:
 
 
 def outreach_list_url(material_id: int) -> str:
-    """The outreach list filtered by the material (the outreach area's ``?material=``)."""
-    return f"/outreach?material={material_id}"
+    """The outreach list filtered by the material."""
+    return url_for("outreach.index", material=material_id)
 
 
 @bp.get("")

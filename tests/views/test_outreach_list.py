@@ -81,7 +81,20 @@ def test_arrays_and_repeats_are_refused_not_a_500(client, signed_in) -> None:
     for query in ("channel=email&channel=call", "officer[]=1", "year=2026&year=2025"):
         response = client.get("/outreach?" + query)
         assert response.status_code in (200, 400), query
-    assert client.get("/outreach?channel=email&channel=call").status_code == 400
+    response = client.get("/outreach?channel=email&channel=call&q=a&q=a")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "<li>channel: given 2 times; give one value</li>" in page
+    assert "<li>q: given 2 times; give one value</li>" in page
+
+
+def test_officer_me_is_for_those_who_log_outreach(client, signed_in) -> None:
+    signed_in("viewer")
+    response = client.get("/outreach?officer=me")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "<li>officer: &#39;me&#39;: you do not log outreach" in page
+    assert '<option value="me"' not in client.get("/outreach").get_data(as_text=True)
 
 
 def test_sign_in_is_needed_and_viewers_read_without_exports(client, signed_in, db) -> None:
@@ -125,8 +138,12 @@ def test_deleted_records_only_for_admins(app, client, signed_in, db) -> None:
     gone.deleted_at = datetime.now(UTC)
     _record(officer, "Live visit")
     _db.session.commit()
-    page = client.get("/outreach?deleted=1").get_data(as_text=True)
-    assert "Live visit" in page and "Deleted visit" not in page  # ignored for officers
+    for path in ("/outreach", "/outreach/export.csv"):
+        response = client.get(path + "?deleted=1")  # refused, not answered with live ones
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert "<li>deleted: only administrators see deleted outreach" in page
+        assert "Deleted visit" not in page and "Live visit" not in page
     admin = factories.make_user(role="admin")
     _db.session.commit()
     client = app.test_client()
@@ -136,6 +153,10 @@ def test_deleted_records_only_for_admins(app, client, signed_in, db) -> None:
     assert "Deleted records are never exported." in page
     rows = client.get("/outreach/export.csv?deleted=1").get_data().decode("utf-8-sig")
     assert "Deleted visit" not in rows
+    # The row leads to the record's page, which offers the admin its restore.
+    assert f'href="/outreach/{gone.id}"' in page
+    detail = client.get(f"/outreach/{gone.id}").get_data(as_text=True)
+    assert f'action="/outreach/{gone.id}/restore"' in detail
 
 
 def test_rows_link_to_the_record_and_pages_keep_the_filter(client, signed_in, db) -> None:
@@ -250,3 +271,93 @@ def test_home_page_counts_link_to_the_list(client, signed_in, db) -> None:
         )
         assert count, code
         assert f'<p class="result-count">{count.group(1)} record' in listed, code
+
+
+def test_the_material_is_chosen_from_the_catalogue_retired_ones_marked(client, signed_in) -> None:
+    officer = signed_in("officer")
+    active = factories.make_material("Guidelines <for> enterprises")
+    retired = factories.make_material("Old training module", retired=True)
+    _record(officer, "Visit with the old module", materials=[retired])
+    _db.session.commit()
+    page = client.get("/outreach").get_data(as_text=True)
+    select = re.search(r'<select id="material" name="material">(.*?)</select>', page, re.S)
+    assert select, "the material is a select"
+    options = select.group(1)
+    assert '<option value="">All materials</option>' in options
+    assert f'<option value="{active.id}">Guidelines &lt;for&gt; enterprises</option>' in options
+    assert f'<option value="{retired.id}">Old training module (retired)</option>' in options
+    assert '<optgroup label="Guidelines">' in options
+    page = client.get(f"/outreach?material={retired.id}").get_data(as_text=True)
+    assert f'<option value="{retired.id}" selected>' in page
+    assert "Visit with the old module" in page
+    # The catalogue's links lead to this list, filtered by the material.
+    detail = client.get(f"/materials/{retired.id}").get_data(as_text=True)
+    assert f'href="/outreach?material={retired.id}"' in detail
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_every_column_of_the_export_is_guarded_and_leaves_people_out(client, signed_in) -> None:
+    """Each text column starts with a formula, and a second name after "; " too: no cell
+    of the CSV starts one anywhere a spreadsheet may split it; the XLSX holds them as text
+    and names none of the people left out (its sheets are compressed: read them)."""
+    signed_in("officer")
+    officer = factories.make_user(full_name="=Officer()")
+    first, second = (factories.make_organisation(name=n) for n in ("-Werk", "@Fabrik"))
+    shown = factories.make_person(first_name="=Erika", last_name="Export")
+    restricted = factories.make_person(first_name="Rita", last_name="Restricted")
+    restricted.is_restricted = True
+    gone = factories.make_person(first_name="Dora", last_name="Deleted")
+    gone.deleted_at = datetime.now(UTC)
+    record = factories.make_outreach(
+        logged_by=officer,
+        organisations=[first, second],
+        people=[shown, restricted, gone],
+        materials=[factories.make_material("+Guide"), factories.make_material("=Module")],
+        event=factories.make_event(title="@Fair"),
+        subject="=1+1",
+    )
+    record.notes = "\tnote; =again"
+    _db.session.commit()
+    response = client.get("/outreach/export.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert len(rows) == 2
+    for cell in rows[1]:
+        for part in cell.split(";"):
+            assert not part.lstrip(" ").startswith(FORMULA_STARTS), (cell, rows[1])
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["People"] == "'=Erika Export"
+    assert row["People left out (restricted, erased or deleted)"] == "2"
+    assert sorted(row["Organisations"].split("; ")) == ["'-Werk", "'@Fabrik"]
+
+    response = client.get("/outreach/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    header, cells = [[c.value for c in r] for r in sheet.iter_rows()]
+    values = dict(zip(header, cells, strict=True))
+    assert values["Subject"] == "=1+1" and values["Logged by"] == "=Officer()"
+    assert values["People"] == "=Erika Export"
+    assert values["People left out (restricted, erased or deleted)"] == 2
+    assert not any(c.data_type == "f" for r in sheet.iter_rows() for c in r)
+    assert not any("Rita" in str(v) or "Dora" in str(v) for v in cells)
+
+
+def test_the_csv_export_streams_batch_by_batch(client, signed_in, monkeypatch) -> None:
+    """The response is produced while it is sent, one chunk per batch of records: a large
+    list is never held whole in memory."""
+    from crm.services import exports
+
+    monkeypatch.setattr(exports, "BATCH_SIZE", 2)
+    officer = signed_in("officer")
+    for n in range(5):
+        _record(officer, f"Streamed {n}")
+    _db.session.commit()
+    response = client.get("/outreach/export.csv", buffered=False)
+    assert response.is_streamed
+    chunks = [chunk for chunk in response.response if chunk]
+    response.close()
+    assert len(chunks) == 3  # 2 + 2 + 1 records, the header in the first
+    text = b"".join(chunks).decode("utf-8-sig")
+    assert sorted(r["Subject"] for r in csv.DictReader(io.StringIO(text))) == [
+        f"Streamed {n}" for n in range(5)
+    ]

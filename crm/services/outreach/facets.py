@@ -15,8 +15,8 @@ the page and its capped count read that range alone. Facets:
 Deleted records have no facets (the admins' list of them filters the plain way).
 
 Whatever changes what a facet reads (an outreach record, its links, an organisation's
-country, kind or merge) passes through a flush of the session, after which the facets of
-the records it touched are rewritten from the tables. The records are noted in
+country, kind or merge, a merge of people) passes through a flush of the session, after
+which the facets of the records it touched are rewritten from the tables. The records are noted in
 ``session.info`` too, and rewritten once more before the transaction commits (and before the
 list reads, within a transaction that wrote): link rows that Core statements wrote after
 their record's flush are seen as well. Bulk loads by Core inserts (the demo) call
@@ -37,6 +37,7 @@ from crm.models import (
     CommitmentItem,
     Organisation,
     Outreach,
+    Person,
     outreach_facets,
     outreach_organisations,
     outreach_people,
@@ -46,6 +47,9 @@ from crm.models import (
 BATCH = 5_000
 _PENDING = "outreach_facets.pending"
 ORGANISATION_FACETS = ("country_code", "kind", "merged_into_id")
+# A merge of people drops, by a Core DELETE, the other's link on records the survivor is on
+# too, and with it the organisation the other counted for: its flush names the records.
+PERSON_FACETS = ("merged_into_id",)
 _records = Outreach.__table__
 
 
@@ -190,10 +194,12 @@ def _link_records(record: object) -> set[int]:
 
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    """Rewrite the facets of the records this flush touched, and of the records that reached
-    an organisation whose facets it changed; note them for the commit as well."""
+    """Rewrite the facets of the records this flush touched, of the records that reached an
+    organisation whose facets it changed, and of the records of people merged; note them for
+    the commit as well."""
     records: set[int] = set()
     organisations: set[int] = set()
+    people: set[int] = set()
     for record in (*session.new, *session.dirty, *session.deleted):
         if isinstance(record, Outreach) and record.id is not None:
             records.add(record.id)
@@ -208,13 +214,19 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
                 organisations.add(record.id)
                 if record.merged_into_id is not None:
                     organisations.add(record.merged_into_id)
-    if organisations:
+        elif isinstance(record, Person) and record.id is not None and record not in session.new:
+            if record in session.deleted or _changed(record, PERSON_FACETS):
+                people.add(record.id)
+                if record.merged_into_id is not None:
+                    people.add(record.merged_into_id)
+    if organisations or people:
         linked = sa.union(
             sa.select(outreach_organisations.c.outreach_id).where(
                 outreach_organisations.c.organisation_id.in_(organisations)
             ),
             sa.select(outreach_people.c.outreach_id).where(
                 outreach_people.c.organisation_id.in_(organisations)
+                | outreach_people.c.person_id.in_(people)
             ),
         )
         records |= set(session.scalars(linked))

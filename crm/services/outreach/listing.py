@@ -39,10 +39,11 @@ from crm.models import (
     outreach_people,
     outreach_subitems,
 )
+from crm.permissions import can
 from crm.services.checks import clean_country, clean_int, clean_text
 from crm.services.errors import ValidationError
 from crm.services.outreach import facets
-from crm.services.pagination import MAX_PAGE, Page, capped_count, paginate
+from crm.services.pagination import MAX_PAGE, Page, capped_count, link_args, paginate
 from crm.services.search import _choice, _enum_value, _flag, _record_id
 
 # The programme ran from 2015; a year outside these bounds is a typo, not a period.
@@ -113,12 +114,15 @@ class OutreachFilter:
         *,
         me: int | None = None,
         zone: ZoneInfo | None = None,
+        viewer: User | None = None,
     ) -> OutreachFilter:
         """The filter of the query string; the first value the list does not know raises
         ``ValidationError`` naming its parameter (the view answers 400), never a 500 and
         never a silently empty list. ``me``: the viewer's user id (``officer=me``);
-        ``zone``: the viewer's time zone, in which the period's days are read."""
-        result, errors = cls.read(args, sorts, me=me, zone=zone)
+        ``zone``: the viewer's time zone, in which the period's days are read; ``viewer``:
+        the user the list is for (their id is ``me``; ``deleted`` needs the right to restore,
+        ``officer=me`` the right to log outreach)."""
+        result, errors = cls.read(args, sorts, me=me, zone=zone, viewer=viewer)
         if errors:
             raise errors[0]
         return result
@@ -131,10 +135,13 @@ class OutreachFilter:
         *,
         me: int | None = None,
         zone: ZoneInfo | None = None,
+        viewer: User | None = None,
     ) -> tuple[OutreachFilter, list[ValidationError]]:
         """The filter of every good value, and the errors of the others (in the order of
         the form). Words typed stay in the filter even when refused, so the form shows
         them again."""
+        if viewer is not None and me is None:
+            me = viewer.id
         result = cls(zone=zone or programme_zone())
         errors: list[ValidationError] = []
         known_sorts = sorts if sorts is not None else SORTS
@@ -149,13 +156,13 @@ class OutreachFilter:
             "channel": ("channel", lambda v: _enum_value(Channel, v, "channel")),
             "direction": ("direction", lambda v: _enum_value(Direction, v, "direction")),
             "outcome": ("outcome", lambda v: _enum_value(Outcome, v, "outcome")),
-            "officer": ("officer", lambda v: _officer(v, me)),
+            "officer": ("officer", lambda v: _officer(v, me, viewer)),
             "kind": ("kind", lambda v: _enum_value(OrganisationKind, v, "kind")),
             "country": ("country", lambda v: clean_country(v, "country") or ""),
             "material": ("material", lambda v: _record_id(Material, v, "material", "material")),
             "event": ("event", lambda v: _record_id(Event, v, "event", "event")),
             "q": ("q", lambda v: clean_text(v, "q", 200) or ""),
-            "deleted": ("deleted", lambda v: _flag(v, "deleted")),
+            "deleted": ("deleted", lambda v: _deleted_flag(v, viewer)),
             "sort": ("sort", lambda v: _choice(v, known_sorts, "sort") or DEFAULT_SORT),
             "page": ("page", lambda v: clean_int(v, "page", 1, MAX_PAGE) or 1),
         }
@@ -164,6 +171,8 @@ class OutreachFilter:
             if raw in (None, ""):
                 continue
             try:
+                if isinstance(raw, list):
+                    raise ValidationError(f"given {len(raw)} times; give one value", field=name)
                 setattr(result, attribute, read(raw))
             except ValidationError as error:
                 errors.append(error)
@@ -239,12 +248,7 @@ class OutreachFilter:
             "sort": self.sort,
             "page": self.page,
         }
-        values.update(override)
-        if values["page"] == 1:
-            del values["page"]
-        if values["sort"] == DEFAULT_SORT:
-            del values["sort"]
-        return {k: v for k, v in values.items() if v not in (None, "")}
+        return link_args(values, override, DEFAULT_SORT)
 
     @property
     def narrowing(self) -> int:
@@ -328,12 +332,27 @@ def _utc_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), zone).astimezone(UTC)
 
 
-def _officer(value: object, me: int | None) -> int | None:
+def _officer(value: object, me: int | None, viewer: User | None) -> int | None:
     if value == "me":
         if me is None:
             raise ValidationError("'me' names nobody: sign in first", field="officer")
+        if viewer is not None and not can(viewer, "outreach.log"):
+            raise ValidationError(
+                "'me': you do not log outreach; choose who logged it", field="officer"
+            )
         return me
     return _record_id(User, value, "officer", "user")
+
+
+def _deleted_flag(value: object, viewer: User | None) -> bool:
+    """Deleted records are for those who may restore them; asking for them otherwise is
+    refused rather than answered with the live ones."""
+    wanted = _flag(value, "deleted")
+    if wanted and viewer is not None and not can(viewer, "outreach.restore"):
+        raise ValidationError(
+            "only administrators see deleted outreach; leave this out", field="deleted"
+        )
+    return wanted
 
 
 class _Framework:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,13 +17,13 @@ from crm.models import (
     CommitmentItem,
     Direction,
     Event,
-    Material,
+    MaterialKind,
     OrganisationKind,
     Outcome,
     utcnow,
 )
 from crm.security import can, requires
-from crm.services import exports
+from crm.services import exports, materials
 from crm.services.errors import ValidationError
 from crm.services.outreach.listing import SORTS, OutreachFilter, outreach_page, outreach_query
 from crm.templating import viewer_timezone
@@ -34,12 +35,8 @@ TEMPLATE = "outreach/list.html"
 
 
 def _read_filter() -> tuple[OutreachFilter, list[ValidationError]]:
-    """The list's filter from the query string, with the errors of refused values. Deleted
-    records only for those who may restore them."""
-    f, errors = OutreachFilter.read(request.args, SORTS, me=current_user.id, zone=viewer_timezone())
-    if f.deleted and not can(current_user, "outreach.restore"):
-        f.deleted = False
-    return f, errors
+    """The list's filter from the query string, with the errors of refused values."""
+    return OutreachFilter.read(request.args, SORTS, zone=viewer_timezone(), viewer=current_user)
 
 
 @lru_cache(maxsize=1)
@@ -61,11 +58,18 @@ def _framework_codes() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, st
     return leaves, groups
 
 
+def _materials_by_kind() -> list[tuple[MaterialKind, list[materials.MaterialChoice]]]:
+    """The whole catalogue (tens of materials) by kind, retired ones too."""
+    catalogue = materials.material_choices()
+    return [(kind, list(group)) for kind, group in groupby(catalogue, key=lambda m: m.kind)]
+
+
 def _choices() -> dict[str, Any]:
-    """What the filter form offers (materials and events as typed ids: there are
-    thousands of events, and the record pages link here with them set)."""
+    """What the filter form offers (events as typed ids: there are thousands of them, and
+    the record pages link here with one set)."""
     leaves, groups = _framework_codes()
     return {
+        "materials_by_kind": _materials_by_kind(),
         "channels": Channel,
         "directions": Direction,
         "outcomes": Outcome,
@@ -78,11 +82,8 @@ def _choices() -> dict[str, Any]:
 
 
 def _named(f: OutreachFilter) -> dict[str, str]:
-    """The names of the material and event the filter holds, to show beside their ids."""
+    """The name of the event the filter holds, to show beside its id."""
     names: dict[str, str] = {}
-    if f.material is not None:
-        material = db.session.get(Material, f.material)
-        names["material"] = material.title if material else ""
     if f.event is not None:
         event = db.session.get(Event, f.event)
         names["event"] = event.title if event else ""
