@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -16,6 +17,41 @@ from crm.models import (
     event_subitems,
     outreach_subitems,
 )
+
+ItemRow = tuple[int, int | None, str]  # (id, parent id, code) of a commitment item
+
+
+def item_rows() -> list[ItemRow]:
+    """Every commitment item as (id, parent id, code): a few dozen rows, read in one query."""
+    return [
+        (item_id, parent_id, code)
+        for item_id, parent_id, code in db.session.execute(
+            sa.select(CommitmentItem.id, CommitmentItem.parent_id, CommitmentItem.code)
+        )
+    ]
+
+
+def at_or_below(rows: Iterable[ItemRow], code: str) -> tuple[set[int], set[int]]:
+    """The items with this code and every item below them, and the leaves among them (the
+    sub-items outreach and events are logged against). Both are empty for an unknown code."""
+    rows = list(rows)
+    children: dict[int | None, list[int]] = {}
+    for item_id, parent_id, _code in rows:
+        children.setdefault(parent_id, []).append(item_id)
+    found: set[int] = set()
+    leaves: set[int] = set()
+    frontier = [item_id for item_id, _parent, item_code in rows if item_code == code]
+    while frontier:
+        item_id = frontier.pop()
+        if item_id in found:
+            continue
+        found.add(item_id)
+        below = children.get(item_id, [])
+        frontier.extend(below)
+        if not below:
+            leaves.add(item_id)
+    return found, leaves
+
 
 # Sub-items per bit mask column; 62 keeps every mask and every sum of distinct bits in a
 # signed 64-bit integer on both databases.

@@ -19,7 +19,6 @@ from sqlalchemy.orm import selectinload
 from crm.extensions import db
 from crm.models import (
     AuditEntry,
-    CommitmentItem,
     Event,
     EventParticipant,
     FollowUp,
@@ -33,6 +32,7 @@ from crm.models import (
 )
 from crm.services.checks import clean_text
 from crm.services.errors import ValidationError
+from crm.services.framework import at_or_below, item_rows
 
 PAGE_SIZE = 20  # the record page shows the first page; "show more" opens the second
 MAX_PAGE = 500  # 10,000 entries back; deeper than anyone reads, and a bound on the work
@@ -97,20 +97,9 @@ def _event_start(event: Event) -> datetime:
 def subitem_ids(code: str) -> set[int]:
     """The commitment items with this code and every item below them (a commitment or an
     item stands for its sub-items); an unknown code is an error naming it."""
-    rows = db.session.execute(
-        sa.select(CommitmentItem.id, CommitmentItem.parent_id, CommitmentItem.code)
-    ).all()
-    found = {item_id for item_id, _parent, item_code in rows if item_code == code}
+    found, _leaves = at_or_below(item_rows(), code)
     if not found:
         raise ValidationError(f"there is no commitment sub-item {code!r}", field="subitem")
-    children: dict[int | None, list[int]] = {}
-    for item_id, parent_id, _code in rows:
-        children.setdefault(parent_id, []).append(item_id)
-    frontier = list(found)
-    while frontier:
-        below = [child for item_id in frontier for child in children.get(item_id, [])]
-        frontier = [child for child in below if child not in found]
-        found.update(frontier)
     return found
 
 

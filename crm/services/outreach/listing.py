@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from crm.clock import programme_zone
-from crm.extensions import db
 from crm.models import (
     Channel,
     CommitmentItem,
@@ -42,6 +41,7 @@ from crm.models import (
 from crm.permissions import can
 from crm.services.checks import clean_country, clean_int, clean_text
 from crm.services.errors import ValidationError
+from crm.services.framework import ItemRow, at_or_below, item_rows
 from crm.services.outreach import facets
 from crm.services.pagination import MAX_PAGE, Page, capped_count, link_args, paginate
 from crm.services.search import _choice, _enum_value, _flag, _record_id
@@ -360,17 +360,12 @@ class _Framework:
     a code is to be checked: one query for the check, the item and its sub-items."""
 
     def __init__(self) -> None:
-        self._rows: list[tuple[int, int | None, str]] | None = None
+        self._rows: list[ItemRow] | None = None
 
     @property
-    def rows(self) -> list[tuple[int, int | None, str]]:
+    def rows(self) -> list[ItemRow]:
         if self._rows is None:
-            self._rows = [
-                (item_id, parent_id, code)
-                for item_id, parent_id, code in db.session.execute(
-                    sa.select(CommitmentItem.id, CommitmentItem.parent_id, CommitmentItem.code)
-                )
-            ]
+            self._rows = item_rows()
         return self._rows
 
     def ids(self, code: str) -> list[int]:
@@ -378,18 +373,7 @@ class _Framework:
 
     def leaves(self, code: str) -> set[int]:
         """The sub-items (leaves) at or below the items with this code."""
-        children: dict[int | None, list[int]] = {}
-        for item_id, parent_id, _code in self.rows:
-            children.setdefault(parent_id, []).append(item_id)
-        frontier, leaves = self.ids(code), set()
-        while frontier:
-            item_id = frontier.pop()
-            below = children.get(item_id, [])
-            if below:
-                frontier.extend(below)
-            else:
-                leaves.add(item_id)
-        return leaves
+        return at_or_below(self.rows, code)[1]
 
     def sub_item(self, value: object, name: str) -> str:
         """A leaf code (what outreach is logged against), case ignored."""
