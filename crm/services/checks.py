@@ -9,9 +9,10 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
@@ -286,3 +287,37 @@ def clean_period(starts_on: date | None, ends_on: date | None, field: str = "end
     """Refuse a period that ends before it starts."""
     if starts_on and ends_on and ends_on < starts_on:
         raise ValidationError("the end cannot come before the start", field=field)
+
+
+# Query parameters of the lists and their exports ------------------------------------------
+
+
+def clean_enum_value(enum_cls: type[Any], value: object, field: str) -> str:
+    """A query parameter naming a member of ``enum_cls``, as its stored value, or ""."""
+    member = clean_enum(enum_cls, value, field)
+    return member.value if member is not None else ""
+
+
+def clean_choice(value: object, choices: Collection[str], field: str) -> str:
+    """A list's sort parameter, one of ``choices``, or ""."""
+    text = clean_text(value, field, 40) or ""
+    if text and text not in choices:
+        known = ", ".join(sorted(choices))
+        raise ValidationError(f"{text!r} is not a sort of this list ({known})", field=field)
+    return text
+
+
+def clean_flag(value: object, field: str) -> bool:
+    """A query parameter that is 1 or 0 (or absent)."""
+    text = clean_text(value, field, 5) or ""
+    if text not in ("", "0", "1"):
+        raise ValidationError(f"{text!r} is not 1 or 0", field=field)
+    return text == "1"
+
+
+def clean_record_id(model: type[Any], value: object, field: str, what: str) -> int | None:
+    """The id of an existing record (one look-up by primary key)."""
+    record_id = clean_int(value, field, 1, MAX_ID)
+    if record_id is not None and db.session.get(model, record_id) is None:
+        raise ValidationError(f"there is no {what} #{record_id}", field=field)
+    return record_id

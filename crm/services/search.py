@@ -33,7 +33,15 @@ from crm.models import (
     person_tags,
 )
 from crm.services import pagination, search_index
-from crm.services.checks import MAX_ID, clean_country, clean_enum, clean_int, clean_text
+from crm.services.checks import (
+    clean_choice,
+    clean_country,
+    clean_enum_value,
+    clean_flag,
+    clean_int,
+    clean_record_id,
+    clean_text,
+)
 from crm.services.errors import ValidationError
 from crm.services.pagination import MAX_PAGE, Page, link_args, page_of, paginate
 from crm.services.search_index import matching_ids
@@ -107,16 +115,18 @@ class RegisterFilter:
         known_sorts = sorts if sorts is not None else {*ORGANISATION_SORTS, *PEOPLE_SORTS}
         readers: dict[str, Callable[[object], object]] = {
             "q": lambda v: clean_text(v, "q", 200) or "",
-            "kind": lambda v: _enum_value(OrganisationKind, v, "kind"),
+            "kind": lambda v: clean_enum_value(OrganisationKind, v, "kind"),
             "country": lambda v: clean_country(v, "country") or "",
-            "size": lambda v: _enum_value(SizeClass, v, "size"),
+            "size": lambda v: clean_enum_value(SizeClass, v, "size"),
             "tag": lambda v: clean_text(v, "tag", 80) or "",
-            "officer": lambda v: _record_id(User, v, "officer", "user"),
+            "officer": lambda v: clean_record_id(User, v, "officer", "user"),
             "engaged": lambda v: _sub_item(v, "engaged"),
             "never_engaged": lambda v: _sub_item(v, "never_engaged"),
-            "organisation": lambda v: _record_id(Organisation, v, "organisation", "organisation"),
-            "deleted": lambda v: _flag(v, "deleted"),
-            "sort": lambda v: _choice(v, known_sorts, "sort") or "name",
+            "organisation": lambda v: clean_record_id(
+                Organisation, v, "organisation", "organisation"
+            ),
+            "deleted": lambda v: clean_flag(v, "deleted"),
+            "sort": lambda v: clean_choice(v, known_sorts, "sort") or "name",
             "page": lambda v: clean_int(v, "page", 1, MAX_PAGE) or 1,
         }
         for name, read in readers.items():
@@ -149,34 +159,6 @@ class RegisterFilter:
             "page": self.page,
         }
         return link_args(values, override, "name")
-
-
-def _enum_value(enum_cls: type[Any], value: object, field: str) -> str:
-    member = clean_enum(enum_cls, value, field)
-    return member.value if member is not None else ""
-
-
-def _choice(value: object, choices: Collection[str], field: str) -> str:
-    text = clean_text(value, field, 40) or ""
-    if text and text not in choices:
-        known = ", ".join(sorted(choices))
-        raise ValidationError(f"{text!r} is not a sort of this list ({known})", field=field)
-    return text
-
-
-def _flag(value: object, field: str) -> bool:
-    text = clean_text(value, field, 5) or ""
-    if text not in ("", "0", "1"):
-        raise ValidationError(f"{text!r} is not 1 or 0", field=field)
-    return text == "1"
-
-
-def _record_id(model: type[Any], value: object, field: str, what: str) -> int | None:
-    """The id of an existing record (one look-up by primary key)."""
-    record_id = clean_int(value, field, 1, MAX_ID)
-    if record_id is not None and db.session.get(model, record_id) is None:
-        raise ValidationError(f"there is no {what} #{record_id}", field=field)
-    return record_id
 
 
 def _is_leaf(code: str) -> sa.Exists:

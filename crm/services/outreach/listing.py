@@ -39,12 +39,19 @@ from crm.models import (
     outreach_subitems,
 )
 from crm.permissions import can
-from crm.services.checks import clean_country, clean_int, clean_text
+from crm.services.checks import (
+    clean_choice,
+    clean_country,
+    clean_enum_value,
+    clean_flag,
+    clean_int,
+    clean_record_id,
+    clean_text,
+)
 from crm.services.errors import ValidationError
 from crm.services.framework import ItemRow, at_or_below, item_rows
 from crm.services.outreach import facets
 from crm.services.pagination import MAX_PAGE, Page, capped_count, link_args, paginate
-from crm.services.search import _choice, _enum_value, _flag, _record_id
 
 # The programme ran from 2015; a year outside these bounds is a typo, not a period.
 FIRST_YEAR = 2000
@@ -153,17 +160,20 @@ class OutreachFilter:
             "quarter": ("quarter", lambda v: _quarter(v, "quarter")),
             "subitem": ("subitem", lambda v: framework.sub_item(v, "subitem")),
             "commitment": ("commitment", lambda v: framework.commitment(v, "commitment")),
-            "channel": ("channel", lambda v: _enum_value(Channel, v, "channel")),
-            "direction": ("direction", lambda v: _enum_value(Direction, v, "direction")),
-            "outcome": ("outcome", lambda v: _enum_value(Outcome, v, "outcome")),
+            "channel": ("channel", lambda v: clean_enum_value(Channel, v, "channel")),
+            "direction": ("direction", lambda v: clean_enum_value(Direction, v, "direction")),
+            "outcome": ("outcome", lambda v: clean_enum_value(Outcome, v, "outcome")),
             "officer": ("officer", lambda v: _officer(v, me, viewer)),
-            "kind": ("kind", lambda v: _enum_value(OrganisationKind, v, "kind")),
+            "kind": ("kind", lambda v: clean_enum_value(OrganisationKind, v, "kind")),
             "country": ("country", lambda v: clean_country(v, "country") or ""),
-            "material": ("material", lambda v: _record_id(Material, v, "material", "material")),
-            "event": ("event", lambda v: _record_id(Event, v, "event", "event")),
+            "material": (
+                "material",
+                lambda v: clean_record_id(Material, v, "material", "material"),
+            ),
+            "event": ("event", lambda v: clean_record_id(Event, v, "event", "event")),
             "q": ("q", lambda v: clean_text(v, "q", 200) or ""),
             "deleted": ("deleted", lambda v: _deleted_flag(v, viewer)),
-            "sort": ("sort", lambda v: _choice(v, known_sorts, "sort") or DEFAULT_SORT),
+            "sort": ("sort", lambda v: clean_choice(v, known_sorts, "sort") or DEFAULT_SORT),
             "page": ("page", lambda v: clean_int(v, "page", 1, MAX_PAGE) or 1),
         }
         for name, (attribute, read) in readers.items():
@@ -341,13 +351,13 @@ def _officer(value: object, me: int | None, viewer: User | None) -> int | None:
                 "'me': you do not log outreach; choose who logged it", field="officer"
             )
         return me
-    return _record_id(User, value, "officer", "user")
+    return clean_record_id(User, value, "officer", "user")
 
 
 def _deleted_flag(value: object, viewer: User | None) -> bool:
     """Deleted records are for those who may restore them; asking for them otherwise is
     refused rather than answered with the live ones."""
-    wanted = _flag(value, "deleted")
+    wanted = clean_flag(value, "deleted")
     if wanted and viewer is not None and not can(viewer, "outreach.restore"):
         raise ValidationError(
             "only administrators see deleted outreach; leave this out", field="deleted"
