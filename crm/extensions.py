@@ -13,3 +13,9 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def database_key() -> str:
+    """The URL (password hidden) of the database the session talks to: the key of what a
+    process remembers of one database (``services.reference``, ``services.pagination``)."""
+    return str(db.session.get_bind().engine.url)

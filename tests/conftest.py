@@ -22,6 +22,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from crm import create_app
 from crm.extensions import db as _db
+from crm.services import pagination
 from crm.services.seed import seed_all
 from tests import factories
 from tests.livedb import reset_database
@@ -71,6 +72,15 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         _db.session.commit()
         _db.session.remove()
     yield application
+
+
+@pytest.fixture(autouse=True)
+def _counts_forgotten() -> Iterator[None]:
+    """Every test counts its lists anew: a count over the cap that one test remembered
+    (``pagination.paginate``) would otherwise stand for the same filter in the next."""
+    pagination.forget_counts()
+    yield
+    pagination.forget_counts()
 
 
 @pytest.fixture(autouse=True)

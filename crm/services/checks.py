@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from email_validator import EmailNotValidError, validate_email
 
 from crm.extensions import db
-from crm.models import Country, Language, StrEnum
+from crm.models import StrEnum
+from crm.services import reference
 from crm.services.errors import ValidationError
 
 E = TypeVar("E", bound=StrEnum)
@@ -157,7 +158,7 @@ def clean_country(value: object, field: str = "country_code", required: bool = F
             raise ValidationError("this field is required", field=field)
         return None
     code = code.upper()
-    if len(code) != 2 or db.session.get(Country, code) is None:
+    if code not in reference.country_codes():
         raise ValidationError(f"{code[:20]!r} is not an ISO 3166-1 country code", field=field)
     return code
 
@@ -167,7 +168,7 @@ def clean_language(value: object, field: str = "language_code") -> str | None:
     code = (clean_text(value, field, 100) or "").lower()
     if not code:
         return None
-    if len(code) > 3 or db.session.get(Language, code) is None:
+    if code not in reference.language_codes():
         raise ValidationError(f"{code[:20]!r} is not an ISO 639-1 language code", field=field)
     return code
 

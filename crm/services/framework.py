@@ -17,18 +17,9 @@ from crm.models import (
     event_subitems,
     outreach_subitems,
 )
-
-ItemRow = tuple[int, int | None, str]  # (id, parent id, code) of a commitment item
-
-
-def item_rows() -> list[ItemRow]:
-    """Every commitment item as (id, parent id, code): a few dozen rows, read in one query."""
-    return [
-        (item_id, parent_id, code)
-        for item_id, parent_id, code in db.session.execute(
-            sa.select(CommitmentItem.id, CommitmentItem.parent_id, CommitmentItem.code)
-        )
-    ]
+from crm.services.checks import clean_text
+from crm.services.errors import ValidationError
+from crm.services.reference import ItemRow, item_rows
 
 
 def at_or_below(rows: Iterable[ItemRow], code: str) -> tuple[set[int], set[int]]:
@@ -51,6 +42,34 @@ def at_or_below(rows: Iterable[ItemRow], code: str) -> tuple[set[int], set[int]]
         if not below:
             leaves.add(item_id)
     return found, leaves
+
+
+def item_ids(code: str) -> list[int]:
+    """The commitment items with this code (one per framework that has it)."""
+    return [item_id for item_id, _parent, item_code in item_rows() if item_code == code]
+
+
+def clean_sub_item(value: object, field: str) -> str:
+    """A leaf code of the framework (what outreach is logged against), case ignored: a code
+    that names nothing would silently show an empty list."""
+    code = (clean_text(value, field, 20) or "").lower()
+    parents = {parent_id for _id, parent_id, _code in item_rows()}
+    if code and not any(item_id not in parents for item_id in item_ids(code)):
+        raise ValidationError(
+            f"{code!r} is not a sub-item of the framework (e.g. 1.3b)", field=field
+        )
+    return code
+
+
+def clean_item_code(value: object, field: str) -> str:
+    """A code of the framework: a commitment or an item stands for its sub-items."""
+    code = (clean_text(value, field, 20) or "").lower()
+    if code and not item_ids(code):
+        raise ValidationError(
+            f"{code!r} is not a commitment or an item of the framework (e.g. 1 or 1.3)",
+            field=field,
+        )
+    return code
 
 
 # Sub-items per bit mask column; 62 keeps every mask and every sum of distinct bits in a

@@ -245,14 +245,14 @@ class MaterialChoice:
     retired: bool
 
 
+_CHOICES = sa.select(Material.id, Material.kind, Material.title, Material.retired_at.is_not(None))
+
+
 def material_choices() -> list[MaterialChoice]:
     """The whole catalogue, retired materials too (records still carry them), in the
     catalogue's order: what the outreach list's filter offers on every view, read in one
     plain statement."""
-    rows = db.session.execute(
-        sa.select(Material.id, Material.kind, Material.title, Material.retired_at.is_not(None))
-    ).all()
-    choices = [MaterialChoice(*row) for row in rows]
+    choices = [MaterialChoice(*row) for row in db.session.execute(_CHOICES)]
     return sorted(choices, key=catalogue_order)
 
 

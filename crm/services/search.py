@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from crm.clock import local_today
 from crm.extensions import db
@@ -43,6 +42,7 @@ from crm.services.checks import (
     clean_text,
 )
 from crm.services.errors import ValidationError
+from crm.services.framework import clean_sub_item
 from crm.services.pagination import MAX_PAGE, Page, link_args, page_of, paginate
 from crm.services.search_index import matching_ids
 from crm.services.text import normalise_text
@@ -120,8 +120,8 @@ class RegisterFilter:
             "size": lambda v: clean_enum_value(SizeClass, v, "size"),
             "tag": lambda v: clean_text(v, "tag", 80) or "",
             "officer": lambda v: clean_record_id(User, v, "officer", "user"),
-            "engaged": lambda v: _sub_item(v, "engaged"),
-            "never_engaged": lambda v: _sub_item(v, "never_engaged"),
+            "engaged": lambda v: clean_sub_item(v, "engaged"),
+            "never_engaged": lambda v: clean_sub_item(v, "never_engaged"),
             "organisation": lambda v: clean_record_id(
                 Organisation, v, "organisation", "organisation"
             ),
@@ -142,6 +142,22 @@ class RegisterFilter:
         result.refused = [error.field or "" for error in errors]
         return result, errors
 
+    def selection(self) -> tuple[Any, ...]:
+        """What the filter selects, whatever the page or the order: the key under which a
+        list's count is remembered (``pagination.paginate``)."""
+        return (
+            self.q,
+            self.kind,
+            self.country,
+            self.size,
+            self.tag,
+            self.officer,
+            self.engaged,
+            self.never_engaged,
+            self.organisation,
+            self.deleted,
+        )
+
     def args(self, **override: Any) -> dict[str, Any]:
         """The query string of this filter (for links to other pages and sorts)."""
         values = {
@@ -159,24 +175,6 @@ class RegisterFilter:
             "page": self.page,
         }
         return link_args(values, override, "name")
-
-
-def _is_leaf(code: str) -> sa.Exists:
-    child = aliased(CommitmentItem)
-    return sa.exists().where(
-        CommitmentItem.code == code, ~sa.exists().where(child.parent_id == CommitmentItem.id)
-    )
-
-
-def _sub_item(value: object, field: str) -> str:
-    """A leaf code of the framework (what outreach is logged against), case ignored: a code
-    that names nothing would silently show an empty list."""
-    code = (clean_text(value, field, 20) or "").lower()
-    if code and not db.session.scalar(sa.select(_is_leaf(code))):
-        raise ValidationError(
-            f"{code!r} is not a sub-item of the framework (e.g. 1.3b)", field=field
-        )
-    return code
 
 
 def _tokens(q: str) -> list[str]:
@@ -474,7 +472,13 @@ def people_page(f: RegisterFilter) -> Page:
         page = _indexed_search_page(f)
     else:
         query = people_query(f).with_only_columns(*_PERSON_COLUMNS, maintain_column_froms=True)
-        page = paginate(query, f.page, rows=True, count_in_order=_in_index_order(f))
+        page = paginate(
+            query,
+            f.page,
+            rows=True,
+            count_in_order=_in_index_order(f),
+            count_key=("people", f.selection()),
+        )
     rows = {r.id: PersonRow(*r[:6]) for r in page.items}
     if rows:
         params = {"ids": list(rows), "today": local_today()}

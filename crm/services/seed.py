@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from crm.extensions import db
 from crm.models import CommitmentItem, Country, Framework, Language
+from crm.services import reference
 from crm.services.errors import ValidationError
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -197,4 +198,5 @@ def seed_all(
     load_framework(framework_path, report)
     db.session.flush()
     seed_materials(materials_path or DEFAULT_MATERIALS, report)
+    reference.clear()  # this process reads the new data; web workers read it when they start
     return report

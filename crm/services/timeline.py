@@ -32,7 +32,8 @@ from crm.models import (
 )
 from crm.services.checks import clean_text
 from crm.services.errors import ValidationError
-from crm.services.framework import at_or_below, item_rows
+from crm.services.framework import at_or_below
+from crm.services.reference import item_rows
 
 PAGE_SIZE = 20  # the record page shows the first page; "show more" opens the second
 MAX_PAGE = 500  # 10,000 entries back; deeper than anyone reads, and a bound on the work

@@ -74,7 +74,8 @@ def index() -> tuple[str, int]:
         f = list_filter(ORGANISATION_SORTS)
     except ValidationError:
         return refused_filter("organisations/list.html", ORGANISATION_SORTS)
-    page = paginate(organisations_query(f).options(selectinload(Organisation.tags)), f.page)
+    query = organisations_query(f).options(selectinload(Organisation.tags))
+    page = paginate(query, f.page, count_key=("organisations", f.selection()))
     return render_template(
         "organisations/list.html",
         page=page,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,40 +16,28 @@ from wtforms.fields.choices import SelectChoice
 from crm.extensions import db
 from crm.models import Country, Language, Organisation, Person, Role, User
 from crm.security import can
-from crm.services import merge, register
+from crm.services import merge, reference, register
 from crm.services.errors import ConflictError, NeedsConfirmation, ValidationError
 from crm.services.records import get_record
 from crm.services.search import RegisterFilter
+from crm.templating import option_tags
 from crm.views.forms_support import attach_error
 
 STEWARD_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.OFFICER, Role.ORGANISER)
 
 
-@cache
-def _vocabulary(model: type[Country] | type[Language]) -> tuple[tuple[str, str], ...]:
-    # Reference data changes only with `crm seed`; a restart picks that up.
-    rows = db.session.execute(sa.select(model.code, model.name).order_by(model.name)).all()
-    return tuple((code, f"{name} ({code})") for code, name in rows)
-
-
 def country_choices(blank: str = "—") -> list[SelectChoice]:
-    return [SelectChoice("", blank)] + [SelectChoice(c, n) for c, n in _vocabulary(Country)]
+    countries = reference.vocabulary(Country)
+    return [SelectChoice("", blank)] + [SelectChoice(c, n) for c, n in countries]
 
 
-@lru_cache(maxsize=512)
 def country_options(selected: str, blank: str) -> Markup:
-    """The <option>s of a country filter, rendered once per selection: 250 options rendered
-    by the template on every list view were a fifth of the page's time."""
-    option = Markup('<option value="{}"{}>{}</option>')
-    rows = [("", blank), *_vocabulary(Country)]
-    return Markup("").join(
-        option.format(code, Markup(" selected") if code == selected else "", label)
-        for code, label in rows
-    )
+    """The <option>s of a country filter (``templating.option_tags``)."""
+    return option_tags(reference.vocabulary(Country), selected, blank)
 
 
 def language_choices() -> list[SelectChoice]:
-    return [SelectChoice("", "—")] + [SelectChoice(c, n) for c, n in _vocabulary(Language)]
+    return [SelectChoice("", "—")] + [SelectChoice(c, n) for c, n in reference.vocabulary(Language)]
 
 
 _OFFICERS = (

@@ -49,9 +49,10 @@ from crm.services.checks import (
     clean_text,
 )
 from crm.services.errors import ValidationError
-from crm.services.framework import ItemRow, at_or_below, item_rows
+from crm.services.framework import at_or_below, clean_item_code, clean_sub_item, item_ids
 from crm.services.outreach import facets
 from crm.services.pagination import MAX_PAGE, Page, capped_count, link_args, paginate
+from crm.services.reference import item_rows
 
 # The programme ran from 2015; a year outside these bounds is a typo, not a period.
 FIRST_YEAR = 2000
@@ -152,14 +153,13 @@ class OutreachFilter:
         result = cls(zone=zone or programme_zone())
         errors: list[ValidationError] = []
         known_sorts = sorts if sorts is not None else SORTS
-        framework = _Framework()
         readers: dict[str, tuple[str, Callable[[object], object]]] = {
             "from": ("date_from", lambda v: _day(v, "from")),
             "to": ("date_to", lambda v: _day(v, "to")),
             "year": ("year", lambda v: clean_int(v, "year", FIRST_YEAR, LAST_YEAR)),
             "quarter": ("quarter", lambda v: _quarter(v, "quarter")),
-            "subitem": ("subitem", lambda v: framework.sub_item(v, "subitem")),
-            "commitment": ("commitment", lambda v: framework.commitment(v, "commitment")),
+            "subitem": ("subitem", lambda v: clean_sub_item(v, "subitem")),
+            "commitment": ("commitment", lambda v: clean_item_code(v, "commitment")),
             "channel": ("channel", lambda v: clean_enum_value(Channel, v, "channel")),
             "direction": ("direction", lambda v: clean_enum_value(Direction, v, "direction")),
             "outcome": ("outcome", lambda v: clean_enum_value(Outcome, v, "outcome")),
@@ -201,9 +201,9 @@ class OutreachFilter:
             errors.append(error)
         if result.subitem or result.commitment:
             code = result.subitem or result.commitment
-            named = framework.ids(code)
+            named = item_ids(code)
             result.item_id = named[0] if len(named) == 1 else None
-            result.item_ids = tuple(sorted(framework.leaves(code)))
+            result.item_ids = tuple(sorted(at_or_below(item_rows(), code)[1]))
         result.refused = [error.field or "" for error in errors]
         return result, errors
 
@@ -259,6 +259,25 @@ class OutreachFilter:
             "page": self.page,
         }
         return link_args(values, override, DEFAULT_SORT)
+
+    def selection(self) -> tuple[Any, ...]:
+        """What the filter selects, whatever the page, the order or the viewer's zone: the
+        key under which the list's count is remembered (``pagination.paginate``)."""
+        return (
+            self.starts_at,
+            self.ends_before,
+            self.item_ids if self.subitem or self.commitment else None,
+            self.channel,
+            self.direction,
+            self.outcome,
+            self.officer,
+            self.kind,
+            self.country,
+            self.material,
+            self.event,
+            tuple(_words(self.q)),
+            self.deleted,
+        )
 
     @property
     def narrowing(self) -> int:
@@ -363,47 +382,6 @@ def _deleted_flag(value: object, viewer: User | None) -> bool:
             "only administrators see deleted outreach; leave this out", field="deleted"
         )
     return wanted
-
-
-class _Framework:
-    """The commitment items of every framework, read once per filter (a few dozen rows) when
-    a code is to be checked: one query for the check, the item and its sub-items."""
-
-    def __init__(self) -> None:
-        self._rows: list[ItemRow] | None = None
-
-    @property
-    def rows(self) -> list[ItemRow]:
-        if self._rows is None:
-            self._rows = item_rows()
-        return self._rows
-
-    def ids(self, code: str) -> list[int]:
-        return [item_id for item_id, _parent, item_code in self.rows if item_code == code]
-
-    def leaves(self, code: str) -> set[int]:
-        """The sub-items (leaves) at or below the items with this code."""
-        return at_or_below(self.rows, code)[1]
-
-    def sub_item(self, value: object, name: str) -> str:
-        """A leaf code (what outreach is logged against), case ignored."""
-        code = (clean_text(value, name, 20) or "").lower()
-        parents = {parent_id for _id, parent_id, _code in self.rows}
-        if code and not any(item_id not in parents for item_id in self.ids(code)):
-            raise ValidationError(
-                f"{code!r} is not a sub-item of the framework (e.g. 1.3b)", field=name
-            )
-        return code
-
-    def commitment(self, value: object, name: str) -> str:
-        """A code of the framework: a commitment or an item stands for its sub-items."""
-        code = (clean_text(value, name, 20) or "").lower()
-        if code and not self.ids(code):
-            raise ValidationError(
-                f"{code!r} is not a commitment or an item of the framework (e.g. 1 or 1.3)",
-                field=name,
-            )
-        return code
 
 
 def _words(q: str) -> list[str]:
@@ -641,7 +619,13 @@ def outreach_page(f: OutreachFilter) -> Page:
     list's (``pagination``)."""
     query = outreach_query(f).with_only_columns(*_ROW_COLUMNS, maintain_column_froms=True)
     page = paginate(
-        query, f.page, size=PAGE_SIZE, rows=True, count_in_order=_in_index_order(f), count=_count(f)
+        query,
+        f.page,
+        size=PAGE_SIZE,
+        rows=True,
+        count_in_order=_in_index_order(f),
+        count=_count(f),
+        count_key=("outreach", f.selection()),
     )
     rows = []
     for r in page.items:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from itertools import groupby
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -14,7 +12,6 @@ from markupsafe import Markup
 from crm.extensions import db
 from crm.models import (
     Channel,
-    CommitmentItem,
     Direction,
     Event,
     MaterialKind,
@@ -23,10 +20,10 @@ from crm.models import (
     utcnow,
 )
 from crm.security import can, requires
-from crm.services import exports, materials
+from crm.services import exports, materials, reference
 from crm.services.errors import ValidationError
 from crm.services.outreach.listing import SORTS, OutreachFilter, outreach_page, outreach_query
-from crm.templating import viewer_timezone
+from crm.templating import option_tags, viewer_timezone
 from crm.views.outreach import bp
 from crm.views.register_support import country_options, officer_choices
 
@@ -39,15 +36,9 @@ def _read_filter() -> tuple[OutreachFilter, list[ValidationError]]:
     return OutreachFilter.read(request.args, SORTS, zone=viewer_timezone(), viewer=current_user)
 
 
-@lru_cache(maxsize=1)
 def _framework_codes() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
     """The sub-items, and the commitments and items above them, as (code, label)."""
-    # The framework changes only with `crm seed`; a restart picks that up.
-    items = db.session.execute(
-        sa.select(
-            CommitmentItem.id, CommitmentItem.parent_id, CommitmentItem.code, CommitmentItem.text
-        ).order_by(CommitmentItem.framework_id, CommitmentItem.sort_order)
-    ).all()
+    items = reference.framework_items()
     parents = {parent_id for _id, parent_id, _code, _text in items}
     leaves = tuple(
         (code, f"{code} {text}") for item_id, _p, code, text in items if item_id not in parents
@@ -145,11 +136,6 @@ def export(fmt: str) -> Response | tuple[str, int]:
     return Response(exports.outreach_xlsx(query), mimetype=XLSX, headers=headers)
 
 
-@lru_cache(maxsize=256)
 def code_options(codes: tuple[tuple[str, str], ...], selected: str, blank: str) -> Markup:
-    """The <option>s of the sub-item and commitment selects, rendered once per selection."""
-    option = Markup('<option value="{}"{}>{}</option>')
-    return Markup("").join(
-        option.format(code, Markup(" selected") if code == selected else "", label)
-        for code, label in (("", blank), *codes)
-    )
+    """The <option>s of the sub-item and commitment selects."""
+    return option_tags(codes, selected, blank)
