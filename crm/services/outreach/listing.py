@@ -260,13 +260,9 @@ class OutreachFilter:
         }
         return link_args(values, override, DEFAULT_SORT)
 
-    def selection(self) -> tuple[Any, ...]:
-        """What the filter selects, whatever the page, the order or the viewer's zone: the
-        key under which the list's count is remembered (``pagination.paginate``)."""
+    def _attributes(self) -> tuple[Any, ...]:
+        """The filters that name one value of the records or of what they reached."""
         return (
-            self.starts_at,
-            self.ends_before,
-            self.item_ids if self.subitem or self.commitment else None,
             self.channel,
             self.direction,
             self.outcome,
@@ -275,34 +271,21 @@ class OutreachFilter:
             self.country,
             self.material,
             self.event,
-            tuple(_words(self.q)),
-            self.deleted,
         )
+
+    def selection(self) -> tuple[Any, ...]:
+        """What the filter selects, whatever the page, the order or the viewer's zone: the
+        key under which the list's count is remembered (``pagination.paginate``)."""
+        items = self.item_ids if self.subitem or self.commitment else None
+        period = (self.starts_at, self.ends_before)
+        return (*period, items, *self._attributes(), tuple(_words(self.q)), self.deleted)
 
     @property
     def narrowing(self) -> int:
         """How many filters of the folded part of the form are set (the badge on it)."""
-        return sum(
-            1
-            for value in (
-                self.date_from,
-                self.date_to,
-                self.year,
-                self.quarter,
-                self.subitem,
-                self.commitment,
-                self.channel,
-                self.direction,
-                self.outcome,
-                self.officer,
-                self.kind,
-                self.country,
-                self.material,
-                self.event,
-                self.deleted,
-            )
-            if value
-        )
+        period = (self.date_from, self.date_to, self.year, self.quarter)
+        values = (*period, self.subitem, self.commitment, *self._attributes(), self.deleted)
+        return sum(1 for value in values if value)
 
 
 def _single(args: Mapping[str, Any], name: str) -> Any:
