@@ -27,6 +27,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "outreach.restore": frozenset({Role.ADMIN}),
     "outreach.export": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER}),
     "materials.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # Follow-ups: viewers read; these roles create them and change (edit, complete, reopen,
+    # cancel, reassign) those assigned to them or created by them; ``followups.change_any``:
+    # anyone's. ``followups.team``: the team's follow-ups by assignee and by sub-item.
+    "followups.create": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER, Role.ORGANISER}),
+    "followups.change_any": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "followups.team": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # The outbox: failed messages and their retry, the scheduler's runs (/admin/mail).
+    "mail.manage": frozenset({Role.ADMIN}),
 }
 
 

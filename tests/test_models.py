@@ -26,6 +26,7 @@ from crm.models import (
     Target,
     TargetMetric,
 )
+from crm.models.followups import due_fields
 from tests import factories
 
 
@@ -151,7 +152,7 @@ def test_times_are_utc_and_naive_ones_are_refused(app, db) -> None:
     follow_up = FollowUp(
         title="Send the guidelines to SYMOP",
         assignee_id=user.id,
-        due_at=datetime(2026, 12, 1, 10, 0, tzinfo=brussels),
+        **due_fields(datetime(2026, 12, 1, 10, 0, tzinfo=brussels)),
     )
     db.session.add(follow_up)
     db.session.commit()
@@ -172,7 +173,7 @@ def test_done_follow_ups_have_a_completion_time(app, db) -> None:
             title="Call back",
             assignee_id=user.id,
             status=FollowUpStatus.DONE,
-            due_at=datetime.now(UTC),
+            **due_fields(datetime.now(UTC)),
         ),
     )
 

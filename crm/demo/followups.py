@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from crm.demo.base import _local, _State, _weighted, _workday
 from crm.models import FollowUp, Reminder
+from crm.models.followups import due_key
+
+ZONE = ZoneInfo("Europe/Brussels")  # the zone the demo's officers work in
 
 
 class _FollowUps(_State):
@@ -34,6 +38,7 @@ class _FollowUps(_State):
             completed = earliest + (latest - earliest) * rng.random()
             updated = completed
         follow_up_id = self.new_id(FollowUp.__table__)
+        local = due.astimezone(ZONE)
         self.writer.add(
             FollowUp.__table__,
             {
@@ -41,8 +46,13 @@ class _FollowUps(_State):
                 "title": title[:300],
                 "notes": "",
                 "due_at": due,
+                "due_date": local.date(),
+                "due_time": local.time().replace(tzinfo=None),
+                "due_zone": ZONE.key,
                 "status": status,
                 "completed_at": completed,
+                "cancelled_at": updated if status == "cancelled" else None,
+                "resulting_outreach_id": None,
                 "assignee_id": assignee,
                 "created_by_id": creator,
                 "person_id": person_id,
@@ -54,26 +64,42 @@ class _FollowUps(_State):
                 "version": 1,
             },
         )
-        remind_at = due - timedelta(days=1)
-        if status == "open" and due > self.anchor_at + timedelta(days=1):
-            self.add_reminder(follow_up_id, remind_at, "pending", None)
-        elif due <= self.anchor_at and remind_at > created and rng.random() < 0.7:
-            self.add_reminder(follow_up_id, remind_at, "sent", remind_at + timedelta(seconds=40))
+        # The reminder that it fell due: sent for those past (most of them), planned for
+        # the open ones ahead.
+        if status == "open" and due > self.anchor_at:
+            self.add_reminder(follow_up_id, assignee, due, "pending", None)
+        elif due <= self.anchor_at and due > created and rng.random() < 0.7:
+            self.add_reminder(follow_up_id, assignee, due, "sent", due + timedelta(seconds=40))
 
     def add_reminder(
-        self, follow_up_id: int, remind_at: datetime, status: str, sent_at: datetime | None
+        self,
+        follow_up_id: int,
+        recipient_id: int,
+        due: datetime,
+        status: str,
+        sent_at: datetime | None,
     ) -> None:
+        reminder_id = self.new_id(Reminder.__table__)
         self.writer.add(
             Reminder.__table__,
             {
-                "id": self.new_id(Reminder.__table__),
+                "id": reminder_id,
+                "key": due_key(follow_up_id, recipient_id, due),
+                "kind": "due",
                 "follow_up_id": follow_up_id,
-                "remind_at": remind_at,
+                "recipient_id": recipient_id,
+                "digest_day": None,
+                "remind_at": due,
                 "status": status,
                 "attempts": 1 if sent_at else 0,
-                "claimed_at": remind_at if sent_at else None,
+                "next_attempt_at": None,
+                "claimed_at": due if sent_at else None,
+                "claimed_by": "demo" if sent_at else None,
+                "lease_expires_at": None,
                 "sent_at": sent_at,
+                "message_id": f"<reminder-{reminder_id}@demo.example>" if sent_at else None,
                 "last_error": None,
+                "created_at": due - timedelta(days=1),
             },
         )
 

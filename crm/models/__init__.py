@@ -12,7 +12,15 @@ from crm.models.events import (
     ParticipantRole,
     event_subitems,
 )
-from crm.models.followups import FollowUp, FollowUpStatus, Reminder, ReminderStatus
+from crm.models.followups import (
+    FollowUp,
+    FollowUpStatus,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+    SchedulerRun,
+    follow_up_subitems,
+)
 from crm.models.framework import CommitmentItem, Framework
 from crm.models.outreach import (
     Audience,
@@ -100,7 +108,9 @@ __all__ = [
     "Position",
     "PositionRole",
     "Reminder",
+    "ReminderKind",
     "ReminderStatus",
+    "SchedulerRun",
     "Role",
     "SearchTerm",
     "SizeClass",
@@ -113,6 +123,7 @@ __all__ = [
     "ValueChainRole",
     "event_subitems",
     "organisation_tags",
+    "follow_up_subitems",
     "outreach_facets",
     "outreach_materials",
     "outreach_organisations",

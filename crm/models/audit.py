@@ -34,6 +34,10 @@ class AuditAction(StrEnum):
     ERASE = "erase"
     RETIRE = "retire"
     REINSTATE = "reinstate"
+    COMPLETE = "complete"
+    REOPEN = "reopen"
+    CANCEL = "cancel"
+    REASSIGN = "reassign"
     PASSWORD_CHANGE = "password-change"
     DEMO = "demo"
 

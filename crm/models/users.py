@@ -40,8 +40,15 @@ class User(TimestampMixin, VersionedMixin, Base):
     # Secret part of the private follow-up calendar feed URL.
     calendar_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    # The local hour (0-23, in ``timezone``) of the daily digest of overdue and today's
+    # follow-ups; None: no digest.
+    digest_hour: Mapped[int | None] = mapped_column(sa.SmallInteger, server_default=sa.text("8"))
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("digest_hour BETWEEN 0 AND 23", name="digest_hour_of_the_day"),
+    )
 
     # Flask-Login protocol -------------------------------------------------------------
     @property

@@ -21,6 +21,7 @@ from crm.models import (
     outreach_organisations,
     outreach_people,
 )
+from crm.models.followups import due_fields
 from crm.services import merge
 from crm.services.errors import ValidationError
 from tests import factories
@@ -55,7 +56,7 @@ def test_merging_people_keeps_everything_of_both(app, db) -> None:
         FollowUp(
             title="Send the training offer",
             assignee_id=coordinator.id,
-            due_at=datetime.now(UTC),
+            **due_fields(datetime.now(UTC)),
             person_id=other.id,
         )
     )

@@ -30,10 +30,12 @@ from crm.models import (
     Person,
     Position,
     Reminder,
+    ReminderKind,
     SearchTerm,
     Tag,
     outreach_people,
 )
+from crm.models.followups import due_fields, due_key
 from crm.services import audit
 from crm.services.errors import ValidationError
 from crm.services.exports import people_csv
@@ -308,7 +310,7 @@ def _history() -> dict[str, object]:
     follow_up = FollowUp(
         title=f"Send the guidelines to {FULL}",
         notes=f"Call {PHONE} first",
-        due_at=datetime.now(UTC) + timedelta(days=7),
+        **due_fields(datetime.now(UTC) + timedelta(days=7)),
         assignee_id=officer.id,
         person_id=person.id,
         outreach_id=outreach.id,
@@ -317,8 +319,11 @@ def _history() -> dict[str, object]:
     _db.session.flush()
     _db.session.add(
         Reminder(
+            key=due_key(follow_up.id, officer.id, follow_up.due_at),
+            kind=ReminderKind.DUE,
             follow_up_id=follow_up.id,
-            remind_at=datetime.now(UTC),
+            recipient_id=officer.id,
+            remind_at=follow_up.due_at,
             last_error=f"550 mailbox {EMAIL.lower()} unavailable",
         )
     )

@@ -18,6 +18,7 @@ from crm.models import (
     Tag,
     organisation_tags,
 )
+from crm.models.followups import due_fields
 from crm.services import privacy, register
 from crm.services.errors import ValidationError
 from tests import factories
@@ -92,7 +93,7 @@ def test_an_erasure_the_database_refuses_changes_nothing_and_says_why(app, db) -
     _db.session.add(
         FollowUp(
             title="Call Hanna Kowalska",
-            due_at=datetime.now(UTC) + timedelta(days=3),
+            **due_fields(datetime.now(UTC) + timedelta(days=3)),
             assignee_id=actor.id,
             person_id=person.id,
         )
@@ -151,7 +152,7 @@ def test_a_single_name_person_leaves_reference_data_and_other_records(app, db) -
     unrelated.notes = "Trade mission to Georgia; georgia@tmw.example joined"
     own = FollowUp(
         title="Send Georgia the guidelines",
-        due_at=datetime.now(UTC) + timedelta(days=3),
+        **due_fields(datetime.now(UTC) + timedelta(days=3)),
         assignee_id=actor.id,
         person_id=person.id,
     )

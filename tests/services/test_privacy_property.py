@@ -28,6 +28,7 @@ from crm.models import (
     Reminder,
     Tag,
 )
+from crm.models.followups import due_fields
 from crm.services import privacy, register
 from crm.services.privacy.erasure import CONTACT_FIELDS, FREE_TEXT, LEFT_ALONE
 from tests import factories
@@ -185,7 +186,7 @@ def test_erasure_changes_only_what_is_theirs_or_names_them(
         _db.session.add(
             FollowUp(
                 title=f"Send the guidelines to {' '.join(name)}",
-                due_at=datetime.now(UTC) + timedelta(days=2),
+                **due_fields(datetime.now(UTC) + timedelta(days=2)),
                 assignee_id=actor.id,
                 person_id=person.id,
             )

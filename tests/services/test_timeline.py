@@ -8,6 +8,7 @@ import pytest
 
 from crm.extensions import db as _db
 from crm.models import AuditEntry, Event, EventKind, EventParticipant, FollowUp, OurRole
+from crm.models.followups import due_fields
 from crm.services.errors import ValidationError
 from crm.services.timeline import PAGE_SIZE, record_timeline
 from tests import factories
@@ -57,7 +58,7 @@ def _busy_organisation() -> tuple[object, list[tuple[datetime, str, str]]]:
         _db.session.add(
             FollowUp(
                 title=f"Call back {n}",
-                due_at=at,
+                **due_fields(at),
                 assignee_id=officer.id,
                 organisation_id=organisation.id,
             )

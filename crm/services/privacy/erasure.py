@@ -62,6 +62,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "people": ("notes", "lawful_basis_source"),
     "positions": ("title",),
     "reminders": ("last_error",),
+    "scheduler_runs": ("error",),  # an SMTP server's refusal may name a mailbox
     "targets": ("description",),
 }
 # Contact fields of other records: emptied when they hold exactly one of the person's
@@ -97,6 +98,10 @@ LEFT_ALONE: dict[str, tuple[str, ...]] = {
     "outreach_facets": ("facet",),
     # Tags that name the person are renamed or dropped by ``_erase_tags``.
     "tags": ("name",),
+    # The outbox and the scheduler: ids, dates, host names and process ids, time zone names.
+    "reminders": ("key", "claimed_by", "message_id"),
+    "scheduler_runs": ("job", "runner"),
+    "follow_ups": ("due_zone",),
     # Keyed hashes: what erasure leaves so that erased people are recognised.
     "erased_email_hashes": ("email_hash",),
 }
