@@ -360,8 +360,10 @@ def test_a_reassignment_is_audited_from_one_to_the_other_and_keeps_the_due_momen
     coordinator = _user("coordinator", "Europe/Brussels", "Carla Coordinator")
     lisbon = _user("officer", "Europe/Lisbon", "Luís Officer")
     data = {**world["data"], "assignee_id": str(lisbon.id), "notes": "Luís knows her."}
+    version = follow_up.version
     _update(follow_up, data, coordinator)
     assert follow_up.assignee_id == lisbon.id
+    assert follow_up.version == version + 1  # one write (the "assigned" notice keys on it)
     assert follow_up.assignee.display_name == "Luís Officer"
     # The moment it falls due stays: 09:30 in Berlin, 08:30 in Lisbon.
     assert (follow_up.due_at, follow_up.due_zone) == (due_at, "Europe/Berlin")
