@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 import sqlalchemy as sa
@@ -15,6 +15,8 @@ from crm.models import (
     CommitmentItem,
     Event,
     EventKind,
+    FollowUp,
+    FollowUpStatus,
     LawfulBasis,
     Material,
     MaterialKind,
@@ -30,6 +32,7 @@ from crm.models import (
     SizeClass,
     User,
 )
+from crm.models.followups import due_fields, due_moment
 from crm.services.accounts import hash_password
 from crm.services.outreach import counted_organisations
 from crm.services.text import normalise_text, person_name_keys
@@ -197,3 +200,59 @@ def make_event(subitem_codes: tuple[str, ...] = ("1.3c",), title: str = "METAV 2
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def make_follow_up(
+    title: str = "Call back about the training module",
+    assignee: User | None = None,
+    due: datetime | None = None,
+    *,
+    due_date: date | None = None,
+    due_time: time | None = None,
+    zone: str = "Europe/Brussels",
+    status: str | FollowUpStatus = FollowUpStatus.OPEN,
+    created_by: User | None = None,
+    person: Person | None = None,
+    organisation: Organisation | None = None,
+    outreach: Outreach | None = None,
+    event: Event | None = None,
+    subitem_codes: tuple[str, ...] = (),
+    notes: str = "",
+) -> FollowUp:
+    """A follow-up as the service would store it, without its checks (tests that need one
+    overdue for years, assigned to a deactivated account, or about a deleted record build it
+    here).
+
+    Due at the moment ``due`` (read in ``zone``), or on ``due_date`` (at ``due_time`` if
+    given, else on the day) in ``zone``; by default three days from now. Done and cancelled
+    ones get their time of completion or cancellation (now)."""
+    if due_date is not None:
+        fields: dict[str, object] = {
+            "due_at": due_moment(due_date, due_time, zone),
+            "due_date": due_date,
+            "due_time": due_time,
+            "due_zone": zone,
+        }
+    else:
+        fields = due_fields(due or datetime.now(UTC) + timedelta(days=3), zone)
+    status = FollowUpStatus(status)
+    now = datetime.now(UTC)
+    assignee = assignee or make_user(Role.OFFICER)
+    follow_up = FollowUp(
+        title=title,
+        notes=notes,
+        **fields,
+        status=status,
+        completed_at=now if status == FollowUpStatus.DONE else None,
+        cancelled_at=now if status == FollowUpStatus.CANCELLED else None,
+        assignee_id=assignee.id,
+        created_by_id=(created_by or assignee).id,
+        person_id=person.id if person is not None else None,
+        organisation_id=organisation.id if organisation is not None else None,
+        outreach_id=outreach.id if outreach is not None else None,
+        event_id=event.id if event is not None else None,
+        subitems=[subitem(code) for code in subitem_codes],
+    )
+    db.session.add(follow_up)
+    db.session.flush()
+    return follow_up

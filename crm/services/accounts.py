@@ -19,7 +19,7 @@ from crm.models.users import UserSession, new_token
 from crm.services import audit
 
 # normalise_email moved to checks (which accounts' callers also use); still importable here.
-from crm.services.checks import clean_text, normalise_email
+from crm.services.checks import clean_int, clean_text, clean_timezone, normalise_email
 from crm.services.errors import ValidationError
 from crm.services.versioning import check_version
 
@@ -165,6 +165,31 @@ def update_user(
         user.full_name = full_name
     if changes:
         audit.record(AuditAction.UPDATE, "user", user.id, actor, changes)
+
+
+def update_preferences(user: User, *, timezone: object, digest_hour: object) -> User:
+    """Set the time zone a user works in (None or "": the programme's) and the local hour of
+    their daily digest (0-23; None or "": no digest). Both are read wherever the user's
+    times are: due dates they set, "today" in their lists, when their digest goes."""
+    zone = clean_timezone(timezone, "timezone")
+    if isinstance(digest_hour, str):
+        digest_hour = digest_hour.strip()  # "  " is an empty field: no digest
+    elif isinstance(digest_hour, float) and digest_hour.is_integer():
+        digest_hour = int(digest_hour)  # 8.0 from a JSON number; 8.5 and NaN stay refused
+    hour = clean_int(digest_hour, "digest_hour", 0, 23)
+    changes: dict[str, list[object]] = {}
+    if zone != user.timezone:
+        changes["timezone"] = [user.timezone, zone]
+        user.timezone = zone
+    if hour != user.digest_hour:
+        changes["digest_hour"] = [user.digest_hour, hour]
+        user.digest_hour = hour
+    if changes:
+        db.session.flush()
+        audit.record(
+            AuditAction.UPDATE, "user", user.id, user, changes, summary="changed preferences"
+        )
+    return user
 
 
 def verify_password(user: User, password: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -13,14 +13,17 @@ from crm.services.text import iso_utc
 
 
 def plain_value(value: object) -> Any:
-    """A value as the audit log and exports keep it in JSON: enums by value, times and dates in
-    ISO 8601, amounts exact, containers recursively."""
+    """A value as the audit log and exports keep it in JSON: enums by value, times, dates and
+    times of day in ISO 8601, amounts exact, containers recursively."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
         return iso_utc(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, time):  # a time of day ("09:30"), as forms write it
+        whole_minute = value.second == 0 and value.microsecond == 0
+        return value.isoformat(timespec="minutes" if whole_minute else "auto")
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, dict):

@@ -9,9 +9,11 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+import zoneinfo
 from collections.abc import Collection
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any, Literal, TypeVar, overload
 from zoneinfo import ZoneInfo
 
@@ -282,6 +284,33 @@ def local_to_utc(
             field=field,
         )
     return instant
+
+
+# Names in the zone database that name no place a user works in: the server's own zone, the
+# placeholder zone of unconfigured systems and a file of rules.
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+@cache
+def _zones() -> dict[str, str]:
+    """The IANA time zones this system knows, by their case-folded name."""
+    names = zoneinfo.available_timezones() - _NOT_ZONES
+    return {name.casefold(): name for name in names}
+
+
+def clean_timezone(value: object, field: str = "timezone") -> str | None:
+    """An IANA time zone name ("Europe/Berlin"), case ignored and given back as the
+    database writes it, or None for an empty value."""
+    text = clean_text(value, field, 64) or ""
+    if not text:
+        return None
+    name = _zones().get(text.casefold())
+    if name is None:
+        raise ValidationError(
+            f"{text[:64]!r} is not a known time zone: give an IANA name such as Europe/Berlin",
+            field=field,
+        )
+    return name
 
 
 def clean_period(starts_on: date | None, ends_on: date | None, field: str = "ends_on") -> None:
