@@ -9,6 +9,7 @@ admins' page.
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import smtplib
 import socket
@@ -238,8 +239,14 @@ def describe_failure(error: BaseException, settings: MailSettings, step: str = "
 # --- Composing ----------------------------------------------------------------------------
 
 _loader = jinja2.FileSystemLoader(str(TEMPLATES))
+# auto_reload off: the templates do not change while a dispatcher runs, and checking their
+# files before each message costs more than rendering them.
 _html = jinja2.Environment(
-    loader=_loader, autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+    loader=_loader,
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+    auto_reload=False,
 )
 _text = jinja2.Environment(
     loader=_loader,
@@ -248,7 +255,45 @@ _text = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
+    auto_reload=False,
 )
+
+
+# Headers whose values repeat from message to message: parsing an address takes longer
+# than rendering a message's templates, and a dispatcher sends thousands in a row.
+_REPEATING = frozenset(
+    {"from", "to", "auto-submitted", "mime-version", "content-type", "content-transfer-encoding"}
+)
+_MEMO_LIMIT = 10_000
+
+
+class _MailPolicy(email.policy.EmailPolicy):
+    """The standard library's policy for SMTP, remembering the parsed form of repeating
+    headers (header objects are immutable, so messages may share them)."""
+
+    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
+        if not isinstance(value, str) or name.lower() not in _REPEATING or "boundary" in value:
+            return super().header_store_parse(name, value)
+        key = (name.lower(), value)
+        parsed = _parsed_headers.get(key)
+        if parsed is None:
+            parsed = super().header_store_parse(name, value)
+            if len(_parsed_headers) >= _MEMO_LIMIT:
+                _parsed_headers.clear()
+            _parsed_headers[key] = parsed
+        return name, parsed[1]
+
+    def header_max_count(self, name: str) -> int | None:
+        # The standard library builds a class for each lookup of a header's kind.
+        key = name.lower()
+        if key not in _max_counts:
+            _max_counts[key] = super().header_max_count(name)
+        return _max_counts[key]
+
+
+_parsed_headers: dict[tuple[str, str], tuple[str, Any]] = {}
+_max_counts: dict[str, int | None] = {}
+MAIL_POLICY = _MailPolicy(linesep="\r\n")
 
 
 def one_line(text: str) -> str:
@@ -269,7 +314,7 @@ def compose(
     """A message with a plain-text and an HTML part from ``templates/mail/TEMPLATE.txt`` and
     ``.html`` (the HTML one autoescaped); ``link(path)`` in them makes absolute links."""
     values = {**context, "link": settings.link, "base_url": settings.base_url}
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = one_line(subject)
     message["From"] = settings.sender
     message["To"] = to

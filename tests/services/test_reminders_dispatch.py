@@ -51,11 +51,14 @@ def outbox_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture()
 def empty_outbox(outbox_app: Flask) -> Flask:
-    """The outbox's app with no reminders, follow-ups or runs left by another test."""
+    """The outbox's app with no reminders, follow-ups or runs left by another test, and
+    no digests (those are tested in the test transaction, test_reminders_digests.py)."""
     with outbox_app.app_context():
         db.session.execute(sa.delete(Reminder))
         db.session.execute(sa.delete(FollowUp))
         db.session.execute(sa.delete(SchedulerRun))
+        # Users of earlier tests stay: without a digest, they plan nothing here.
+        db.session.execute(sa.update(User).values(digest_hour=None))
         db.session.commit()
     return outbox_app
 

@@ -161,11 +161,15 @@ def claim(now: datetime, claimer: str, batch: int, domain: str) -> list[int]:
             _reminders.c.id.in_(ids), _reminders.c.message_id.is_(None)
         )
     ).all()
-    for reminder_id, key in unnamed:
+    if unnamed:
         session.execute(
             sa.update(_reminders)
-            .where(_reminders.c.id == reminder_id)
-            .values(message_id=mail.message_id(reminder_id, key, domain))
+            .where(_reminders.c.id == sa.bindparam("reminder_id"))
+            .values(message_id=sa.bindparam("message_id")),
+            [
+                {"reminder_id": i, "message_id": mail.message_id(i, key, domain)}
+                for i, key in unnamed
+            ],
         )
     session.commit()
     return ids
@@ -214,55 +218,165 @@ def _compose_batch(
     return outgoing
 
 
-def _finish(reminder_id: int, claimer: str, **values: Any) -> bool:
-    """Change a row this pass still holds, and commit at once; False if it holds it no more
-    (its lease ran out and another pass took it)."""
-    session = db.session()
-    result: Any = session.execute(
-        sa.update(_reminders)
-        .where(
-            _reminders.c.id == reminder_id,
-            _reminders.c.claimed_by == claimer,
-            _reminders.c.status == _SENDING,
+class _Pass:
+    """One pass's state: who claims, where mail goes, its clock, what it did, and where it
+    writes the outcome of each message."""
+
+    def __init__(
+        self, claimer: str, settings: MailSettings, clock: Any, deadline: float | None
+    ) -> None:
+        self.claimer = claimer
+        self.settings = settings
+        self.clock = clock
+        self.deadline = deadline
+        self.report = SendReport()
+        self.smtp: smtplib.SMTP | None = None
+        self.marks: sa.Connection | None = None
+        self.autocommit = False
+        bind = db.session().get_bind()
+        if isinstance(bind, sa.Engine):
+            # The outcome of each message on a connection of the pass's own, not through
+            # the session: no checkout from the pool (and its ping) and no ORM bookkeeping
+            # for each message. On PostgreSQL each statement is its own transaction, one
+            # round trip instead of seven, and does not wait for the disk: were a commit
+            # lost with the database server, the lease runs out and the message goes again
+            # with the same Message-ID, as after a dispatcher's death. (Tests that run in
+            # one outer transaction pass a session bound to it: the session writes then.)
+            self.marks = bind.connect()
+            if bind.dialect.name == "postgresql":
+                self.marks = self.marks.execution_options(isolation_level="AUTOCOMMIT")
+                self.marks.exec_driver_sql("SET synchronous_commit TO OFF")
+                self.autocommit = True
+
+    def close(self) -> None:
+        mail.close_quietly(self.smtp)
+        self.smtp = None
+        if self.marks is not None:
+            try:
+                if self.autocommit:
+                    self.marks.exec_driver_sql("RESET synchronous_commit")
+                else:
+                    self.marks.rollback()
+            except sa.exc.DBAPIError:
+                self.marks.invalidate()  # broken: not back into the pool as it is
+            self.marks.close()
+            self.marks = None
+
+    def finish(self, reminder_id: int, **values: Any) -> bool:
+        """Change a row this pass still holds, committed at once; False if it holds it no
+        more (its lease ran out and another pass took it)."""
+        update = (
+            sa.update(_reminders)
+            .where(
+                _reminders.c.id == reminder_id,
+                _reminders.c.claimed_by == self.claimer,
+                _reminders.c.status == _SENDING,
+            )
+            .values(lease_expires_at=None, **values)
         )
-        .values(lease_expires_at=None, **values)
-    )
-    session.commit()
-    return bool(result.rowcount)
+        result: Any
+        if self.autocommit and self.marks is not None:
+            result = self.marks.execute(update)
+        elif self.marks is not None:
+            with self.marks.begin():  # SQLite: BEGIN IMMEDIATE (crm.database), then COMMIT
+                result = self.marks.execute(update)
+        else:
+            session = db.session()
+            result = session.execute(update)
+            session.commit()
+        return bool(result.rowcount)
 
+    def cancel(self, item: _Outgoing) -> None:
+        if self.finish(item.reminder_id, status=ReminderStatus.CANCELLED, next_attempt_at=None):
+            self.report.cancelled += 1
 
-def _failed_attempt(
-    item: _Outgoing, claimer: str, error: str, now: datetime, report: SendReport
-) -> None:
-    if item.attempts >= MAX_ATTEMPTS:
-        if _finish(
+    def failed_attempt(self, item: _Outgoing, error: str) -> None:
+        if item.attempts >= MAX_ATTEMPTS:
+            if self.finish(
+                item.reminder_id,
+                status=ReminderStatus.FAILED,
+                next_attempt_at=None,
+                last_error=error[:2000],
+            ):
+                self.report.failed += 1
+                log.warning("reminder %s failed for good: %s", item.reminder_id, error)
+        elif self.finish(
             item.reminder_id,
-            claimer,
-            status=ReminderStatus.FAILED,
-            next_attempt_at=None,
+            status=ReminderStatus.PENDING,
+            next_attempt_at=self.clock() + backoff(item.attempts),
             last_error=error[:2000],
         ):
-            report.failed += 1
-            log.warning("reminder %s failed for good: %s", item.reminder_id, error)
-    elif _finish(
-        item.reminder_id,
-        claimer,
-        status=ReminderStatus.PENDING,
-        next_attempt_at=now + backoff(item.attempts),
-        last_error=error[:2000],
-    ):
-        report.retried += 1
+            self.report.retried += 1
 
+    def give_back(self, items: list[_Outgoing]) -> None:
+        """Rows claimed but not attempted: pending again, the attempt not counted."""
+        for item in items:
+            self.finish(
+                item.reminder_id, status=ReminderStatus.PENDING, attempts=max(item.attempts - 1, 0)
+            )
 
-def _give_back(items: list[_Outgoing], claimer: str) -> None:
-    """Rows claimed but not attempted: pending again, the attempt not counted."""
-    for item in items:
-        _finish(
-            item.reminder_id,
-            claimer,
-            status=ReminderStatus.PENDING,
-            attempts=max(item.attempts - 1, 0),
-        )
+    def out_of_time(self, send_before: datetime) -> bool:
+        late = self.deadline is not None and monotonic_time.monotonic() >= self.deadline
+        return late or self.clock() >= send_before
+
+    def send_batch(self, outgoing: list[_Outgoing], send_before: datetime) -> bool:
+        """Send a claimed batch over the pass's connection; False when the pass should stop
+        (the server cannot be reached, or time is up)."""
+        for index, item in enumerate(outgoing):
+            if self.out_of_time(send_before):
+                self.give_back(outgoing[index:])
+                return False
+            if item.error is not None:
+                self.failed_attempt(item, item.error)
+                continue
+            if item.message is None:
+                self.cancel(item)
+                continue
+            if self.smtp is None:
+                step = mail.Step()
+                try:
+                    self.smtp = mail.connect(self.settings, step)
+                except (smtplib.SMTPException, OSError) as error:
+                    # The server cannot be reached: each message of the batch waits its
+                    # back-off, and the pass ends.
+                    words = mail.describe_failure(error, self.settings, step.name)
+                    log.warning("cannot reach the mail server: %s", words)
+                    for rest in outgoing[index:]:
+                        if rest.message is None and rest.error is None:
+                            self.cancel(rest)
+                        else:
+                            self.failed_attempt(rest, rest.error or words)
+                    return False
+            self.send(item, item.message)
+        return True
+
+    def send(self, item: _Outgoing, message: EmailMessage) -> None:
+        assert self.smtp is not None
+        try:
+            self.smtp.send_message(message)
+        except (
+            smtplib.SMTPRecipientsRefused,
+            smtplib.SMTPSenderRefused,
+            smtplib.SMTPDataError,
+        ) as error:
+            # The server is there but refused this message: on to the next one.
+            self.failed_attempt(item, mail.describe_failure(error, self.settings))
+            try:
+                self.smtp.rset()
+            except (smtplib.SMTPException, OSError):
+                mail.close_quietly(self.smtp)
+                self.smtp = None
+            return
+        except (smtplib.SMTPException, OSError) as error:
+            self.failed_attempt(item, mail.describe_failure(error, self.settings))
+            mail.close_quietly(self.smtp)
+            self.smtp = None
+            return
+        self.report.sent += 1  # the server has it, whatever happens to the row now
+        if not self.finish(
+            item.reminder_id, status=ReminderStatus.SENT, sent_at=self.clock(), next_attempt_at=None
+        ):
+            log.warning("reminder %s was sent after its lease ran out", item.reminder_id)
 
 
 def send_due(
@@ -286,120 +400,28 @@ def send_due(
     def clock() -> datetime:
         return started_wall + timedelta(seconds=monotonic_time.monotonic() - started)
 
-    claimer = f"{runner or default_runner()}/{secrets.token_hex(4)}"
-    report = SendReport()
     session = db.session()
     planned, empty = plan_digests(started_wall)
-    report.planned += planned + plan_missing(started_wall)
-    report.cancelled += empty
+    planned += plan_missing(started_wall)
     session.commit()
+    work = _Pass(f"{runner or default_runner()}/{secrets.token_hex(4)}", settings, clock, deadline)
+    work.report.planned, work.report.cancelled = planned, empty
+    # Before each message, enough of the lease must be left for one more (every network
+    # step may take the SMTP timeout).
     margin = timedelta(seconds=3 * settings.timeout + 5)
-    smtp: smtplib.SMTP | None = None
     try:
         while deadline is None or monotonic_time.monotonic() < deadline:
             claimed_at = clock()
-            ids = claim(claimed_at, claimer, batch, settings.domain)
+            ids = claim(claimed_at, work.claimer, batch, settings.domain)
             if not ids:
                 break
-            outgoing = _compose_batch(ids, claimer, settings, clock())
-            smtp, stop = _send_batch(
-                outgoing,
-                claimer,
-                settings,
-                claimed_at + LEASE - margin,
-                deadline,
-                clock,
-                smtp,
-                report,
-            )
-            if stop:
+            outgoing = _compose_batch(ids, work.claimer, settings, clock())
+            if not work.send_batch(outgoing, claimed_at + LEASE - margin):
                 break
     finally:
-        mail.close_quietly(smtp)
+        work.close()
         session.rollback()  # nothing is left open: every claim and mark was committed
-    return report
-
-
-def _send_batch(
-    outgoing: list[_Outgoing],
-    claimer: str,
-    settings: MailSettings,
-    send_before: datetime,
-    deadline: float | None,
-    clock: Any,
-    smtp: smtplib.SMTP | None,
-    report: SendReport,
-) -> tuple[smtplib.SMTP | None, bool]:
-    """Send a claimed batch over one connection; returns the connection (None when broken)
-    and whether the pass should stop (the server cannot be reached, or time is up)."""
-    for index, item in enumerate(outgoing):
-        if clock() >= send_before or (
-            deadline is not None and monotonic_time.monotonic() >= deadline
-        ):
-            _give_back(outgoing[index:], claimer)
-            return smtp, True
-        if item.error is not None:
-            _failed_attempt(item, claimer, item.error, clock(), report)
-            continue
-        if item.message is None:
-            if _finish(
-                item.reminder_id, claimer, status=ReminderStatus.CANCELLED, next_attempt_at=None
-            ):
-                report.cancelled += 1
-            continue
-        if smtp is None:
-            step = mail.Step()
-            try:
-                smtp = mail.connect(settings, step)
-            except (smtplib.SMTPException, OSError) as error:
-                # The server cannot be reached: every message of the batch waits its back-off.
-                words = mail.describe_failure(error, settings, step.name)
-                log.warning("cannot reach the mail server: %s", words)
-                for rest in outgoing[index:]:
-                    if rest.message is None and rest.error is None:
-                        if _finish(
-                            rest.reminder_id,
-                            claimer,
-                            status=ReminderStatus.CANCELLED,
-                            next_attempt_at=None,
-                        ):
-                            report.cancelled += 1
-                    else:
-                        _failed_attempt(rest, claimer, rest.error or words, clock(), report)
-                return None, True
-        try:
-            smtp.send_message(item.message)
-        except (
-            smtplib.SMTPRecipientsRefused,
-            smtplib.SMTPSenderRefused,
-            smtplib.SMTPDataError,
-        ) as error:
-            # The server is there but refused this message: try the next one.
-            _failed_attempt(item, claimer, mail.describe_failure(error, settings), clock(), report)
-            try:
-                smtp.rset()
-            except (smtplib.SMTPException, OSError):
-                mail.close_quietly(smtp)
-                smtp = None
-            continue
-        except (smtplib.SMTPException, OSError) as error:
-            _failed_attempt(item, claimer, mail.describe_failure(error, settings), clock(), report)
-            mail.close_quietly(smtp)
-            smtp = None
-            continue
-        sent_at = clock()
-        if _finish(
-            item.reminder_id,
-            claimer,
-            status=ReminderStatus.SENT,
-            sent_at=sent_at,
-            next_attempt_at=None,
-        ):
-            report.sent += 1
-        else:
-            report.sent += 1  # the server has it; the row was taken over after our lease
-            log.warning("reminder %s was sent after its lease ran out", item.reminder_id)
-    return smtp, False
+    return work.report
 
 
 def retry(reminder_id: int, actor: User) -> Reminder:
