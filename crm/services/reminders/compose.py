@@ -81,8 +81,10 @@ def compose_reminder(
     reminder: Reminder, settings: MailSettings, now: datetime
 ) -> EmailMessage | None:
     """The message of an outbox row, or None when it is no longer wanted."""
+    if reminder.message_id is None:  # the claim gives every row one: a bug, tried again
+        raise RuntimeError(f"reminder {reminder.id} was claimed without a Message-ID")
     recipient: User | None = reminder.recipient
-    if recipient is None or not recipient.is_active or reminder.message_id is None:
+    if recipient is None or not recipient.is_active:
         return None
     zone = zone_of(recipient.timezone)
     context: dict[str, Any] = {"recipient": recipient.display_name}
