@@ -49,8 +49,9 @@ def create_app(
     from crm.database import configure_engine_events, init_request_transactions
     from crm.extensions import csrf, db, login_manager, migrate
     from crm.security import init_security
-    from crm.services import search_sync
+    from crm.services import mail, search_sync
     from crm.services.outreach import facets as outreach_facets
+    from crm.services.reminders import planning as reminder_planning
     from crm.templating import init_templating
     from crm.views import register_blueprints
 
@@ -67,11 +68,13 @@ def create_app(
     if serving:
         check_production_safety(app.config)
     clock.configure(app.config["CRM_TIMEZONE"])
+    mail.configure(mail.MailSettings.from_config(app.config))
     private_folder(app.instance_path)
 
     db.init_app(app)
     search_sync.install()
     outreach_facets.install()
+    reminder_planning.install()
     with app.app_context():
         configure_engine_events(db.engine)
     init_request_transactions(app)

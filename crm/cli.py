@@ -170,5 +170,64 @@ def reindex_command() -> None:
     click.echo(f"outreach facets rebuilt: {facet_rows:,} rows")
 
 
+@cli.group("mail")
+def mail_group() -> None:
+    """Mail through SMTP (CRM_MAIL_* settings)."""
+
+
+@mail_group.command("test")
+@click.argument("address")
+@with_appcontext
+def mail_test(address: str) -> None:
+    """Send a test message to ADDRESS with the CRM_MAIL_* settings; says plainly what is
+    wrong when that fails (exit status 1)."""
+    from flask import current_app
+
+    from crm.services import mail
+
+    settings = mail.MailSettings.from_config(current_app.config)
+    problem = mail.check_settings(settings, address)
+    if problem is not None:
+        raise click.ClickException(f"not sent: {problem}")
+    click.echo(f"sent: a test message to {address} through {settings.describe()}")
+
+
+@cli.group("reminders")
+def reminders_group() -> None:
+    """The outbox of reminders and digests."""
+
+
+@reminders_group.command("send-due")
+@with_appcontext
+def reminders_send_due() -> None:
+    """One pass over the outbox: send what is due (for cron or an operator; safe beside
+    crm scheduler and other passes). Exit status 1 if a message failed for good."""
+    from datetime import UTC, datetime
+
+    from flask import current_app
+
+    from crm.services import mail
+    from crm.services.reminders import dispatch
+
+    runner = dispatch.default_runner()
+    started = datetime.now(UTC)
+    try:
+        report = dispatch.send_due(
+            runner=runner, settings=mail.MailSettings.from_config(current_app.config)
+        )
+    except Exception as error:
+        db.session.rollback()
+        dispatch.record_run("send-due", runner, started, None, error=repr(error))
+        db.session.commit()
+        raise
+    dispatch.record_run("send-due", runner, started, report)
+    db.session.commit()
+    click.echo(f"send-due: {report.describe()}")
+    if report.failed:
+        raise click.ClickException(
+            f"{report.failed} message(s) failed for good: an admin can retry them at /admin/mail"
+        )
+
+
 def main() -> None:
     cli(prog_name="crm")

@@ -11,10 +11,21 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MIN_SECRET_KEY_LENGTH = 32
 ENVIRONMENTS = ("production", "development", "testing")
+# How the connection to the SMTP server is protected, and the port each mode usually has:
+# plain (or opportunistic) SMTP on 25, submission with STARTTLS on 587, TLS from the first
+# byte ("SMTPS") on 465.
+MAIL_SECURITY_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+# Off production the default is a local mail catcher (e.g. ``python -m aiosmtpd -n``), so a
+# development install never hands mail to a real server by accident.
+DEVELOPMENT_MAIL_HOST = "127.0.0.1"
+DEVELOPMENT_MAIL_PORT = 1025
+DEVELOPMENT_MAIL_SECURITY = "none"
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class ConfigError(RuntimeError):
@@ -35,6 +46,61 @@ def _int(value: str, name: str) -> int:
         return int(value)
     except ValueError:
         raise ConfigError(f"{name}={value!r} is not a whole number") from None
+
+
+def _mail_config(env: Mapping[str, str], production: bool, base_url: str) -> dict[str, Any]:
+    """The CRM_MAIL_* settings, checked: a wrong one stops the app at start with a message
+    naming it, instead of every reminder failing later."""
+    security = env.get("CRM_MAIL_SECURITY", "").strip().lower()
+    if not security:
+        security = "starttls" if production else DEVELOPMENT_MAIL_SECURITY
+    if security not in MAIL_SECURITY_PORTS:
+        raise ConfigError(
+            f"CRM_MAIL_SECURITY={env['CRM_MAIL_SECURITY']!r} is unknown; use none, starttls "
+            "(usually port 587) or tls (usually port 465)"
+        )
+    host = env.get("CRM_MAIL_HOST", "").strip()
+    if not host:
+        host = "localhost" if production else DEVELOPMENT_MAIL_HOST
+    raw_port = env.get("CRM_MAIL_PORT", "").strip()
+    if raw_port:
+        if not raw_port.isascii() or not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+            raise ConfigError(
+                f"CRM_MAIL_PORT={raw_port!r} is not a port number (1 to 65535, e.g. 587)"
+            )
+        port = int(raw_port)
+    elif not production and security == DEVELOPMENT_MAIL_SECURITY:
+        port = DEVELOPMENT_MAIL_PORT
+    else:
+        port = MAIL_SECURITY_PORTS[security]
+    username = env.get("CRM_MAIL_USERNAME", "").strip()
+    password = env.get("CRM_MAIL_PASSWORD", "")
+    if password and not username:
+        raise ConfigError(
+            "CRM_MAIL_PASSWORD is set but CRM_MAIL_USERNAME is not: set both or neither"
+        )
+    if production and username and security == "none" and host not in LOOPBACK_HOSTS:
+        raise ConfigError(
+            f"CRM_MAIL_USERNAME is set with CRM_MAIL_SECURITY=none: the password would cross "
+            f"the network to {host} in clear; use starttls or tls"
+        )
+    sender = env.get("CRM_MAIL_SENDER", "").strip()
+    if not sender:
+        sender = f"crm@{urlsplit(base_url).hostname or 'localhost'}"
+    local, at, domain = sender.rpartition("<")[2].rstrip(">").partition("@")
+    if not at or not local or not domain or any(ch.isspace() for ch in local + domain):
+        raise ConfigError(
+            f"CRM_MAIL_SENDER={sender!r} is not an e-mail address (e.g. crm@example.org or "
+            "'MTS CRM <crm@example.org>')"
+        )
+    return {
+        "CRM_MAIL_HOST": host,
+        "CRM_MAIL_PORT": port,
+        "CRM_MAIL_SECURITY": security,
+        "CRM_MAIL_USERNAME": username,
+        "CRM_MAIL_PASSWORD": password,
+        "CRM_MAIL_SENDER": sender,
+    }
 
 
 def build_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -94,6 +160,7 @@ def build_config(instance_path: str, environ: Mapping[str, str] | None = None) -
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "WTF_CSRF_SSL_STRICT": base_url.startswith("https://"),
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        **_mail_config(env, production, base_url),
     }
     if not config["SECRET_KEY"] and not production:
         # Development and tests get a per-process key; sessions just do not survive restarts.

@@ -1,4 +1,4 @@
-"""User administration: admins create users, change roles and deactivate accounts."""
+"""Administration: users (create, change roles, deactivate) and the outbox of mail."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from crm.models import User
 from crm.security import requires
 from crm.services import accounts
 from crm.services.errors import ConflictError, ValidationError
+from crm.services.reminders import dispatch, outbox
 from crm.views.forms_support import attach_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -90,3 +91,30 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/user_edit.html", user=user, form=form), status
+
+
+@bp.get("/mail")
+@requires("mail.manage")
+def mail() -> str:
+    """Whether the scheduler runs, what waits and was sent, what failed (with a retry)."""
+    return render_template("admin/mail.html", overview=outbox.outbox_overview())
+
+
+@bp.post("/mail/<int:reminder_id>/retry")
+@requires("mail.manage")
+def mail_retry(reminder_id: int) -> Response:
+    try:
+        reminder = dispatch.retry(reminder_id, current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        if error.message == dispatch.NO_SUCH_MESSAGE:
+            abort(404)
+        flash(f"Not retried: {error.message}", "error")
+    else:
+        db.session.commit()
+        flash(
+            f"Message {reminder.id} to {reminder.recipient.email} is queued again: the "
+            "next pass of the scheduler sends it.",
+            "success",
+        )
+    return redirect(url_for("admin.mail"))

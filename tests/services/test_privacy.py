@@ -317,16 +317,14 @@ def _history() -> dict[str, object]:
     )
     _db.session.add(follow_up)
     _db.session.flush()
-    _db.session.add(
-        Reminder(
-            key=due_key(follow_up.id, officer.id, follow_up.due_at),
-            kind=ReminderKind.DUE,
-            follow_up_id=follow_up.id,
-            recipient_id=officer.id,
-            remind_at=follow_up.due_at,
-            last_error=f"550 mailbox {EMAIL.lower()} unavailable",
+    # Its due reminder is planned by the outbox's hook; a failed attempt left an error.
+    reminder = _db.session.scalar(
+        sa.select(Reminder).where(
+            Reminder.key == due_key(follow_up.id, officer.id, follow_up.due_at),
+            Reminder.kind == ReminderKind.DUE,
         )
     )
+    reminder.last_error = f"550 mailbox {EMAIL.lower()} unavailable"
     _db.session.flush()
     return {
         "officer": officer,

@@ -1,0 +1,477 @@
+"""Sending the outbox: each message exactly once, however many dispatchers run at once.
+
+A pass (``send_due``) plans (today's digests, due reminders no write planned), then claims a
+batch of due rows in a transaction of its own and commits the claim before it talks to the
+SMTP server: the rows are ``sending``, leased to this pass until ``lease_expires_at``.
+PostgreSQL picks them with ``FOR UPDATE SKIP LOCKED`` (another pass skips the rows this one
+holds); SQLite has no row locks, so the claim is an UPDATE that repeats the conditions,
+under the ``BEGIN IMMEDIATE`` every writing transaction of ours starts with
+(``crm.database``), and the rows it did change are read back (a rowcount check). A row is
+marked ``sent`` right after the server accepted it, and only while this pass still holds
+it. A pass that dies leaves its rows ``sending``; when the lease has run out, any pass
+claims them again and sends them with the Message-ID stored at the first claim (the one in
+flight at the death may then arrive twice, and mail clients show it once).
+
+A failed attempt puts the row back to pending, not before ``BACKOFF`` (1, 5, 15, 60, 240
+minutes); after ``MAX_ATTEMPTS`` it is ``failed`` and waits for an admin (``retry``).
+Passes commit their own claims and marks: the outbox is a unit of work per message. No web
+request ever runs a pass; ``crm scheduler`` and ``crm reminders send-due`` do.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import smtplib
+import socket
+import time as monotonic_time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from crm.extensions import db
+from crm.models import AuditAction, FollowUp, Reminder, SchedulerRun, User
+from crm.models.base import table_of
+from crm.models.followups import ReminderStatus
+from crm.permissions import can
+from crm.services import audit, mail
+from crm.services.errors import ValidationError
+from crm.services.mail import MailSettings
+from crm.services.reminders.compose import compose_reminder
+from crm.services.reminders.digests import plan_digests
+from crm.services.reminders.planning import plan_missing
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BACKOFF = tuple(timedelta(minutes=m) for m in (1, 5, 15, 60, 240))
+# How long a claim holds. Before each message the pass checks that enough of it is left
+# for one more (every network step may take the SMTP timeout); otherwise it gives the rest
+# back rather than send after another pass may have taken them over.
+LEASE = timedelta(minutes=10)
+_reminders = table_of(Reminder)
+NO_SUCH_MESSAGE = "there is no such message"
+_SENDING = ReminderStatus.SENDING
+
+
+@dataclass
+class SendReport:
+    """What one pass did: messages sent; given up for good (``failed``, now waiting for an
+    admin); failed attempts to be tried again (``retried``); rows planned; rows cancelled
+    (no longer wanted, or a digest with nothing to list)."""
+
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    planned: int = 0
+    cancelled: int = 0
+
+    def describe(self) -> str:
+        return (
+            f"sent {self.sent}, failed {self.failed}, retried later {self.retried}, "
+            f"planned {self.planned}, cancelled {self.cancelled}"
+        )
+
+
+def default_runner() -> str:
+    """``host:pid``: who claimed a row, as the admins' page shows it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed attempt."""
+    return BACKOFF[min(attempts, len(BACKOFF)) - 1]
+
+
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        sa.and_(
+            _reminders.c.status == ReminderStatus.PENDING,
+            _reminders.c.remind_at <= now,
+            sa.or_(_reminders.c.next_attempt_at.is_(None), _reminders.c.next_attempt_at <= now),
+        ),
+        sa.and_(_reminders.c.status == _SENDING, _reminders.c.lease_expires_at < now),
+    )
+
+
+def claim(now: datetime, claimer: str, batch: int, domain: str) -> list[int]:
+    """Claim up to ``batch`` due rows for ``claimer`` (a token unique to the pass) and commit:
+    rows whose lease ran out first, then pending ones in the order they are due. Gives the
+    Message-ID (``domain`` on its right) to rows claimed the first time."""
+    session = db.session()
+    expired = session.scalars(
+        sa.select(_reminders.c.id)
+        .where(_reminders.c.status == _SENDING, _reminders.c.lease_expires_at < now)
+        .order_by(_reminders.c.lease_expires_at, _reminders.c.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    ).all()
+    due: list[int] = []
+    if len(expired) < batch:
+        due = list(
+            session.scalars(
+                sa.select(_reminders.c.id)
+                .where(
+                    _reminders.c.status == ReminderStatus.PENDING,
+                    _reminders.c.remind_at <= now,
+                    sa.or_(
+                        _reminders.c.next_attempt_at.is_(None),
+                        _reminders.c.next_attempt_at <= now,
+                    ),
+                )
+                .order_by(_reminders.c.remind_at, _reminders.c.id)
+                .limit(batch - len(expired))
+                .with_for_update(skip_locked=True)
+            )
+        )
+    ids = [*expired, *due]
+    if not ids:
+        session.commit()
+        return []
+    result: Any = session.execute(
+        sa.update(_reminders)
+        .where(_reminders.c.id.in_(ids), _claimable(now))
+        .values(
+            status=_SENDING,
+            claimed_at=now,
+            claimed_by=claimer,
+            lease_expires_at=now + LEASE,
+            attempts=_reminders.c.attempts + 1,
+        )
+    )
+    if result.rowcount != len(ids):
+        # Another pass changed some of them between the read and the update: keep only the
+        # rows this update took.
+        ids = list(
+            session.scalars(
+                sa.select(_reminders.c.id).where(
+                    _reminders.c.id.in_(ids),
+                    _reminders.c.claimed_by == claimer,
+                    _reminders.c.status == _SENDING,
+                )
+            )
+        )
+    unnamed = session.execute(
+        sa.select(_reminders.c.id, _reminders.c.key).where(
+            _reminders.c.id.in_(ids), _reminders.c.message_id.is_(None)
+        )
+    ).all()
+    if unnamed:
+        session.execute(
+            sa.update(_reminders)
+            .where(_reminders.c.id == sa.bindparam("reminder_id"))
+            .values(message_id=sa.bindparam("message_id")),
+            [
+                {"reminder_id": i, "message_id": mail.message_id(i, key, domain)}
+                for i, key in unnamed
+            ],
+        )
+    session.commit()
+    return ids
+
+
+@dataclass
+class _Outgoing:
+    reminder_id: int
+    attempts: int
+    message: EmailMessage | None  # None: no longer wanted
+    error: str | None = None  # it could not be composed
+
+
+def _compose_batch(
+    ids: list[int], claimer: str, settings: MailSettings, now: datetime
+) -> list[_Outgoing]:
+    """The messages of the claimed rows, composed in one read; the transaction ends before
+    any of them is sent (on SQLite it holds the database's write lock)."""
+    session = db.session()
+    follow_up = selectinload(Reminder.follow_up)
+    rows = session.scalars(
+        sa.select(Reminder)
+        .where(Reminder.id.in_(ids), Reminder.claimed_by == claimer, Reminder.status == _SENDING)
+        .options(
+            selectinload(Reminder.recipient),
+            follow_up.selectinload(FollowUp.person),
+            follow_up.selectinload(FollowUp.organisation),
+            follow_up.selectinload(FollowUp.outreach),
+            follow_up.selectinload(FollowUp.event),
+        )
+        .order_by(Reminder.remind_at, Reminder.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    outgoing = []
+    for reminder in rows:
+        try:
+            message = compose_reminder(reminder, settings, now)
+        except Exception as error:  # a bug must not stop every other message
+            log.exception("cannot compose reminder %s", reminder.id)
+            outgoing.append(
+                _Outgoing(reminder.id, reminder.attempts, None, f"cannot compose: {error!r}")
+            )
+        else:
+            outgoing.append(_Outgoing(reminder.id, reminder.attempts, message))
+    session.commit()
+    return outgoing
+
+
+class _Pass:
+    """One pass's state: who claims, where mail goes, its clock, what it did, and where it
+    writes the outcome of each message."""
+
+    def __init__(
+        self, claimer: str, settings: MailSettings, clock: Any, deadline: float | None
+    ) -> None:
+        self.claimer = claimer
+        self.settings = settings
+        self.clock = clock
+        self.deadline = deadline
+        self.report = SendReport()
+        self.smtp: smtplib.SMTP | None = None
+        self.marks: sa.Connection | None = None
+        self.autocommit = False
+        bind = db.session().get_bind()
+        if isinstance(bind, sa.Engine):
+            # The outcome of each message on a connection of the pass's own, not through
+            # the session: no checkout from the pool (and its ping) and no ORM bookkeeping
+            # for each message. On PostgreSQL each statement is its own transaction, one
+            # round trip instead of seven, and does not wait for the disk: were a commit
+            # lost with the database server, the lease runs out and the message goes again
+            # with the same Message-ID, as after a dispatcher's death. (Tests that run in
+            # one outer transaction pass a session bound to it: the session writes then.)
+            self.marks = bind.connect()
+            if bind.dialect.name == "postgresql":
+                self.marks = self.marks.execution_options(isolation_level="AUTOCOMMIT")
+                self.marks.exec_driver_sql("SET synchronous_commit TO OFF")
+                self.autocommit = True
+
+    def close(self) -> None:
+        mail.close_quietly(self.smtp)
+        self.smtp = None
+        if self.marks is not None:
+            try:
+                if self.autocommit:
+                    self.marks.exec_driver_sql("RESET synchronous_commit")
+                else:
+                    self.marks.rollback()
+            except sa.exc.DBAPIError:
+                self.marks.invalidate()  # broken: not back into the pool as it is
+            self.marks.close()
+            self.marks = None
+
+    def finish(self, reminder_id: int, **values: Any) -> bool:
+        """Change a row this pass still holds, committed at once; False if it holds it no
+        more (its lease ran out and another pass took it)."""
+        update = (
+            sa.update(_reminders)
+            .where(
+                _reminders.c.id == reminder_id,
+                _reminders.c.claimed_by == self.claimer,
+                _reminders.c.status == _SENDING,
+            )
+            .values(lease_expires_at=None, **values)
+        )
+        result: Any
+        if self.autocommit and self.marks is not None:
+            result = self.marks.execute(update)
+        elif self.marks is not None:
+            with self.marks.begin():  # SQLite: BEGIN IMMEDIATE (crm.database), then COMMIT
+                result = self.marks.execute(update)
+        else:
+            session = db.session()
+            result = session.execute(update)
+            session.commit()
+        return bool(result.rowcount)
+
+    def cancel(self, item: _Outgoing) -> None:
+        if self.finish(item.reminder_id, status=ReminderStatus.CANCELLED, next_attempt_at=None):
+            self.report.cancelled += 1
+
+    def failed_attempt(self, item: _Outgoing, error: str) -> None:
+        if item.attempts >= MAX_ATTEMPTS:
+            if self.finish(
+                item.reminder_id,
+                status=ReminderStatus.FAILED,
+                next_attempt_at=None,
+                last_error=error[:2000],
+            ):
+                self.report.failed += 1
+                log.warning("reminder %s failed for good: %s", item.reminder_id, error)
+        elif self.finish(
+            item.reminder_id,
+            status=ReminderStatus.PENDING,
+            next_attempt_at=self.clock() + backoff(item.attempts),
+            last_error=error[:2000],
+        ):
+            self.report.retried += 1
+
+    def give_back(self, items: list[_Outgoing]) -> None:
+        """Rows claimed but not attempted: pending again, the attempt not counted."""
+        for item in items:
+            self.finish(
+                item.reminder_id, status=ReminderStatus.PENDING, attempts=max(item.attempts - 1, 0)
+            )
+
+    def out_of_time(self, send_before: datetime) -> bool:
+        late = self.deadline is not None and monotonic_time.monotonic() >= self.deadline
+        return late or self.clock() >= send_before
+
+    def send_batch(self, outgoing: list[_Outgoing], send_before: datetime) -> bool:
+        """Send a claimed batch over the pass's connection; False when the pass should stop
+        (the server cannot be reached, or time is up)."""
+        for index, item in enumerate(outgoing):
+            if self.out_of_time(send_before):
+                self.give_back(outgoing[index:])
+                return False
+            if item.error is not None:
+                self.failed_attempt(item, item.error)
+                continue
+            if item.message is None:
+                self.cancel(item)
+                continue
+            if self.smtp is None:
+                step = mail.Step()
+                try:
+                    self.smtp = mail.connect(self.settings, step)
+                except (smtplib.SMTPException, OSError) as error:
+                    # The server cannot be reached: each message of the batch waits its
+                    # back-off, and the pass ends.
+                    words = mail.describe_failure(error, self.settings, step.name)
+                    log.warning("cannot reach the mail server: %s", words)
+                    for rest in outgoing[index:]:
+                        if rest.message is None and rest.error is None:
+                            self.cancel(rest)
+                        else:
+                            self.failed_attempt(rest, rest.error or words)
+                    return False
+            self.send(item, item.message)
+        return True
+
+    def send(self, item: _Outgoing, message: EmailMessage) -> None:
+        assert self.smtp is not None
+        try:
+            self.smtp.send_message(message)
+        except (
+            smtplib.SMTPRecipientsRefused,
+            smtplib.SMTPSenderRefused,
+            smtplib.SMTPDataError,
+        ) as error:
+            # The server is there but refused this message: on to the next one.
+            self.failed_attempt(item, mail.describe_failure(error, self.settings))
+            try:
+                self.smtp.rset()
+            except (smtplib.SMTPException, OSError):
+                mail.close_quietly(self.smtp)
+                self.smtp = None
+            return
+        except (smtplib.SMTPException, OSError) as error:
+            self.failed_attempt(item, mail.describe_failure(error, self.settings))
+            mail.close_quietly(self.smtp)
+            self.smtp = None
+            return
+        self.report.sent += 1  # the server has it, whatever happens to the row now
+        if not self.finish(
+            item.reminder_id, status=ReminderStatus.SENT, sent_at=self.clock(), next_attempt_at=None
+        ):
+            log.warning("reminder %s was sent after its lease ran out", item.reminder_id)
+
+
+def send_due(
+    now: datetime | None = None,
+    *,
+    runner: str | None = None,
+    batch: int = 100,
+    deadline: float | None = None,
+    settings: MailSettings | None = None,
+) -> SendReport:
+    """One pass over the outbox: plan, then claim and send batches until nothing is due.
+
+    ``now`` fixes the clock's start (tests; it runs on from there); ``runner`` names the
+    claimer (default ``host:pid``); ``deadline`` is a ``time.monotonic()`` value after which
+    no message is started (the rest of a batch is given back); ``settings`` default to the
+    app's (``mail.configured()``). Commits."""
+    settings = settings or mail.configured()
+    started_wall = (now or datetime.now(UTC)).astimezone(UTC)
+    started = monotonic_time.monotonic()
+
+    def clock() -> datetime:
+        return started_wall + timedelta(seconds=monotonic_time.monotonic() - started)
+
+    session = db.session()
+    planned, empty = plan_digests(started_wall)
+    planned += plan_missing(started_wall)
+    session.commit()
+    work = _Pass(f"{runner or default_runner()}/{secrets.token_hex(4)}", settings, clock, deadline)
+    work.report.planned, work.report.cancelled = planned, empty
+    # Before each message, enough of the lease must be left for one more (every network
+    # step may take the SMTP timeout).
+    margin = timedelta(seconds=3 * settings.timeout + 5)
+    try:
+        while deadline is None or monotonic_time.monotonic() < deadline:
+            claimed_at = clock()
+            ids = claim(claimed_at, work.claimer, batch, settings.domain)
+            if not ids:
+                break
+            outgoing = _compose_batch(ids, work.claimer, settings, clock())
+            if not work.send_batch(outgoing, claimed_at + LEASE - margin):
+                break
+    finally:
+        work.close()
+        session.rollback()  # nothing is left open: every claim and mark was committed
+    return work.report
+
+
+def retry(reminder_id: int, actor: User) -> Reminder:
+    """An admin sends a failed message again: pending at once, its attempts counted anew."""
+    if not can(actor, "mail.manage"):
+        raise PermissionError("this account may not retry messages")
+    reminder = db.session.get(Reminder, reminder_id)
+    if reminder is None:
+        raise ValidationError(NO_SUCH_MESSAGE, field="reminder")
+    if reminder.status != ReminderStatus.FAILED:
+        raise ValidationError(
+            f"this message is {reminder.status.value}, not failed: only failed messages can "
+            "be retried",
+            field="reminder",
+        )
+    audit.record(
+        AuditAction.UPDATE,
+        "reminder",
+        reminder.id,
+        actor,
+        {"status": ["failed", "pending"], "attempts": [reminder.attempts, 0]},
+        summary=f"retry of a failed {reminder.kind.value} message",
+    )
+    reminder.status = ReminderStatus.PENDING
+    reminder.attempts = 0
+    reminder.next_attempt_at = None
+    reminder.lease_expires_at = None
+    db.session.flush()
+    return reminder
+
+
+def record_run(
+    job: str,
+    runner: str,
+    started_at: datetime,
+    report: SendReport | None,
+    error: str | None = None,
+    finished_at: datetime | None = None,
+) -> SchedulerRun:
+    """A run of a job for the admins' page: ``failed`` counts every failed attempt of the
+    run (given up or to be retried), so failures show while the SMTP server is down."""
+    run = SchedulerRun(
+        job=job,
+        runner=runner,
+        started_at=started_at,
+        finished_at=finished_at or datetime.now(UTC),
+        sent=report.sent if report else 0,
+        failed=(report.failed + report.retried) if report else 0,
+        error=error,
+    )
+    db.session.add(run)
+    db.session.flush()
+    return run
