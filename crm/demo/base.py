@@ -146,10 +146,18 @@ class _State:
     them.
     """
 
-    def __init__(self, scale: int, seed: int, anchor: date, progress: Progress) -> None:
+    def __init__(
+        self,
+        scale: int,
+        seed: int,
+        anchor: date,
+        progress: Progress,
+        now: datetime | None = None,
+    ) -> None:
         self.scale = scale
         self.seed = seed
         self.anchor = anchor
+        self.now = now or datetime.now(UTC)  # the real time of the run (follow-ups due soon)
         self.anchor_at = datetime(anchor.year, anchor.month, anchor.day, tzinfo=UTC)
         self.window_start = anchor - timedelta(days=WINDOW_DAYS)
         self.progress = progress

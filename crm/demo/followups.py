@@ -1,18 +1,35 @@
-"""Follow-ups and their reminders: those the events and outreach stages ask for, and the
-check-ins planned ahead.
+"""Follow-ups and their reminders: those the events and outreach stages ask for, the
+check-ins planned ahead, and a few due in the hours after the demo runs.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from crm.demo.base import _local, _State, _weighted, _workday
 from crm.models import FollowUp, Reminder
-from crm.models.followups import due_key
+from crm.models.followups import due_fields, due_key
 
 ZONE = ZoneInfo("Europe/Brussels")  # the zone the demo's officers work in
+# Follow-ups due this long after the demo ran (the real time of the run, not its anchor
+# day), for each officer and the coordinator: whoever starts `crm scheduler` beside a local
+# mail catcher sees their reminders arrive within minutes, then over the afternoon.
+SOON = (timedelta(minutes=10), timedelta(minutes=40), timedelta(hours=2), timedelta(hours=5))
+SOON_TITLES = (
+    "Call {org} back about the CSR guidelines",
+    "Send {org} the training module for employees",
+    "Confirm the visit to {org}",
+    "Answer the help-desk question of {org}",
+)
+SOON_HOLDERS = ("officer1", "officer2", "officer3", "coordinator")
+# The mark of those follow-ups (tests/demo/digest.py leaves their times out: they follow the
+# clock, not the seed).
+SOON_NOTE = (
+    "Planned by crm demo to fall due soon after it ran: start crm scheduler beside a mail "
+    "catcher to see its reminder arrive."
+)
 
 
 class _FollowUps(_State):
@@ -78,6 +95,7 @@ class _FollowUps(_State):
         due: datetime,
         status: str,
         sent_at: datetime | None,
+        created: datetime | None = None,
     ) -> None:
         reminder_id = self.new_id(Reminder.__table__)
         self.writer.add(
@@ -99,7 +117,7 @@ class _FollowUps(_State):
                 "sent_at": sent_at,
                 "message_id": f"<reminder-{reminder_id}@demo.example>" if sent_at else None,
                 "last_error": None,
-                "created_at": due - timedelta(days=1),
+                "created_at": created or due - timedelta(days=1),
             },
         )
 
@@ -121,3 +139,45 @@ class _FollowUps(_State):
                 assignee=org.officer, creator=org.officer, person_id=person_id,
                 organisation_id=org.id, outreach_id=None, event_id=None,
             )  # fmt: skip
+
+    def create_soon_follow_ups(self) -> None:
+        """Four open follow-ups for each officer and the coordinator, due at whole minutes
+        10 minutes to 5 hours after the run, in their own time zone, about organisations
+        they look after (the coordinator: national associations), each with its due
+        reminder planned. Which organisations and titles is the seed's choice; only the
+        times follow the clock."""
+        rng = self.rng("soon-follow-ups")
+        zones = {user.email.split("@")[0]: user.timezone for user in self.catalogue.demo_users}
+        start = self.now.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+        associations = self.by_kind["national-association"]
+        for holder in SOON_HOLDERS:
+            user_id = self.user_ids[holder]
+            zone = zones.get(holder) or ZONE.key
+            theirs = [org for org in self.orgs if org.officer == user_id] or associations
+            for offset, title in zip(SOON, SOON_TITLES, strict=True):
+                org = rng.choice(theirs)
+                due = start + offset
+                follow_up_id = self.new_id(FollowUp.__table__)
+                self.writer.add(
+                    FollowUp.__table__,
+                    {
+                        "id": follow_up_id,
+                        "title": title.format(org=org.short)[:300],
+                        "notes": SOON_NOTE,
+                        **due_fields(due, zone),
+                        "status": "open",
+                        "completed_at": None,
+                        "cancelled_at": None,
+                        "resulting_outreach_id": None,
+                        "assignee_id": user_id,
+                        "created_by_id": user_id,
+                        "person_id": rng.choice(org.people) if org.people else None,
+                        "organisation_id": org.id,
+                        "outreach_id": None,
+                        "event_id": None,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                        "version": 1,
+                    },
+                )
+                self.add_reminder(follow_up_id, user_id, due, "pending", None, created=self.now)

@@ -238,6 +238,7 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
         self.create_events()
         self.create_outreach()
         self.create_planned_follow_ups()
+        self.create_soon_follow_ups()
         self.create_targets()
         self.writer.flush()
         search_index.rebuild()
@@ -310,15 +311,23 @@ def _refuse_unless_ready() -> None:
 
 
 def generate_demo(
-    scale: int, seed: int, password: str, progress: Progress, *, today: date | None = None
+    scale: int,
+    seed: int,
+    password: str,
+    progress: Progress,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
 ) -> DemoReport:
     """Fill an empty, seeded database with demo data; the caller commits.
 
     ``today`` anchors the calendar (default: today in UTC); the same seed, scale and day
-    always give the same rows.
+    always give the same rows, but for the times of the few follow-ups due in the hours
+    after ``now`` (default: the real time of the run), which the scheduler sends at once.
     """
     if scale < 1:
         raise ValueError("scale must be at least 1")
     _refuse_unless_ready()
-    anchor = today or datetime.now(UTC).date()
-    return _Generator(scale, seed, anchor, progress).run(password)
+    moment = now or datetime.now(UTC)
+    anchor = today or moment.date()
+    return _Generator(scale, seed, anchor, progress, moment).run(password)

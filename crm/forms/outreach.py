@@ -69,6 +69,13 @@ class OutreachForm(FlaskForm):
     event_id = SelectField("Event", default="", validate_choice=False)
     outcome = SelectField("Outcome", choices=choices(Outcome), default="", validate_choice=False)
     notes = TextAreaField("Notes")
+    # "Follow up": in N days or on a date, a title (default "Follow up: <subject>"); created
+    # with the record, assigned to whoever logs it. Empty: no follow-up.
+    follow_up_days = StringField(
+        "In how many days", render_kw={"inputmode": "numeric", "size": 4, "maxlength": 4}
+    )
+    follow_up_on = StringField("Or on", render_kw={"type": "date"})
+    follow_up_title = StringField("What to do", render_kw={"maxlength": 300})
     version = HiddenField()
     next = HiddenField()
 

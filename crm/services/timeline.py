@@ -51,6 +51,7 @@ class TimelineEntry:
     changes: dict[str, list[object]] = field(default_factory=dict)
     actor: str = ""
     outreach_id: int | None = None  # an outreach entry: the record its title links to
+    follow_up_id: int | None = None  # a follow-up entry: the follow-up its title links to
 
 
 @dataclass
@@ -238,6 +239,7 @@ def _load(keys: list[Key]) -> dict[tuple[str, int], TimelineEntry]:
                 "follow-up",
                 follow_up.title,
                 f"{follow_up.status.value}, assigned to {follow_up.assignee.display_name}",
+                follow_up_id=follow_up.id,
             )
     if "change" in wanted:
         for entry in db.session.scalars(

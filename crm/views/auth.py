@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import timedelta
+from functools import cache
 from urllib.parse import urljoin, urlsplit
 
 from flask import (
@@ -20,8 +22,11 @@ from werkzeug.wrappers import Response
 
 from crm.extensions import db
 from crm.forms.auth import LoginForm, PasswordChangeForm
+from crm.forms.followups import PreferencesForm
 from crm.services import accounts
+from crm.services.checks import clean_timezone
 from crm.services.errors import ValidationError
+from crm.templating import option_tags
 from crm.views.forms_support import attach_error
 
 bp = Blueprint("auth", __name__)
@@ -133,16 +138,79 @@ def account() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, st
                 f"Too many wrong passwords for this account. {_wait_message(throttled)}"
             )
             return (
-                render_template("auth/account.html", form=form),
+                _account_page(form),
                 429,
                 {"Retry-After": str(throttled.retry_after)},
             )
         except ValidationError as error:
             db.session.rollback()
             attach_error(form, error)
-            return render_template("auth/account.html", form=form), 400
+            return _account_page(form), 400
         db.session.commit()
         flash("Password changed. You were signed out everywhere else.", "success")
         return redirect(url_for("auth.account"))
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/account.html", form=form), status
+    return _account_page(form), status
+
+
+# Preferences: the time zone a user works in and the hour of their digest ------------------
+
+DIGEST_HOURS = tuple((str(hour), f"{hour:02d}:00") for hour in range(24))
+
+
+@cache
+def zone_choices() -> tuple[tuple[str, str], ...]:
+    """Every IANA time zone the system knows that a user may choose, sorted (the names
+    ``clean_timezone`` takes, about 600)."""
+    known = []
+    for name in zoneinfo.available_timezones():
+        try:
+            if clean_timezone(name) == name:
+                known.append(name)
+        except ValidationError:
+            continue  # "localtime" and the like: no place a user works in
+    return tuple((name, name) for name in sorted(known))
+
+
+def _preferences_form() -> PreferencesForm:
+    form = PreferencesForm(formdata=None)
+    form.timezone.data = current_user.timezone or ""
+    hour = current_user.digest_hour
+    form.digest_hour.data = "" if hour is None else str(hour)
+    return form
+
+
+def _account_page(form: PasswordChangeForm, prefs: PreferencesForm | None = None) -> str:
+    prefs = prefs or _preferences_form()
+    programme = current_app.config["CRM_TIMEZONE"]
+    return render_template(
+        "auth/account.html",
+        form=form,
+        prefs=prefs,
+        zone_options=option_tags(
+            zone_choices(), str(prefs.timezone.data or ""), f"The programme’s ({programme})"
+        ),
+        hour_options=option_tags(DIGEST_HOURS, str(prefs.digest_hour.data or ""), "Off"),
+    )
+
+
+@bp.post("/account/preferences")
+@login_required
+def preferences() -> Response | tuple[str, int]:
+    prefs = PreferencesForm()
+    blank = PasswordChangeForm(formdata=None)
+    if not prefs.validate():
+        return _account_page(blank, prefs), 400
+    try:
+        accounts.update_preferences(
+            current_user._get_current_object(),
+            timezone=prefs.timezone.data,
+            digest_hour=prefs.digest_hour.data,
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        attach_error(prefs, error)
+        return _account_page(blank, prefs), 400
+    db.session.commit()
+    flash("Preferences saved.", "success")
+    return redirect(url_for("auth.account") + "#preferences")

@@ -171,6 +171,12 @@
       const item = results[index];
       if (!item) return;
       const existing = boxesOf(form, name, item.id);
+      if (fieldset.hasAttribute("data-single")) {
+        // A picker of one record: the one picked replaces the one chosen.
+        fieldset.querySelectorAll(`input[type=checkbox][name="${name}"]:checked`).forEach((box) => {
+          if (box.value !== String(item.id)) box.checked = false;
+        });
+      }
       let said;
       if (existing.length) {
         // Ticked where it is; one offered elsewhere (recent, candidates) joins the chosen.

@@ -6,8 +6,10 @@
 
 Rows are read in id order (all columns where a table has no id). Columns that differ between
 two runs of the same code are left out: salted password hashes, random tokens and wall-clock
-times (the audit log's ``at``, the timestamps of the seeded framework and materials). The
-calendar is anchored on today, so compare runs made on the same day.
+times (the audit log's ``at``, the timestamps of the seeded framework and materials), and the
+times of the follow-ups the demo makes due in the hours after it ran (and of their
+reminders), which follow the clock. The calendar is anchored on today, so compare runs made
+on the same day.
 """
 
 from __future__ import annotations
@@ -29,6 +31,19 @@ VARYING = {
     ("materials", "created_at"),
     ("materials", "updated_at"),
 }
+# Columns that follow the clock in some rows only: the follow-ups due soon after the run
+# (marked by their note, crm.demo.followups.SOON_NOTE) and their reminders.
+SOON = "follow_up_id IN (SELECT id FROM follow_ups WHERE notes LIKE 'Planned by crm demo%')"
+CLOCKED = {
+    ("follow_ups", "due_at"): "notes LIKE 'Planned by crm demo%'",
+    ("follow_ups", "due_date"): "notes LIKE 'Planned by crm demo%'",
+    ("follow_ups", "due_time"): "notes LIKE 'Planned by crm demo%'",
+    ("follow_ups", "created_at"): "notes LIKE 'Planned by crm demo%'",
+    ("follow_ups", "updated_at"): "notes LIKE 'Planned by crm demo%'",
+    ("reminders", "key"): SOON,
+    ("reminders", "remind_at"): SOON,
+    ("reminders", "created_at"): SOON,
+}
 
 
 def table_digests(path: str) -> dict[str, tuple[int, str]]:
@@ -44,7 +59,13 @@ def table_digests(path: str) -> dict[str, tuple[int, str]]:
     digests = {}
     for name in names:
         columns = [row[1] for row in connection.execute(f'PRAGMA table_info("{name}")')]
-        kept = ", ".join(f'"{column}"' for column in columns if (name, column) not in VARYING)
+        kept = ", ".join(
+            f'CASE WHEN {CLOCKED[name, column]} THEN NULL ELSE "{column}" END'
+            if (name, column) in CLOCKED
+            else f'"{column}"'
+            for column in columns
+            if (name, column) not in VARYING
+        )
         order = "id" if "id" in columns else ", ".join(f'"{column}"' for column in columns)
         digest, rows = hashlib.sha256(), 0
         for row in connection.execute(f'SELECT {kept} FROM "{name}" ORDER BY {order}'):

@@ -15,6 +15,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from crm.cli import cli
 from crm.demo import DemoRefused, DemoReport, generate_demo
+from crm.demo.followups import SOON, SOON_HOLDERS, SOON_NOTE
 from crm.models import (
     AuditEntry,
     Base,
@@ -23,6 +24,7 @@ from crm.models import (
     Event,
     EventParticipant,
     FollowUp,
+    FollowUpStatus,
     Framework,
     Material,
     Organisation,
@@ -39,6 +41,7 @@ from crm.models import (
     outreach_people,
     outreach_subitems,
 )
+from crm.models.followups import due_key
 from crm.progress import NullProgress, Progress
 from crm.services import accounts
 from crm.services.register import size_class_for
@@ -53,10 +56,35 @@ NATIONAL = {
 
 
 def _generate(
-    seed: int = 2027, today: date | None = None, progress: Progress | None = None
+    seed: int = 2027,
+    today: date | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> DemoReport:
     return generate_demo(
-        scale=1, seed=seed, password=PASSWORD, progress=progress or NullProgress(), today=today
+        scale=1,
+        seed=seed,
+        password=PASSWORD,
+        progress=progress or NullProgress(),
+        today=today,
+        now=now,
+    )
+
+
+def _soon(db: SQLAlchemy) -> list[tuple[Any, ...]]:
+    """The follow-ups due soon after the run: what the seed chose, then their due time."""
+    return _rows(
+        db,
+        sa.select(
+            FollowUp.title,
+            FollowUp.assignee_id,
+            FollowUp.organisation_id,
+            FollowUp.person_id,
+            FollowUp.due_zone,
+            FollowUp.due_at,
+        )
+        .where(FollowUp.notes == SOON_NOTE)
+        .order_by(FollowUp.id),
     )
 
 
@@ -104,19 +132,25 @@ def _counts(db: SQLAlchemy) -> dict[str, int]:
 @pytest.mark.slow  # generates the demo twice
 def test_the_same_seed_gives_the_same_data(app: Flask, db: SQLAlchemy) -> None:
     before = _counts(db)  # the seeded reference data, the programme's materials among it
-    first = _generate(today=DAY)
+    ran_at = datetime(2026, 11, 25, 14, 7, 33, tzinfo=UTC)
+    first = _generate(today=DAY, now=ran_at)
     counts = {name: _count(db, sa.table(name)) - before[name] for name in first.rows}
     assert counts == first.rows  # the report tells the truth
     sample = _sample(db)
     assert len(sample["organisations"]) == len(sample["people"]) == 20
+    soon = _soon(db)
     db.session.rollback()
     assert _count(db, Organisation) == 0 and _count(db, User) == 0
 
-    second = _generate(today=DAY)
+    # The same day three hours later: the same rows, but for the times of those due soon.
+    second = _generate(today=DAY, now=ran_at + timedelta(hours=3))
     assert second.rows == first.rows
     assert second.users == first.users
     assert {name: _count(db, sa.table(name)) - before[name] for name in first.rows} == counts
     assert _sample(db) == sample
+    later = _soon(db)
+    assert [row[:-1] for row in later] == [row[:-1] for row in soon]
+    assert {b[-1] - a[-1] for a, b in zip(soon, later, strict=True)} == {timedelta(hours=3)}
     db.session.rollback()
 
     _generate(seed=2028, today=DAY)
@@ -487,3 +521,46 @@ def test_the_command_fills_an_empty_database(runner: FlaskCliRunner, db: SQLAlch
     again = runner.invoke(cli, ["demo", "--password", PASSWORD])
     assert again.exit_code != 0
     assert "crm demo fills an empty database only" in again.output
+
+
+def test_follow_ups_fall_due_in_the_hours_after_the_run(app: Flask, db: SQLAlchemy) -> None:
+    """For each officer and the coordinator, four open follow-ups due 10 minutes to 5 hours
+    after the real time of the run (not the anchor day), at whole minutes in their own time
+    zone, each with its due reminder pending at that moment: what ``crm scheduler`` sends
+    first."""
+    ran_at = datetime(2026, 3, 29, 0, 55, 12, tzinfo=UTC)  # the night Europe moves its clocks
+    _generate(today=date(2026, 3, 20), now=ran_at)
+    users = {user.email.split("@")[0]: user for user in db.session.scalars(sa.select(User))}
+    soon = db.session.scalars(
+        sa.select(FollowUp).where(FollowUp.notes == SOON_NOTE).order_by(FollowUp.id)
+    ).all()
+    assert len(soon) == len(SOON_HOLDERS) * len(SOON)
+    first_minute = datetime(2026, 3, 29, 0, 56, tzinfo=UTC)
+    for holder in SOON_HOLDERS:
+        user = users[holder]
+        theirs = [f for f in soon if f.assignee_id == user.id]
+        assert [f.due_at for f in theirs] == [first_minute + offset for offset in SOON]
+        for follow_up in theirs:
+            assert follow_up.status == FollowUpStatus.OPEN
+            assert follow_up.due_zone == user.timezone
+            local = follow_up.due_at.astimezone(ZoneInfo(user.timezone))
+            assert (follow_up.due_date, follow_up.due_time) == (local.date(), local.time())
+            assert follow_up.organisation_id is not None
+            assert follow_up.created_by_id == user.id
+            (reminder,) = follow_up.reminders
+            assert (reminder.status.value, reminder.kind.value) == ("pending", "due")
+            assert reminder.remind_at == follow_up.due_at
+            assert reminder.recipient_id == user.id
+            assert reminder.key == due_key(follow_up.id, user.id, follow_up.due_at)
+    # The officers' own organisations; the coordinator's are national associations.
+    coordinator = [f for f in soon if f.assignee_id == users["coordinator"].id]
+    kinds = {db.session.get(Organisation, f.organisation_id).kind.value for f in coordinator}
+    assert kinds == {"national-association"}
+    for n in (1, 2, 3):
+        officer = users[f"officer{n}"]
+        for follow_up in soon:
+            if follow_up.assignee_id == officer.id:
+                organisation = db.session.get(Organisation, follow_up.organisation_id)
+                assert organisation.responsible_officer_id == officer.id
+    # Nobody else holds one (the organiser's and the viewer's lists are as before).
+    assert {f.assignee_id for f in soon} == {users[h].id for h in SOON_HOLDERS}

@@ -110,6 +110,12 @@ def _pages(live_url: str, urls: dict[str, str]) -> Iterator[tuple[str, object]]:
     yield "outreach-filter-errors", live_url + "/outreach?from=2026-05-01&to=2026-04-01&page=x"
     yield "duplicates", live_url + "/duplicates"
     yield "duplicates-compare", _open_first_comparison(live_url + "/duplicates")
+    yield "follow-ups", live_url + "/followups"
+    yield "follow-ups-team", live_url + "/followups/team"
+    yield "follow-ups-team-by-subitem", live_url + "/followups/team?by=subitem&status=done"
+    yield "follow-ups-team-filter-errors", live_url + "/followups/team?by=bogus"
+    yield "follow-up-new", live_url + "/followups/new"
+    yield "follow-up-new-errors", _submit_empty(live_url + "/followups/new")
     yield "account", live_url + "/account"
     yield "admin-users", live_url + "/admin/users"
     yield "admin-mail", live_url + "/admin/mail"

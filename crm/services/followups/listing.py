@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -309,24 +310,50 @@ def my_follow_ups(
     return groups
 
 
-def overdue_count(user: User, *, now: datetime | None = None, zone: ZoneInfo | None = None) -> int:
+@cache
+def _overdue_statement(capped: bool) -> sa.Select[Any]:
+    """The count of one user's overdue follow-ups, built once: the navigation asks it on
+    every page, and building and keying a new statement each time cost more than running
+    it (0.45 against 0.2 ms, in process at scale 10)."""
+    fu = _follow_ups.c
+    mine = (
+        fu.assignee_id == sa.bindparam("user_id"),
+        fu.status == FollowUpStatus.OPEN.value,
+        fu.due_at < sa.bindparam("bound"),  # the index's bound
+        sa.or_(
+            sa.and_(fu.due_time.is_not(None), fu.due_at < sa.bindparam("now")),
+            sa.and_(fu.due_time.is_(None), fu.due_date < sa.bindparam("today")),
+        ),
+    )
+    if not capped:
+        return sa.select(sa.func.count()).where(*mine)
+    first = sa.select(fu.id).where(*mine).limit(sa.bindparam("cap")).subquery()
+    return sa.select(sa.func.count()).select_from(first)
+
+
+def overdue_count(
+    user: User,
+    *,
+    now: datetime | None = None,
+    zone: ZoneInfo | None = None,
+    cap: int | None = None,
+) -> int:
     """How many of ``user``'s open follow-ups are overdue (the navigation's badge): one
-    count over a range of the (assignee, status, due_at) index."""
+    count over a range of the (assignee, status, due_at) index. ``cap``: count no further
+    (the badge says "99+"), so a user with thousands overdue costs every page no more than
+    one with a hundred."""
     now = (now or utcnow()).astimezone(UTC)
     zone = zone or ZoneInfo(zone_of(user))
     today = now.astimezone(zone).date()
-    fu = _follow_ups.c
-    overdue = sa.or_(
-        sa.and_(fu.due_time.is_not(None), fu.due_at < now),
-        sa.and_(fu.due_time.is_(None), fu.due_date < today),
-    )
-    query = sa.select(sa.func.count()).where(
-        fu.assignee_id == user.id,
-        fu.status == FollowUpStatus.OPEN.value,
-        fu.due_at < _start_of(today, zone) + ZONE_SPREAD,  # the index's bound
-        overdue,
-    )
-    return db.session.scalar(query) or 0
+    values: dict[str, Any] = {
+        "user_id": user.id,
+        "bound": _start_of(today, zone) + ZONE_SPREAD,
+        "now": now,
+        "today": today,
+    }
+    if cap is not None:
+        values["cap"] = cap
+    return db.session.scalar(_overdue_statement(cap is not None), values) or 0
 
 
 # --- The team's follow-ups -------------------------------------------------------------------

@@ -8,13 +8,14 @@ its field with nothing written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -25,7 +26,6 @@ from crm.forms.outreach import OutreachForm, RecordActionForm
 from crm.models import (
     AuditEntry,
     Event,
-    FollowUp,
     Material,
     Organisation,
     Outreach,
@@ -34,14 +34,18 @@ from crm.models import (
     outreach_people,
 )
 from crm.security import can, requires
+from crm.services import followups
 from crm.services.checks import (
     MAX_ID,
     clean_clock_time,
     clean_date,
     clean_int,
+    clean_text,
     local_to_utc,
 )
 from crm.services.errors import ConflictError, ValidationError
+from crm.services.followups.listing import FollowUpRow, follow_ups_about
+from crm.services.followups.records import TITLE_LIMIT
 from crm.services.materials import offered_materials
 from crm.services.outreach import pickers
 from crm.services.outreach.choices import Recent, recent_choices
@@ -81,6 +85,8 @@ STALE_DELETE = (
     "Check it below and delete it again if you still mean to."
 )
 NEXT_REFUSED = "the page to return to must be a path on this site, e.g. /people/12"
+FOLLOW_UP_DAYS = 3650  # "in N days": ten years at most, the furthest a due date may be
+FOLLOW_UP_REFUSED = "this account may not plan follow-ups"
 
 
 # What the pickers show --------------------------------------------------------------------
@@ -114,7 +120,7 @@ class Picked:
     max_organisations: int = MAX_ORGANISATIONS
 
 
-def _picked(
+def picked_for(
     ids: dict[str, list[int]], on: date, event_id: int | None, recent: Recent | None = None
 ) -> Picked:
     recent = recent or recent_choices(current_user)
@@ -148,7 +154,7 @@ def _picked(
     return picked
 
 
-def _event_choices(form: OutreachForm, picked: Picked) -> None:
+def event_choices(form: OutreachForm, picked: Picked) -> None:
     form.event_id.choices = [SelectChoice("", "No event")] + [
         SelectChoice(str(e.id), e.label) for e in picked.events
     ]
@@ -157,6 +163,32 @@ def _event_choices(form: OutreachForm, picked: Picked) -> None:
 
 
 # Reading the form ---------------------------------------------------------------------------
+
+
+@dataclass
+class FollowUpPlan:
+    """The "Follow up" part of the form, read: created with the record it follows up."""
+
+    due_date: date
+    title: str  # as typed; empty: "Follow up: <subject>"
+    field: str  # the form field the due date came from (days or a date)
+
+    def data(self, record: Outreach, ids: dict[str, list[int]]) -> dict[str, Any]:
+        """The follow-up's data for ``followups.create_follow_up``: assigned to the logger
+        (the actor), about the record and the first person and organisation chosen on it
+        (so that it shows on their timelines), on the record's sub-items (the service's
+        default)."""
+        title = self.title or f"Follow up: {record.subject}"
+        if len(title) > TITLE_LIMIT:
+            title = title[: TITLE_LIMIT - 1] + "…"
+        return {
+            "title": title,
+            "due_date": self.due_date,
+            "due_time": None,
+            "outreach_id": record.id,
+            "person_id": next(iter(ids["person_ids"]), None),
+            "organisation_id": next(iter(ids["organisation_ids"]), None),
+        }
 
 
 @dataclass
@@ -169,6 +201,7 @@ class Entry:
     occurred_at: datetime | None = None
     candidates: dict[str, list[Any]] = field(default_factory=dict)
     has_errors: bool = False
+    follow_up: FollowUpPlan | None = None
 
     def data(self, form: OutreachForm) -> dict[str, Any]:
         return {
@@ -183,27 +216,29 @@ class Entry:
         }
 
 
-def _refuse(form: OutreachForm, entry: Entry, error: ValidationError) -> None:
+def refuse(form: FlaskForm, entry: Entry, error: ValidationError) -> None:
+    """Show ``error`` beside its field (the service's data keys read as the form's names)."""
     error.field = FIELD_OF.get(error.field or "", error.field)
     attach_error(form, error)
     entry.has_errors = True
 
 
-def _read_ids(form: OutreachForm, name: str, entry: Entry) -> list[int]:
+def read_ids(form: FlaskForm, name: str, entry: Entry) -> list[int]:
+    """The ids ticked in one of the form's lists, in order; anything else beside the list."""
     found: list[int] = []
     for raw in getattr(form, name).data or []:
         try:
             value = clean_int(raw, name, 1, MAX_ID)
         except ValidationError as error:
             shown = str(raw)[:20] if isinstance(raw, str) else "a file"
-            _refuse(form, entry, ValidationError(f"{shown!r}: {error.message}", field=name))
+            refuse(form, entry, ValidationError(f"{shown!r}: {error.message}", field=name))
             continue
         if value is not None and value not in found:
             found.append(value)
     return found
 
 
-def _resolve(form: OutreachForm, name: str, entry: Entry) -> None:
+def resolve_typed(form: FlaskForm, name: str, entry: Entry) -> None:
     """Text left in a picker's box (typed without JavaScript, or not picked): the record it
     names joins the chosen ones; several matches are offered to tick."""
     box = getattr(form, QUERIES[name])
@@ -219,22 +254,65 @@ def _resolve(form: OutreachForm, name: str, entry: Entry) -> None:
             chosen = pickers.find_subitem(text, field=name)
     except Ambiguous as question:
         entry.candidates[name] = question.candidates
-        _refuse(form, entry, question)
+        refuse(form, entry, question)
         return
     except ValidationError as error:
         error.field = name
-        _refuse(form, entry, error)
+        refuse(form, entry, error)
         return
     if chosen.id not in entry.ids[name]:
         entry.ids[name].append(chosen.id)
     box.data = ""
 
 
-def _read(form: OutreachForm) -> Entry:
+def _read_follow_up(form: OutreachForm, entry: Entry) -> None:
+    """The "Follow up" part: in N days (from today in the user's zone) or on a date; a
+    title alone says nothing about when, so it is refused rather than dropped."""
+    try:
+        days = clean_int(form.follow_up_days.data, "follow_up_days", 0, FOLLOW_UP_DAYS)
+        on = clean_date(form.follow_up_on.data, "follow_up_on")
+        title = clean_text(form.follow_up_title.data, "follow_up_title", TITLE_LIMIT) or ""
+    except ValidationError as error:
+        refuse(form, entry, error)
+        return
+    if days is not None and on is not None:
+        refuse(
+            form,
+            entry,
+            ValidationError(
+                "give either a number of days or a date, not both", field="follow_up_on"
+            ),
+        )
+        return
+    if days is None and on is None:
+        if title:
+            refuse(
+                form,
+                entry,
+                ValidationError(
+                    "say when to follow up: in how many days, or on which date",
+                    field="follow_up_days",
+                ),
+            )
+        return
+    if not can(current_user, "followups.create"):
+        refuse(form, entry, ValidationError(FOLLOW_UP_REFUSED, field="follow_up_days"))
+        return
+    if on is not None:
+        entry.follow_up = FollowUpPlan(on, title, "follow_up_on")
+    else:
+        assert days is not None
+        today = datetime.now(viewer_timezone()).date()
+        entry.follow_up = FollowUpPlan(today + timedelta(days=days), title, "follow_up_days")
+
+
+def read_entry(form: OutreachForm, *, with_follow_up: bool = False) -> Entry:
+    """Everything the form holds, checked as far as the view can before the service
+    decides; ``with_follow_up`` reads its "Follow up" part too (new records only)."""
     zone = viewer_timezone()
     entry = Entry(ids={}, day=datetime.now(zone).date())
     for name in ID_LISTS:
-        entry.ids[name] = _read_ids(form, name, entry)
+        entry.ids[name] = read_ids(form, name, entry)
     try:
         day = clean_date(form.occurred_on.data, "occurred_on", required=True)
         clock = clean_clock_time(form.occurred_time.data, "occurred_time", required=True)
@@ -242,21 +320,41 @@ def _read(form: OutreachForm) -> Entry:
         entry.day = day
         entry.occurred_at = local_to_utc(day, clock, zone, "occurred_time", "occurred_on")
     except ValidationError as error:
-        _refuse(form, entry, error)
+        refuse(form, entry, error)
     try:
         entry.event_id = clean_int(form.event_id.data, "event_id", 1, MAX_ID)
     except ValidationError as error:
-        _refuse(form, entry, error)
+        refuse(form, entry, error)
     for name in QUERIES:
-        _resolve(form, name, entry)
+        resolve_typed(form, name, entry)
+    if with_follow_up:
+        _read_follow_up(form, entry)
     return entry
 
 
-def _check_next(form: OutreachForm, entry: Entry) -> str | None:
+def add_follow_up(form: OutreachForm, entry: Entry, record: Outreach) -> None:
+    """Create the follow-up the form asked for, in the transaction that logged ``record``.
+    A refusal raises ``ValidationError`` named for the form's field (the caller rolls back
+    the whole unit: the record is not logged without the follow-up it was meant to have)."""
+    plan = entry.follow_up
+    if plan is None:
+        return
+    try:
+        followups.create_follow_up(plan.data(record, entry.ids), current_user)
+    except ValidationError as error:
+        where = {"title": "follow_up_title", "due_date": plan.field}.get(error.field or "")
+        if where is None:
+            raise ValidationError(f"Follow-up: {error.message}") from None
+        raise ValidationError(error.message, field=where) from None
+
+
+def check_next(form: FlaskForm, entry: Entry) -> str | None:
+    """Where to go after saving: a path on this site, or a refusal beside the form."""
     raw = (form.next.data or "").strip()
     target = safe_next(raw) if raw else None
     if raw and target is None:
-        _refuse(form, entry, ValidationError(NEXT_REFUSED, field="next"))
+        refuse(form, entry, ValidationError(NEXT_REFUSED, field="next"))
+        form.next.data = ""  # never shown again: the page's Cancel link would lead there
     return target
 
 
@@ -270,7 +368,7 @@ def _render_form(
     status: int = 200,
     conflict: ConflictError | None = None,
 ) -> tuple[str, int]:
-    _event_choices(form, picked)
+    event_choices(form, picked)
     return render_template(
         "outreach/form.html", form=form, picked=picked, record=record, conflict=conflict
     ), status
@@ -316,7 +414,7 @@ def blank_form(
         "subitem_ids": [],
         "material_ids": [],
     }
-    return form, _picked(ids, now.date(), event_id, recent)
+    return form, picked_for(ids, now.date(), event_id, recent)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -332,25 +430,26 @@ def new() -> Response | tuple[str, int]:
         return _render_form(form, picked)
     form = OutreachForm()
     valid = form.validate()  # first: validating clears the errors attached before
-    entry = _read(form)
-    target = _check_next(form, entry)
+    entry = read_entry(form, with_follow_up=True)
+    target = check_next(form, entry)
     if not valid or entry.has_errors:
         return _refused(form, entry)
     try:
         record = log_outreach(entry.data(form), current_user)
+        add_follow_up(form, entry, record)  # one unit: both or neither
     except ValidationError as error:
         db.session.rollback()
-        _refuse(form, entry, error)
+        refuse(form, entry, error)
         return _refused(form, entry)
     db.session.commit()
-    _flash_saved(record, "logged")
+    _flash_saved(record, "logged", with_follow_up=entry.follow_up is not None)
     if target:
         return redirect(_with_anchor(target, f"outreach-{record.id}"))
     return redirect(url_for("outreach.show", outreach_id=record.id))
 
 
 def _refused(form: OutreachForm, entry: Entry, record: Outreach | None = None) -> tuple[str, int]:
-    picked = _picked(entry.ids, entry.day, entry.event_id)
+    picked = picked_for(entry.ids, entry.day, entry.event_id)
     picked.candidates = entry.candidates
     return _render_form(form, picked, record, status=400)
 
@@ -360,11 +459,16 @@ def _with_anchor(path: str, anchor: str) -> str:
     return urlunsplit(parts._replace(fragment=anchor))
 
 
-def _flash_saved(record: Outreach, done: str) -> None:
+def _flash_saved(record: Outreach, done: str, with_follow_up: bool = False) -> None:
     link = Markup('<a href="{}">{}</a>').format(
         url_for("outreach.show", outreach_id=record.id), record.subject
     )
-    flash(Markup("Outreach {} was {}.").format(link, done), "success")
+    message = Markup("Outreach {} was {}.").format(link, done)
+    if with_follow_up:
+        message += Markup(' A <a href="{}">follow-up</a> was planned.').format(
+            url_for("followups.index")
+        )
+    flash(message, "success")
 
 
 def _get(outreach_id: int) -> Outreach:
@@ -394,12 +498,7 @@ def render_record(record: Outreach, status: int = 200, error: str = "") -> tuple
             .order_by(Person.sort_name, Person.id)
         ).all()
     ]
-    follow_ups = db.session.scalars(
-        sa.select(FollowUp)
-        .where(FollowUp.outreach_id == record.id)
-        .options(selectinload(FollowUp.assignee))
-        .order_by(FollowUp.due_at, FollowUp.id)
-    ).all()
+    follow_ups: list[FollowUpRow] = follow_ups_about("outreach", record.id, zone=viewer_timezone())
     history: list[TimelineEntry] = []
     if can(current_user, "register.audit"):
         history = [
@@ -461,7 +560,7 @@ def record_form(record: Outreach) -> tuple[OutreachForm, Picked]:
         "subitem_ids": [s.id for s in record.subitems],
         "material_ids": [m.id for m in record.materials],
     }
-    return form, _picked(ids, local.date(), record.event_id)
+    return form, picked_for(ids, local.date(), record.event_id)
 
 
 @bp.route("/<int:outreach_id>/edit", methods=["GET", "POST"])
@@ -477,15 +576,15 @@ def edit(outreach_id: int) -> Response | tuple[str, int]:
         return _render_form(form, picked, record)
     form = OutreachForm()
     valid = form.validate()
-    entry = _read(form)
-    target = _check_next(form, entry)
+    entry = read_entry(form)
+    target = check_next(form, entry)
     if not valid or entry.has_errors:
         return _refused(form, entry, record)
     try:
         update_outreach(record, entry.data(form), current_user, form.version.data)
     except ValidationError as error:
         db.session.rollback()
-        _refuse(form, entry, error)
+        refuse(form, entry, error)
         return _refused(form, entry, record)
     except ConflictError as conflict:
         db.session.rollback()
@@ -596,5 +695,5 @@ def quick_log(
         [organisation.id] if organisation else None,
         next_path=request.path,
     )
-    _event_choices(form, picked)
+    event_choices(form, picked)
     return QuickLog(form, picked)
