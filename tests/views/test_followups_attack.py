@@ -9,7 +9,7 @@ import re
 from crm.extensions import db as _db
 from crm.models import FollowUpStatus, Outreach, utcnow
 from tests import factories
-from tests.views.test_followups_pages import _as, _complete, _count, _fresh, world
+from tests.views.test_followups_pages import _as, _complete, _count, _fresh, _sign_out, world
 
 __all__ = ["world"]  # the fixture, imported for the tests below
 
@@ -41,3 +41,47 @@ def test_completing_a_follow_up_about_a_deleted_event_does_not_offer_the_event(
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _fresh(follow_up.id).status == FollowUpStatus.DONE
     assert _count(Outreach) == before + 1
+
+
+def test_a_persons_and_an_organisations_pages_list_their_open_follow_ups_and_plan_one(
+    client, signed_in, world
+) -> None:
+    """A person's page had no way to plan a follow-up about them and did not show the
+    open ones (only the timeline, by due date, where one overdue for months sits pages
+    down): the way from a contact to "what do I still owe them" was missing."""
+    anna, organisation = world["anna"], world["organisation"]
+    mine = world["mine"]
+    done = factories.make_follow_up(
+        "Thank Anna for the visit", world["officer"], person=anna, status="done"
+    )
+    _db.session.commit()
+    _as(client, world["officer"])
+    for path, query in (
+        (f"/people/{anna.id}", f"person={anna.id}"),
+        (f"/organisations/{organisation.id}", f"organisation={organisation.id}"),
+    ):
+        page = client.get(path).get_data(as_text=True)
+        section = re.search(r'<section id="follow-ups".*?</section>', page, re.S)
+        assert section, path
+        assert f'href="/followups/{mine.id}"' in section.group(0)
+        assert f'href="/followups/{done.id}"' not in section.group(0)  # on the timeline
+        assert f'href="/followups/new?{query}&amp;next={path}"' in section.group(0)
+        form = client.get(f"/followups/new?{query}&next={path}").get_data(as_text=True)
+        assert "checked" in form and f'name="next" type="hidden" value="{path}"' in form
+    _sign_out(client)
+    signed_in("viewer")
+    page = client.get(f"/people/{anna.id}").get_data(as_text=True)
+    assert f'href="/followups/{mine.id}"' in page
+    assert "Plan a follow-up" not in page  # viewers only read follow-ups
+
+
+def test_no_follow_up_is_offered_about_a_deleted_person(client, world) -> None:
+    anna = world["anna"]
+    anna.deleted_at = utcnow()
+    _db.session.commit()
+    admin = factories.make_user("admin")
+    _db.session.commit()
+    _as(client, admin)
+    response = client.get(f"/people/{anna.id}")
+    assert response.status_code == 200
+    assert "Plan a follow-up" not in response.get_data(as_text=True)
