@@ -5,9 +5,10 @@ beside its field) are in test_followups_pages.py; these reuse its fixture."""
 from __future__ import annotations
 
 import re
+from datetime import date, time
 
 from crm.extensions import db as _db
-from crm.models import FollowUpStatus, Outreach, utcnow
+from crm.models import FollowUpStatus, Outreach, User, utcnow
 from tests import factories
 from tests.views.test_followups_pages import _as, _complete, _count, _fresh, _sign_out, world
 
@@ -85,3 +86,25 @@ def test_no_follow_up_is_offered_about_a_deleted_person(client, world) -> None:
     response = client.get(f"/people/{anna.id}")
     assert response.status_code == 200
     assert "Plan a follow-up" not in response.get_data(as_text=True)
+
+
+def test_the_due_time_is_repeated_for_the_viewer_only_when_it_reads_differently(
+    client, world
+) -> None:
+    """A follow-up due at 15:00 in Brussels, seen from Berlin (the same clock), showed
+    "For you: ... 15:00 (Europe/Berlin)" under "... 15:00 (Europe/Brussels)"."""
+    officer = world["officer"]
+    officer.timezone = "Europe/Berlin"
+    follow_up = factories.make_follow_up(
+        "Call the works council back", officer, due_date=date(2030, 2, 4), due_time=time(15)
+    )
+    _db.session.commit()
+    _as(client, officer)
+    page = client.get(f"/followups/{follow_up.id}").get_data(as_text=True)
+    assert "15:00" in page and "(Europe/Brussels)" in page
+    assert "For you:" not in page
+    officer = _db.session.get(User, officer.id)
+    officer.timezone = "Europe/London"
+    _db.session.commit()
+    page = client.get(f"/followups/{follow_up.id}").get_data(as_text=True)
+    assert "For you: Mon 04 Feb 2030 14:00 (Europe/London)" in page
