@@ -399,7 +399,7 @@ class Due:
 
     label: str  # in due_zone
     zone: str
-    viewer_label: str | None  # in the viewer's zone, when it differs (timed ones only)
+    viewer_label: str | None  # in the viewer's zone, when it reads differently there
     viewer_zone: str
     overdue: bool
     on_a_day: bool
@@ -418,7 +418,9 @@ def _due(follow_up: FollowUp, zone: ZoneInfo, now: datetime) -> Due:
     return Due(
         label=own,
         zone=follow_up.due_zone,
-        viewer_label=theirs if theirs != own or zone.key != follow_up.due_zone else None,
+        # Only when it reads differently: "15:00 (Europe/Brussels)" and "For you: 15:00
+        # (Europe/Berlin)" made readers look for a difference that is not there.
+        viewer_label=theirs if theirs != own else None,
         viewer_zone=zone.key,
         overdue=overdue,
         on_a_day=follow_up.due_time is None,

@@ -22,6 +22,7 @@ from crm.models import (
 from crm.security import can, requires
 from crm.services import register
 from crm.services.errors import ConflictError, NeedsConfirmation, ValidationError
+from crm.services.followups.listing import follow_ups_about
 from crm.services.pagination import paginate
 from crm.services.search import (
     ORGANISATION_SORTS,
@@ -30,6 +31,7 @@ from crm.services.search import (
     organisations_query,
 )
 from crm.services.timeline import record_timeline
+from crm.templating import viewer_timezone
 from crm.views.forms_support import attach_error
 from crm.views.lists import list_filter, refused_filter
 from crm.views.outreach.records import quick_log
@@ -191,6 +193,7 @@ def render_organisation(
         open_panel="link" if link_form is not None else "",
         today=local_today(),
         quick_log=quick_log(organisation=organisation),
+        follow_ups=follow_ups_about("organisation", organisation.id, zone=viewer_timezone()),
     ), status
 
 

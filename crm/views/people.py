@@ -34,6 +34,7 @@ from crm.models import ConsentRecord, OrganisationKind, Person, Position, SizeCl
 from crm.security import can, requires
 from crm.services import exports, register
 from crm.services.errors import ConflictError, NeedsConfirmation, ValidationError
+from crm.services.followups.listing import follow_ups_about
 from crm.services.search import (
     PEOPLE_SORTS,
     find_organisation,
@@ -41,6 +42,7 @@ from crm.services.search import (
     people_query,
 )
 from crm.services.timeline import record_timeline
+from crm.templating import viewer_timezone
 from crm.views.forms_support import attach_error
 from crm.views.lists import list_filter, refused_filter
 from crm.views.outreach.records import quick_log
@@ -206,6 +208,7 @@ def render_person(
         open_panel=open_panel,
         today=local_today(),
         quick_log=quick_log(person=person),
+        follow_ups=follow_ups_about("person", person.id, zone=viewer_timezone()),
         **panels,
     ), status
 

@@ -714,11 +714,13 @@ def outreach_prefill(follow_up: FollowUp, *, now: datetime | None = None) -> dic
     the rest (channel, direction, outcome) and may change any of it."""
     person = follow_up.person
     organisation = follow_up.organisation
+    event = follow_up.event
     return {
         "occurred_at": (now or utcnow()).astimezone(UTC).replace(second=0, microsecond=0),
         "subject": follow_up.title,
         "notes": "",
-        "event_id": follow_up.event_id,
+        # A deleted event is not offered: the outreach would be refused for it.
+        "event_id": event.id if event is not None and event.deleted_at is None else None,
         "person_ids": [person.id]
         if person is not None and person.erased_at is None and person.deleted_at is None
         else [],
