@@ -360,8 +360,16 @@ def _blank_form() -> tuple[FollowUpForm, Picked]:
         title = f"Follow up: {outreach.subject}"
         form.title.data = title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1] + "…"
         ids["subitem_ids"] = [item.id for item in outreach.subitems]
-        live_people = [p.id for p in outreach.people if p.deleted_at is None and not p.erased_at]
-        live_orgs = [o.id for o in outreach.organisations if o.deleted_at is None]
+        live_people = [
+            p.id
+            for p in outreach.people
+            if p.deleted_at is None and p.erased_at is None and p.merged_into_id is None
+        ]
+        live_orgs = [
+            o.id
+            for o in outreach.organisations
+            if o.deleted_at is None and o.merged_into_id is None
+        ]
         ids["person_ids"] = ids["person_ids"] or live_people[:1]
         ids["organisation_ids"] = ids["organisation_ids"] or live_orgs[:1]
     return form, _picked(ids, today)

@@ -72,17 +72,19 @@ def _generate(
 
 
 def _soon(db: SQLAlchemy) -> list[tuple[Any, ...]]:
-    """The follow-ups due soon after the run: what the seed chose, then their due time."""
+    """The follow-ups due soon after the run: what the seed chose, then their due time
+    (assignees by e-mail: PostgreSQL gives the accounts of a second run new ids)."""
     return _rows(
         db,
         sa.select(
             FollowUp.title,
-            FollowUp.assignee_id,
+            User.email,
             FollowUp.organisation_id,
             FollowUp.person_id,
             FollowUp.due_zone,
             FollowUp.due_at,
         )
+        .join(User, User.id == FollowUp.assignee_id)
         .where(FollowUp.notes == SOON_NOTE)
         .order_by(FollowUp.id),
     )

@@ -1093,3 +1093,74 @@ def test_a_password_change_refused_still_shows_the_preferences(client, world) ->
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'name="timezone"' in page and 'name="digest_hour"' in page
+
+
+# Never a 500: whatever a form field holds -------------------------------------------------------
+
+NASTY = ["", " ", "NaN", "-1", "0", "9" * 60, "١٢", "a\x00b", "\u202e", "x" * 5000, ["1", "2"]]
+FOLLOW_UP_FIELDS = [
+    "title", "notes", "due_date", "due_time", "assignee_id", "person_ids", "people_query",
+    "organisation_ids", "organisations_query", "outreach_ids", "event_ids", "subitem_ids",
+    "subitems_query", "version", "next",
+]  # fmt: skip
+COMPLETE_FIELDS = [
+    "then", "version", "occurred_on", "occurred_time", "channel", "direction", "subject",
+    "person_ids", "organisation_ids", "subitem_ids", "material_ids", "event_id", "outcome",
+    "follow_up_days", "follow_up_on", "follow_up_title", "next",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", NASTY, ids=range(len(NASTY)))
+def test_no_value_in_any_field_is_a_500(client, world, value) -> None:
+    _as(client, world["officer"])
+    mine = world["mine"]
+    for field in FOLLOW_UP_FIELDS:
+        for path in ("/followups/new", f"/followups/{mine.id}/edit"):
+            data = _edit_data(client, mine) if "edit" in path else _form(client)
+            data[field] = value
+            response = client.post(path, data=data)
+            assert response.status_code in (302, 400, 409), (path, field, value)
+            _db.session.rollback()
+    for field in COMPLETE_FIELDS:
+        for then in ("log", "only"):
+            response = _complete(client, _fresh(mine.id), **{"then": then, field: value})
+            assert response.status_code in (302, 400, 409), (field, then, value)
+            follow_up = _fresh(mine.id)
+            if follow_up.status != FollowUpStatus.OPEN:  # completed: open it again
+                follow_up.status, follow_up.completed_at = FollowUpStatus.OPEN, None
+                _db.session.commit()
+    for step in ("cancel", "reopen"):
+        for field in ("version", "next"):
+            token = csrf_token(client, "/")
+            response = client.post(
+                f"/followups/{mine.id}/{step}", data={"csrf_token": token, field: value}
+            )
+            assert response.status_code in (302, 400, 409), (step, field, value)
+
+
+@pytest.mark.parametrize("value", NASTY, ids=range(len(NASTY)))
+def test_no_query_string_is_a_500(client, world, value) -> None:
+    _as(client, world["officer"])
+    coordinator = factories.make_user("coordinator")
+    _db.session.commit()
+    for name in ("person", "organisation", "outreach", "event", "next"):
+        response = client.get("/followups/new", query_string={name: value})
+        assert response.status_code in (200, 400), (name, value)
+    for path in (f"/followups/{world['mine'].id}/edit", f"/followups/{world['mine'].id}/complete"):
+        assert client.get(path, query_string={"next": value}).status_code == 200
+    _sign_out(client)
+    _as(client, coordinator)
+    for name in ("by", "assignee", "subitem", "status", "page", "unknown"):
+        response = client.get("/followups/team", query_string={name: value})
+        assert response.status_code in (200, 400), (name, value)
+
+
+def test_the_pages_of_people_and_organisations_offer_a_follow_up(client, world) -> None:
+    _as(client, world["officer"])
+    person = f"/people/{world['anna'].id}"
+    page = client.get(person).get_data(as_text=True)
+    assert f'href="/followups/new?person={world["anna"].id}&amp;next={person}"' in page
+    organisation = f"/organisations/{world['organisation'].id}"
+    page = client.get(organisation).get_data(as_text=True)
+    link = f'href="/followups/new?organisation={world["organisation"].id}&amp;next={organisation}"'
+    assert link in page
