@@ -7,8 +7,10 @@ without a real secret key or with debug on.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -87,11 +89,16 @@ def _mail_config(env: Mapping[str, str], production: bool, base_url: str) -> dic
     sender = env.get("CRM_MAIL_SENDER", "").strip()
     if not sender:
         sender = f"crm@{urlsplit(base_url).hostname or 'localhost'}"
-    local, at, domain = sender.rpartition("<")[2].rstrip(">").partition("@")
+    # Exactly one mailbox, as mail clients read it: a comma or a colon in an unquoted name
+    # would make it two addresses or a group, and every message would be refused.
+    mailboxes = getaddresses([sender])
+    unquoted = re.sub(r'"(?:[^"\\]|\\.)*"', "", sender)
+    address = mailboxes[0][1] if len(mailboxes) == 1 and not set(unquoted) & set(":;") else ""
+    local, at, domain = address.partition("@")
     if not at or not local or not domain or any(ch.isspace() for ch in local + domain):
         raise ConfigError(
             f"CRM_MAIL_SENDER={sender!r} is not an e-mail address (e.g. crm@example.org or "
-            "'MTS CRM <crm@example.org>')"
+            "'MTS CRM <crm@example.org>'; a name with a comma or a colon goes in double quotes)"
         )
     return {
         "CRM_MAIL_HOST": host,

@@ -67,6 +67,9 @@ def test_every_setting_is_read(tmp_path) -> None:
         ({"CRM_MAIL_PASSWORD": "secret"}, "CRM_MAIL_PASSWORD is set but CRM_MAIL_USERNAME"),
         ({"CRM_MAIL_SENDER": "crm"}, "CRM_MAIL_SENDER='crm' is not an e-mail address"),
         ({"CRM_MAIL_SENDER": "crm@"}, "is not an e-mail address"),
+        # A comma or a colon outside quotes: two mailboxes, or a group; servers refuse them.
+        ({"CRM_MAIL_SENDER": "MTS CRM, Brussels <crm@example.org>"}, "in double quotes"),
+        ({"CRM_MAIL_SENDER": "CRM: reminders <crm@example.org>"}, "in double quotes"),
         (
             {"CRM_MAIL_HOST": "smtp.example.org", "CRM_MAIL_SECURITY": "none",
              "CRM_MAIL_USERNAME": "crm", "CRM_MAIL_PASSWORD": "pw"},
@@ -77,6 +80,12 @@ def test_every_setting_is_read(tmp_path) -> None:
 def test_wrong_settings_stop_the_app_naming_them(tmp_path, environ, message) -> None:
     with pytest.raises(ConfigError, match=message):
         build_config(str(tmp_path), {**PRODUCTION, **environ})
+
+
+def test_a_quoted_name_may_hold_a_comma(tmp_path) -> None:
+    sender = '"MTS CRM, Brussels" <crm@example.org>'
+    config = build_config(str(tmp_path), {**PRODUCTION, "CRM_MAIL_SENDER": sender})
+    assert config["CRM_MAIL_SENDER"] == sender
 
 
 def test_a_login_in_clear_to_a_local_relay_is_allowed(tmp_path) -> None:
