@@ -26,6 +26,7 @@ import secrets
 import smtplib
 import socket
 import time as monotonic_time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -272,13 +273,16 @@ def send_due(
     batch: int = 100,
     deadline: float | None = None,
     settings: MailSettings | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> SendReport:
     """One pass over the outbox: plan, then claim and send batches until nothing is due.
 
     ``now`` fixes the clock's start (tests; it runs on from there); ``runner`` names the
     claimer (default ``host:pid``); ``deadline`` is a ``time.monotonic()`` value after which
-    no message is started (the rest of a batch is given back); ``settings`` default to the
-    app's (``mail.configured()``). Commits."""
+    no message is started (the rest of a batch is given back); ``should_stop``, asked before
+    each message, ends the pass the same way once it says True (``crm scheduler`` on
+    SIGTERM: the message being sent is finished, the rest given back); ``settings`` default
+    to the app's (``mail.configured()``). Commits."""
     settings = settings or mail.configured()
     started_wall = (now or datetime.now(UTC)).astimezone(UTC)
     started = monotonic_time.monotonic()
@@ -297,6 +301,8 @@ def send_due(
     smtp: smtplib.SMTP | None = None
     try:
         while deadline is None or monotonic_time.monotonic() < deadline:
+            if should_stop is not None and should_stop():
+                break
             claimed_at = clock()
             ids = claim(claimed_at, claimer, batch, settings.domain)
             if not ids:
@@ -311,6 +317,7 @@ def send_due(
                 clock,
                 smtp,
                 report,
+                should_stop,
             )
             if stop:
                 break
@@ -329,12 +336,15 @@ def _send_batch(
     clock: Any,
     smtp: smtplib.SMTP | None,
     report: SendReport,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[smtplib.SMTP | None, bool]:
     """Send a claimed batch over one connection; returns the connection (None when broken)
     and whether the pass should stop (the server cannot be reached, or time is up)."""
     for index, item in enumerate(outgoing):
-        if clock() >= send_before or (
-            deadline is not None and monotonic_time.monotonic() >= deadline
+        if (
+            clock() >= send_before
+            or (deadline is not None and monotonic_time.monotonic() >= deadline)
+            or (should_stop is not None and should_stop())
         ):
             _give_back(outgoing[index:], claimer)
             return smtp, True
