@@ -265,6 +265,15 @@ def trigger_of(job: Job, config: Any) -> dict[str, Any]:
     return trigger
 
 
+def describe_trigger(trigger: dict[str, Any]) -> str:
+    """``every 60 s`` for an interval trigger; the arguments otherwise (for the log)."""
+    if trigger.get("trigger") == "interval":
+        units = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
+        seconds = sum(trigger.get(unit, 0) * factor for unit, factor in units.items())
+        return f"every {seconds:g} s"
+    return ", ".join(f"{key}={value}" for key, value in trigger.items())
+
+
 def run_job(
     app: Flask, job: Job, runner: str, stop: Callable[[], bool] = lambda: False
 ) -> Any | None:
@@ -360,7 +369,10 @@ class SchedulerProcess:
                     "crm scheduler %s holds %s; running %s",
                     self.runner,
                     self.lock.description,
-                    ", ".join(f"{j.id} ({trigger_of(j, self.app.config)})" for j in self.jobs),
+                    ", ".join(
+                        f"{j.id} {describe_trigger(trigger_of(j, self.app.config))}"
+                        for j in self.jobs
+                    ),
                 )
                 return True
             holder = self.lock.holder() or "another process"
