@@ -221,10 +221,10 @@ class FileLock(LeaderLock):
 def sqlite_file(url: sa.URL) -> Path | None:
     """The database file of a SQLite URL; None when the database lives in memory."""
     database = url.database or ""
-    if database.startswith("file:"):  # a URI filename (?uri=true)
-        database, _, query = database[len("file:") :].partition("?")
-        if "mode=memory" in query:
+    if url.query.get("uri") == "true" and database.startswith("file:"):  # a URI filename
+        if url.query.get("mode") == "memory":
             return None
+        database = database[len("file:") :]
     if database in ("", ":memory:"):
         return None
     return Path(database).resolve()
