@@ -112,6 +112,7 @@ def _pages(live_url: str, urls: dict[str, str]) -> Iterator[tuple[str, object]]:
     yield "duplicates-compare", _open_first_comparison(live_url + "/duplicates")
     yield "account", live_url + "/account"
     yield "admin-users", live_url + "/admin/users"
+    yield "admin-mail", live_url + "/admin/mail"
     yield "not-found", live_url + "/people/999999"
 
 

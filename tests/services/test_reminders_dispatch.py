@@ -303,3 +303,36 @@ def test_tls_and_a_login_on_the_way_out(ctx: Flask, tmp_path: Path, monkeypatch)
     ) as server:
         assert send_due(settings=server.settings()).sent == 2
     assert len(server.received) == 2 and server.logins == ["crm"]
+
+
+def test_two_send_due_processes_at_once_send_each_message_once(ctx: Flask) -> None:
+    """The console command, twice at the same moment, as cron and an operator might."""
+    import os
+    import subprocess
+
+    from tests.livedb import crm_executable
+
+    _due_rows(500)
+    with smtp_server() as server:
+        env = {
+            **os.environ,
+            "CRM_ENV": "development",
+            "CRM_DATABASE_URL": ctx.config["SQLALCHEMY_DATABASE_URI"],
+            "CRM_BASE_URL": "https://crm.example.org",
+            "CRM_MAIL_HOST": server.host,
+            "CRM_MAIL_PORT": str(server.port),
+            "CRM_MAIL_SECURITY": "none",
+        }
+        command = [*crm_executable(), "reminders", "send-due"]
+        passes = [
+            subprocess.Popen(command, env=env, text=True, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+            for _ in range(2)
+        ]  # fmt: skip
+        outputs = [p.communicate(timeout=300) for p in passes]
+        received = server.handler.message_ids()
+    assert [p.returncode for p in passes] == [0, 0], outputs
+    assert len(received) == 500 and len(set(received)) == 500
+    assert {r.status for r in _rows()} == {ReminderStatus.SENT}
+    runs = db.session.scalars(sa.select(SchedulerRun)).all()
+    assert len(runs) == 2 and sum(run.sent for run in runs) == 500
