@@ -9,14 +9,13 @@ recipient was deactivated, the digest has nothing left to list) is not composed 
 from __future__ import annotations
 
 from datetime import date, datetime
-from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from crm.clock import local_date
 from crm.models import FollowUp, Reminder, User
 from crm.models.followups import FollowUpStatus, ReminderKind, due_key
-from crm.services.mail import MailSettings, compose
+from crm.services.mail import MailSettings, Outgoing, render
 from crm.services.reminders.digests import digest_items, zone_of
 
 
@@ -77,9 +76,7 @@ def _still_theirs(follow_up: FollowUp | None, recipient: User) -> FollowUp | Non
     return follow_up if follow_up.assignee_id == recipient.id else None
 
 
-def compose_reminder(
-    reminder: Reminder, settings: MailSettings, now: datetime
-) -> EmailMessage | None:
+def compose_reminder(reminder: Reminder, settings: MailSettings, now: datetime) -> Outgoing | None:
     """The message of an outbox row, or None when it is no longer wanted."""
     recipient: User | None = reminder.recipient
     if recipient is None or not recipient.is_active or reminder.message_id is None:
@@ -133,7 +130,7 @@ def compose_reminder(
         context["zone"] = zone.key
         template = "digest"
     context["subject"] = subject
-    return compose(
+    return render(
         settings,
         to=recipient.email,
         subject=subject,

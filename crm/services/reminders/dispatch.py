@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import secrets
 import smtplib
 import socket
+import threading
 import time as monotonic_time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
@@ -162,11 +163,15 @@ def claim(now: datetime, claimer: str, batch: int, domain: str) -> list[int]:
             _reminders.c.id.in_(ids), _reminders.c.message_id.is_(None)
         )
     ).all()
-    for reminder_id, key in unnamed:
+    if unnamed:  # one statement for the batch (executemany), not one round trip per row
         session.execute(
             sa.update(_reminders)
-            .where(_reminders.c.id == reminder_id)
-            .values(message_id=mail.message_id(reminder_id, key, domain))
+            .where(_reminders.c.id == sa.bindparam("reminder_id"))
+            .values(message_id=sa.bindparam("named")),
+            [
+                {"reminder_id": reminder_id, "named": mail.message_id(reminder_id, key, domain)}
+                for reminder_id, key in unnamed
+            ],
         )
     session.commit()
     return ids
@@ -176,7 +181,7 @@ def claim(now: datetime, claimer: str, batch: int, domain: str) -> list[int]:
 class _Outgoing:
     reminder_id: int
     attempts: int
-    message: EmailMessage | None  # None: no longer wanted
+    message: mail.Outgoing | None  # None: no longer wanted
     error: str | None = None  # it could not be composed
 
 
@@ -215,28 +220,144 @@ def _compose_batch(
     return outgoing
 
 
-def _finish(reminder_id: int, claimer: str, **values: Any) -> bool:
-    """Change a row this pass still holds, and commit at once; False if it holds it no more
-    (its lease ran out and another pass took it)."""
-    session = db.session()
-    result: Any = session.execute(
+class _Marks:
+    """Marks rows sent (or failed, or given back), one committed transaction per row, on a
+    connection of the pass's own, held for the whole pass, in a thread of its own.
+
+    Each "sent" mark is queued right after the server accepted the message and committed
+    while the next message crosses the wire (the sender waits on the network most of the
+    time), at most ``AHEAD`` marks behind: a pass that dies leaves at most the message in
+    flight and the one before it accepted but not marked (both resent, with their
+    Message-IDs, once the lease runs out). Through the session every mark also took a pool
+    checkout with its pre-ping round trip and the ORM's bookkeeping. Other changes (a
+    failed attempt, a row given back) wait for their result. A session bound to a
+    connection of the caller's (a test's outer transaction) is used as it is, in the
+    caller's thread."""
+
+    AHEAD = 1
+    _sent = (
         sa.update(_reminders)
         .where(
-            _reminders.c.id == reminder_id,
-            _reminders.c.claimed_by == claimer,
+            _reminders.c.id == sa.bindparam("reminder_id"),
+            _reminders.c.claimed_by == sa.bindparam("claimer"),
             _reminders.c.status == _SENDING,
         )
-        .values(lease_expires_at=None, **values)
+        .values(
+            status=ReminderStatus.SENT,
+            sent_at=sa.bindparam("sent_at"),
+            next_attempt_at=None,
+            lease_expires_at=None,
+        )
     )
-    session.commit()
-    return bool(result.rowcount)
+
+    def __init__(self) -> None:
+        session = db.session()
+        self._inline = isinstance(session.get_bind(), sa.Connection)
+        self._engine: sa.Engine | None = None
+        self._jobs: queue.Queue[_MarkJob | None] = queue.Queue(maxsize=self.AHEAD)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @staticmethod
+    def _update(reminder_id: int, claimer: str, values: dict[str, Any]) -> sa.Executable:
+        return (
+            sa.update(_reminders)
+            .where(
+                _reminders.c.id == reminder_id,
+                _reminders.c.claimed_by == claimer,
+                _reminders.c.status == _SENDING,
+            )
+            .values(lease_expires_at=None, **values)
+        )
+
+    def _run_inline(self, statement: sa.Executable, values: dict[str, Any]) -> bool:
+        session = db.session()
+        result: Any = session.connection().execute(statement, values)
+        session.commit()
+        return bool(result.rowcount)
+
+    def _submit(self, job: _MarkJob) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._thread is None:
+            self._engine = db.engine  # read here: the thread has no app context
+            self._thread = threading.Thread(target=self._work, name="outbox-marks", daemon=True)
+            self._thread.start()
+        self._jobs.put(job)
+
+    def _work(self) -> None:
+        connection: sa.Connection | None = None
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                break
+            try:
+                if self._error is None:
+                    if connection is None:
+                        assert self._engine is not None
+                        connection = self._engine.connect()
+                    try:
+                        result: Any = connection.execute(job.statement, job.values)
+                        connection.commit()
+                    except BaseException:
+                        connection.rollback()
+                        raise
+                    job.held = bool(result.rowcount)
+                    if not job.held and job.warn:
+                        log.warning("reminder %s was sent after its lease ran out", job.warn)
+            except BaseException as error:  # handed to the pass at its next mark
+                self._error = error
+            finally:
+                job.done.set()
+        if connection is not None:
+            connection.close()
+
+    def sent(self, reminder_id: int, claimer: str, sent_at: datetime) -> None:
+        """Mark it sent, if this pass still holds it (queued; see the class)."""
+        values = {"reminder_id": reminder_id, "claimer": claimer, "sent_at": sent_at}
+        if self._inline:
+            if not self._run_inline(self._sent, values):
+                log.warning("reminder %s was sent after its lease ran out", reminder_id)
+            return
+        self._submit(_MarkJob(self._sent, values, warn=reminder_id))
+
+    def finish(self, reminder_id: int, claimer: str, **values: Any) -> bool:
+        """Change a row this pass still holds, committed before it returns; False if it holds
+        it no more (its lease ran out and another pass took it)."""
+        statement = self._update(reminder_id, claimer, values)
+        if self._inline:
+            return self._run_inline(statement, {})
+        job = _MarkJob(statement, {})
+        self._submit(job)
+        job.done.wait()
+        if self._error is not None:
+            raise self._error
+        return job.held
+
+    def close(self) -> None:
+        """Wait for the queued marks; raises what went wrong with one."""
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            raise self._error
+
+
+@dataclass
+class _MarkJob:
+    statement: sa.Executable
+    values: dict[str, Any]
+    warn: int | None = None  # a sent message's row: say so if it was taken over
+    held: bool = False
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 def _failed_attempt(
-    item: _Outgoing, claimer: str, error: str, now: datetime, report: SendReport
+    marks: _Marks, item: _Outgoing, claimer: str, error: str, now: datetime, report: SendReport
 ) -> None:
     if item.attempts >= MAX_ATTEMPTS:
-        if _finish(
+        if marks.finish(
             item.reminder_id,
             claimer,
             status=ReminderStatus.FAILED,
@@ -245,7 +366,7 @@ def _failed_attempt(
         ):
             report.failed += 1
             log.warning("reminder %s failed for good: %s", item.reminder_id, error)
-    elif _finish(
+    elif marks.finish(
         item.reminder_id,
         claimer,
         status=ReminderStatus.PENDING,
@@ -255,10 +376,10 @@ def _failed_attempt(
         report.retried += 1
 
 
-def _give_back(items: list[_Outgoing], claimer: str) -> None:
+def _give_back(marks: _Marks, items: list[_Outgoing], claimer: str) -> None:
     """Rows claimed but not attempted: pending again, the attempt not counted."""
     for item in items:
-        _finish(
+        marks.finish(
             item.reminder_id,
             claimer,
             status=ReminderStatus.PENDING,
@@ -299,6 +420,7 @@ def send_due(
     session.commit()
     margin = timedelta(seconds=3 * settings.timeout + 5)
     smtp: smtplib.SMTP | None = None
+    marks = _Marks()
     try:
         while deadline is None or monotonic_time.monotonic() < deadline:
             if should_stop is not None and should_stop():
@@ -318,12 +440,16 @@ def send_due(
                 smtp,
                 report,
                 should_stop,
+                marks,
             )
             if stop:
                 break
     finally:
         mail.close_quietly(smtp)
-        session.rollback()  # nothing is left open: every claim and mark was committed
+        try:
+            marks.close()  # the queued marks committed before the pass returns
+        finally:
+            session.rollback()  # nothing is left open: every claim and mark was committed
     return report
 
 
@@ -336,7 +462,8 @@ def _send_batch(
     clock: Any,
     smtp: smtplib.SMTP | None,
     report: SendReport,
-    should_stop: Callable[[], bool] | None = None,
+    should_stop: Callable[[], bool] | None,
+    marks: _Marks,
 ) -> tuple[smtplib.SMTP | None, bool]:
     """Send a claimed batch over one connection; returns the connection (None when broken)
     and whether the pass should stop (the server cannot be reached, or time is up)."""
@@ -346,13 +473,13 @@ def _send_batch(
             or (deadline is not None and monotonic_time.monotonic() >= deadline)
             or (should_stop is not None and should_stop())
         ):
-            _give_back(outgoing[index:], claimer)
+            _give_back(marks, outgoing[index:], claimer)
             return smtp, True
         if item.error is not None:
-            _failed_attempt(item, claimer, item.error, clock(), report)
+            _failed_attempt(marks, item, claimer, item.error, clock(), report)
             continue
         if item.message is None:
-            if _finish(
+            if marks.finish(
                 item.reminder_id, claimer, status=ReminderStatus.CANCELLED, next_attempt_at=None
             ):
                 report.cancelled += 1
@@ -367,7 +494,7 @@ def _send_batch(
                 log.warning("cannot reach the mail server: %s", words)
                 for rest in outgoing[index:]:
                     if rest.message is None and rest.error is None:
-                        if _finish(
+                        if marks.finish(
                             rest.reminder_id,
                             claimer,
                             status=ReminderStatus.CANCELLED,
@@ -375,17 +502,18 @@ def _send_batch(
                         ):
                             report.cancelled += 1
                     else:
-                        _failed_attempt(rest, claimer, rest.error or words, clock(), report)
+                        _failed_attempt(marks, rest, claimer, rest.error or words, clock(), report)
                 return None, True
         try:
-            smtp.send_message(item.message)
+            item.message.send(smtp)
         except (
             smtplib.SMTPRecipientsRefused,
             smtplib.SMTPSenderRefused,
             smtplib.SMTPDataError,
         ) as error:
             # The server is there but refused this message: try the next one.
-            _failed_attempt(item, claimer, mail.describe_failure(error, settings), clock(), report)
+            words = mail.describe_failure(error, settings)
+            _failed_attempt(marks, item, claimer, words, clock(), report)
             try:
                 smtp.rset()
             except (smtplib.SMTPException, OSError):
@@ -393,22 +521,13 @@ def _send_batch(
                 smtp = None
             continue
         except (smtplib.SMTPException, OSError) as error:
-            _failed_attempt(item, claimer, mail.describe_failure(error, settings), clock(), report)
+            words = mail.describe_failure(error, settings)
+            _failed_attempt(marks, item, claimer, words, clock(), report)
             mail.close_quietly(smtp)
             smtp = None
             continue
-        sent_at = clock()
-        if _finish(
-            item.reminder_id,
-            claimer,
-            status=ReminderStatus.SENT,
-            sent_at=sent_at,
-            next_attempt_at=None,
-        ):
-            report.sent += 1
-        else:
-            report.sent += 1  # the server has it; the row was taken over after our lease
-            log.warning("reminder %s was sent after its lease ran out", item.reminder_id)
+        marks.sent(item.reminder_id, claimer, clock())
+        report.sent += 1  # the server has it (even if the row was taken over after our lease)
     return smtp, False
 
 
