@@ -88,8 +88,9 @@ class LeaderLock:
 class AdvisoryLock(LeaderLock):
     """PostgreSQL: a session-level advisory lock on a connection kept for the process's life,
     outside the app's pool (autocommit, so it never sits idle in a transaction). Its
-    ``application_name`` names the holder for a waiting scheduler; TCP keepalives let the
-    server notice a holder whose machine vanished."""
+    ``application_name`` names the holder for a waiting scheduler. TCP keepalives on both
+    ends: the server's (session settings) end the session of a holder whose machine
+    vanished within about a minute, freeing the lock; the client's notice a server gone."""
 
     def __init__(self, url: sa.URL, identity: str) -> None:
         self.description = f"PostgreSQL advisory lock {ADVISORY_KEY} on database {url.database}"
@@ -105,6 +106,8 @@ class AdvisoryLock(LeaderLock):
                 "keepalives_interval": 10,
                 "keepalives_count": 3,
                 "connect_timeout": 10,
+                "options": "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 "
+                "-c tcp_keepalives_count=3",
             },
         )
         self._connection: sa.Connection | None = None
