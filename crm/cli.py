@@ -229,5 +229,29 @@ def reminders_send_due() -> None:
         )
 
 
+@cli.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduled jobs (send what is due, every minute) until SIGTERM or Ctrl-C.
+
+    One process per database: a second one waits until the first is gone. Never run it
+    inside the web server; CRM_SCHEDULER_INTERVAL_SECONDS shortens the interval."""
+    import logging
+
+    from flask import current_app
+
+    from crm.scheduler import SchedulerError, run_scheduler
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per run
+    try:
+        run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+    except SchedulerError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def main() -> None:
     cli(prog_name="crm")

@@ -28,6 +28,9 @@ DEVELOPMENT_MAIL_HOST = "127.0.0.1"
 DEVELOPMENT_MAIL_PORT = 1025
 DEVELOPMENT_MAIL_SECURITY = "none"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# crm scheduler: a shorter dispatch interval than the jobs' own (a minute) is for tests and
+# for operators who want mail sooner; more than an hour would leave reminders an hour late.
+SCHEDULER_INTERVAL_RANGE = (1, 3600)
 
 
 class ConfigError(RuntimeError):
@@ -110,6 +113,21 @@ def _mail_config(env: Mapping[str, str], production: bool, base_url: str) -> dic
     }
 
 
+def _scheduler_interval(env: Mapping[str, str]) -> int | None:
+    """``CRM_SCHEDULER_INTERVAL_SECONDS``: None (unset) keeps each job's own interval."""
+    raw = env.get("CRM_SCHEDULER_INTERVAL_SECONDS", "").strip()
+    if not raw:
+        return None
+    seconds = _int(raw, "CRM_SCHEDULER_INTERVAL_SECONDS")
+    low, high = SCHEDULER_INTERVAL_RANGE
+    if not low <= seconds <= high:
+        raise ConfigError(
+            f"CRM_SCHEDULER_INTERVAL_SECONDS={raw!r} is out of range: use {low} to {high} "
+            "seconds (or leave it unset for a minute)"
+        )
+    return seconds
+
+
 def build_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Return the Flask config for this process, read from ``environ`` (default: os.environ)."""
     env = os.environ if environ is None else environ
@@ -168,6 +186,7 @@ def build_config(instance_path: str, environ: Mapping[str, str] | None = None) -
         "WTF_CSRF_SSL_STRICT": base_url.startswith("https://"),
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         **_mail_config(env, production, base_url),
+        "CRM_SCHEDULER_INTERVAL_SECONDS": _scheduler_interval(env),
     }
     if not config["SECRET_KEY"] and not production:
         # Development and tests get a per-process key; sessions just do not survive restarts.

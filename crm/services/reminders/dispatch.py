@@ -26,6 +26,7 @@ import secrets
 import smtplib
 import socket
 import time as monotonic_time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -223,12 +224,18 @@ class _Pass:
     writes the outcome of each message."""
 
     def __init__(
-        self, claimer: str, settings: MailSettings, clock: Any, deadline: float | None
+        self,
+        claimer: str,
+        settings: MailSettings,
+        clock: Any,
+        deadline: float | None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         self.claimer = claimer
         self.settings = settings
         self.clock = clock
         self.deadline = deadline
+        self.should_stop = should_stop
         self.report = SendReport()
         self.smtp: smtplib.SMTP | None = None
         self.marks: sa.Connection | None = None
@@ -317,7 +324,8 @@ class _Pass:
 
     def out_of_time(self, send_before: datetime) -> bool:
         late = self.deadline is not None and monotonic_time.monotonic() >= self.deadline
-        return late or self.clock() >= send_before
+        stopping = self.should_stop is not None and self.should_stop()
+        return late or stopping or self.clock() >= send_before
 
     def send_batch(self, outgoing: list[_Outgoing], send_before: datetime) -> bool:
         """Send a claimed batch over the pass's connection; False when the pass should stop
@@ -386,13 +394,16 @@ def send_due(
     batch: int = 100,
     deadline: float | None = None,
     settings: MailSettings | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> SendReport:
     """One pass over the outbox: plan, then claim and send batches until nothing is due.
 
     ``now`` fixes the clock's start (tests; it runs on from there); ``runner`` names the
     claimer (default ``host:pid``); ``deadline`` is a ``time.monotonic()`` value after which
-    no message is started (the rest of a batch is given back); ``settings`` default to the
-    app's (``mail.configured()``). Commits."""
+    no message is started (the rest of a batch is given back); ``should_stop``, asked before
+    each message, ends the pass the same way once it says True (``crm scheduler`` on
+    SIGTERM: the message being sent is finished, the rest given back); ``settings`` default
+    to the app's (``mail.configured()``). Commits."""
     settings = settings or mail.configured()
     started_wall = (now or datetime.now(UTC)).astimezone(UTC)
     started = monotonic_time.monotonic()
@@ -404,13 +415,17 @@ def send_due(
     planned, empty = plan_digests(started_wall)
     planned += plan_missing(started_wall)
     session.commit()
-    work = _Pass(f"{runner or default_runner()}/{secrets.token_hex(4)}", settings, clock, deadline)
+    claimer = f"{runner or default_runner()}/{secrets.token_hex(4)}"
+    work = _Pass(claimer, settings, clock, deadline, should_stop)
     work.report.planned, work.report.cancelled = planned, empty
-    # Before each message, enough of the lease must be left for one more (every network
-    # step may take the SMTP timeout).
-    margin = timedelta(seconds=3 * settings.timeout + 5)
+    # Before each message, enough of the lease must be left for one more, every network step
+    # of it taking the SMTP timeout: a reconnection (connect, EHLO, STARTTLS, EHLO, AUTH)
+    # and the message (MAIL, RCPT, DATA, its end).
+    margin = timedelta(seconds=9 * settings.timeout + 5)
     try:
         while deadline is None or monotonic_time.monotonic() < deadline:
+            if should_stop is not None and should_stop():
+                break
             claimed_at = clock()
             ids = claim(claimed_at, work.claimer, batch, settings.domain)
             if not ids:
