@@ -36,7 +36,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.policy import SMTP
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -200,10 +203,28 @@ def composed(settings: Any) -> list[Any]:
         messages = []
         for reminder in rows:
             reminder.message_id = mail.message_id(reminder.id, reminder.key, settings.domain)
-            messages.append(compose_reminder(reminder, settings, now))
+            message = compose_reminder(reminder, settings, now)
+            assert message is not None, f"reminder {reminder.id} composed nothing"
+            messages.append(
+                Composed(
+                    message["Message-ID"],
+                    parseaddr(message["From"])[1],
+                    parseaddr(message["To"])[1],
+                    message.as_bytes(policy=SMTP),
+                )
+            )
     db.session.rollback()
-    assert all(m is not None for m in messages)
     return messages
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A message as the wire carries it, composed before the baseline is timed."""
+
+    message_id: str
+    sender: str
+    to: str
+    data: bytes
 
 
 # --- The two senders ------------------------------------------------------------------------------
