@@ -268,7 +268,7 @@ def test_a_deleted_person(world) -> None:
 
 def test_an_erased_person(world) -> None:
     privacy.erase_person(world["anna"], factories.make_user("admin"), KEY)
-    _refused(world, "person_id", f"person #{world['anna'].id} was erased")
+    _refused(world, "person_id", f"person #{world['anna'].id} is an erased person")
 
 
 def test_a_merged_person_names_the_record_they_went_into(world) -> None:

@@ -57,8 +57,7 @@ from crm.services.checks import (
 )
 from crm.services.errors import ValidationError
 from crm.services.framework import at_or_below
-from crm.services.merge import merged_survivor
-from crm.services.outreach.records import log_outreach, person_name
+from crm.services.outreach.records import log_outreach, person_name, refuse_gone
 from crm.services.reference import item_rows
 from crm.services.versioning import check_version
 
@@ -302,24 +301,12 @@ def _assignee(value: object, actor: User, kept: _Kept, current: int | None) -> U
 
 def _refuse_gone(record: Person | Organisation, field: str) -> None:
     """An erased, merged-away or deleted person or organisation cannot be added."""
-    if isinstance(record, Person) and record.erased_at is not None:
-        raise ValidationError(
-            f"person #{record.id} was erased: a follow-up cannot be about them", field=field
-        )
-    name = person_name(record) if isinstance(record, Person) else record.name
-    if record.merged_into_id is not None:
-        survivor = merged_survivor(record)
-        into = person_name(survivor) if isinstance(survivor, Person) else survivor.name
-        raise ValidationError(
-            f"{name} was merged into {into} (#{survivor.id}) while the form was open; "
-            f"choose {into} instead",
-            field=field,
-        )
-    if record.deleted_at is not None:
-        raise ValidationError(
-            f"{name} was deleted while the form was open; choose someone else or leave it empty",
-            field=field,
-        )
+    refuse_gone(
+        record,
+        field,
+        erased="a follow-up cannot be about them",
+        deleted="choose someone else or leave it empty",
+    )
 
 
 def _person(value: object, kept: int | None) -> Person | None:

@@ -253,13 +253,17 @@ def _clean_ids(
     return ids
 
 
-def _refuse_gone(record: Person | Organisation, field: str) -> None:
-    """An erased, merged-away or deleted person or organisation cannot be added."""
+def refuse_gone(
+    record: Person | Organisation,
+    field: str,
+    *,
+    erased: str = "cannot be added to outreach",
+    deleted: str = "remove them from this outreach",
+) -> None:
+    """An erased, merged-away or deleted person or organisation cannot be added (to outreach,
+    to a follow-up: ``erased`` and ``deleted`` end the messages)."""
     if isinstance(record, Person) and record.erased_at is not None:
-        raise ValidationError(
-            f"person #{record.id} is {ERASED_PERSON} and cannot be added to outreach",
-            field=field,
-        )
+        raise ValidationError(f"person #{record.id} is {ERASED_PERSON} and {erased}", field=field)
     name = person_name(record) if isinstance(record, Person) else record.name
     if record.merged_into_id is not None:
         survivor = merged_survivor(record)
@@ -270,10 +274,7 @@ def _refuse_gone(record: Person | Organisation, field: str) -> None:
             field=field,
         )
     if record.deleted_at is not None:
-        raise ValidationError(
-            f"{name} was deleted while the form was open; remove them from this outreach",
-            field=field,
-        )
+        raise ValidationError(f"{name} was deleted while the form was open; {deleted}", field=field)
 
 
 def _people(ids: list[int], kept: frozenset[int]) -> list[Person]:
@@ -283,7 +284,7 @@ def _people(ids: list[int], kept: frozenset[int]) -> list[Person]:
         if person is None:
             raise ValidationError(f"there is no person #{person_id}", field="person_ids")
         if person_id not in kept:
-            _refuse_gone(person, "person_ids")
+            refuse_gone(person, "person_ids")
     return [found[i] for i in ids]
 
 
@@ -298,7 +299,7 @@ def _organisations(ids: list[int], kept: frozenset[int]) -> list[Organisation]:
                 f"there is no organisation #{organisation_id}", field="organisation_ids"
             )
         if organisation_id not in kept:
-            _refuse_gone(organisation, "organisation_ids")
+            refuse_gone(organisation, "organisation_ids")
     return [found[i] for i in ids]
 
 
