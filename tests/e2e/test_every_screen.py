@@ -141,6 +141,11 @@ def _submit_empty(url: str):
 
 
 def _check(page, name: str, width_name: str, axe: Axe, problems: list[str]) -> None:
+    # After a click that navigates, the page may be between two documents: wait for the new
+    # one rather than read a document that is gone.
+    page.wait_for_function(
+        "document.scrollingElement !== null && document.readyState !== 'loading'"
+    )
     scroll_width, inner_width = page.evaluate(
         "[document.scrollingElement.scrollWidth, window.innerWidth]"
     )

@@ -6,6 +6,7 @@ fits 390 px and 1366 px without scrolling sideways.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -152,6 +153,7 @@ def test_an_officer_follows_up_an_outreach_and_completes_it(
     expect(page.locator(".flashes")).to_contain_text("was planned")
     _check(page, "planned", width, axe, problems)
     page.get_by_role("link", name="Edit").click()
+    page.wait_for_url(re.compile(r"/edit$"))  # the check must not read the page it left
     _check(page, "edit", width, axe, problems)
     page.get_by_label("Due on").fill("")  # a date box takes no impossible date: an empty one
     page.get_by_role("button", name="Save").click()

@@ -158,6 +158,7 @@ def test_an_officer_logs_outreach_from_a_person_with_the_keyboard(
     expect(page.locator("#subitems")).to_contain_text("1.3b")
     _check(page, "record", width, axe, problems)
     page.get_by_role("link", name="Edit").click()
+    page.wait_for_url(re.compile(r"/edit$"))  # the check must not read the page it left
     _check(page, "record-edit", width, axe, problems)
     page.get_by_label("Subject").fill("")
     page.get_by_role("button", name="Save").click()
