@@ -10,6 +10,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ from crm.extensions import db as _db
 from crm.services import pagination
 from crm.services.seed import seed_all
 from tests import factories
-from tests.livedb import reset_database
+from tests.livedb import reset_database, scratch_database
 
 os.environ.setdefault("CRM_ENV", "testing")
 # Hypothesis keeps caches beside the tests; in the virtual environment they leave the top
@@ -60,6 +61,22 @@ def make_test_app(database_url: str, instance: Path, **extra: object) -> Flask:
     app = create_app(config)
     app.instance_path = str(instance)
     return app
+
+
+@contextmanager
+def migrated_scratch_app(database_url: str, folder: Path) -> Iterator[Flask]:
+    """An app on a scratch database of its own, migrated and seeded, whose commits are real
+    (the outbox's and the scheduler's tests: locks, passes in threads and processes)."""
+    with scratch_database(database_url, folder) as url:
+        application = make_test_app(url, folder, CRM_BASE_URL="https://crm.example.org")
+        with application.app_context():
+            upgrade()
+            seed_all()
+            _db.session.commit()
+        yield application
+        with application.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

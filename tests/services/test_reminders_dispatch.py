@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import upgrade
 
 from crm.extensions import db
 from crm.models import FollowUp, Reminder, SchedulerRun, User
@@ -24,10 +23,8 @@ from crm.models.followups import FollowUpStatus, ReminderStatus
 from crm.services import mail
 from crm.services.reminders import dispatch
 from crm.services.reminders.dispatch import BACKOFF, LEASE, MAX_ATTEMPTS, SendReport, send_due
-from crm.services.seed import seed_all
 from tests import factories
-from tests.conftest import csrf_token, make_test_app, sign_in
-from tests.livedb import scratch_database
+from tests.conftest import csrf_token, migrated_scratch_app, sign_in
 from tests.outbox import make_follow_up
 from tests.smtp import SMTPServer, smtp_server
 
@@ -37,16 +34,8 @@ pytestmark = pytest.mark.slow  # a database of its own, migrated
 @pytest.fixture(scope="module")
 def outbox_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     folder = tmp_path_factory.mktemp("outbox")
-    with scratch_database(database_url, folder) as url:
-        application = make_test_app(url, folder, CRM_BASE_URL="https://crm.example.org")
-        with application.app_context():
-            upgrade()
-            seed_all()
-            db.session.commit()
+    with migrated_scratch_app(database_url, folder) as application:
         yield application
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 @pytest.fixture()
