@@ -300,3 +300,24 @@ def record_timeline(
         kind=kind,
         subitem=code,
     )
+
+
+def audit_history(entity_type: str, entity_id: int, limit: int) -> list[TimelineEntry]:
+    """A record's audit entries as timeline entries, newest first (a record page's history)."""
+    return [
+        TimelineEntry(
+            entry.at,
+            "change",
+            entry.action.label,
+            entry.summary,
+            changes=entry.changes or {},
+            actor=entry.actor.display_name if entry.actor else "system",
+        )
+        for entry in db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
+            .options(selectinload(AuditEntry.actor))
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+    ]

@@ -27,7 +27,6 @@ from wtforms.fields.choices import SelectChoice
 from crm.extensions import db
 from crm.forms.followups import LOG, ONLY, CompleteForm, FollowUpActionForm, FollowUpForm
 from crm.models import (
-    AuditEntry,
     Event,
     FollowUp,
     FollowUpStatus,
@@ -47,7 +46,7 @@ from crm.services.followups.records import HOLDING_ROLES, TITLE_LIMIT
 from crm.services.outreach import pickers
 from crm.services.outreach.choices import recent_choices
 from crm.services.reference import framework_items
-from crm.services.timeline import TimelineEntry
+from crm.services.timeline import TimelineEntry, audit_history
 from crm.templating import option_tags, viewer_timezone
 from crm.views.auth import safe_next
 from crm.views.outreach import records as outreach_views
@@ -438,26 +437,7 @@ def _due(follow_up: FollowUp, zone: ZoneInfo, now: datetime) -> Due:
 def _history(follow_up: FollowUp) -> list[TimelineEntry]:
     """The follow-up's audit entries, newest first: its workflow (created, reassigned,
     completed), which its assignee needs as much as a coordinator does."""
-    return [
-        TimelineEntry(
-            entry.at,
-            "change",
-            entry.action.label,
-            entry.summary,
-            changes=entry.changes or {},
-            actor=entry.actor.display_name if entry.actor else "system",
-        )
-        for entry in db.session.scalars(
-            sa.select(AuditEntry)
-            .where(
-                AuditEntry.entity_type == followups.AUDIT_ENTITY,
-                AuditEntry.entity_id == follow_up.id,
-            )
-            .options(selectinload(AuditEntry.actor))
-            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-            .limit(HISTORY_SHOWN)
-        )
-    ]
+    return audit_history(followups.AUDIT_ENTITY, follow_up.id, HISTORY_SHOWN)
 
 
 def render_follow_up(follow_up: FollowUp, status: int = 200, error: str = "") -> tuple[str, int]:

@@ -17,14 +17,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from crm.extensions import db
 from crm.forms.outreach import OutreachForm, RecordActionForm
 from crm.models import (
-    AuditEntry,
     Event,
     Material,
     Organisation,
@@ -65,7 +63,7 @@ from crm.services.outreach.records import (
     restore_outreach,
     update_outreach,
 )
-from crm.services.timeline import TimelineEntry
+from crm.services.timeline import TimelineEntry, audit_history
 from crm.templating import localtime, viewer_timezone
 from crm.views.auth import safe_next
 from crm.views.forms_support import attach_error
@@ -501,23 +499,7 @@ def render_record(record: Outreach, status: int = 200, error: str = "") -> tuple
     follow_ups: list[FollowUpRow] = follow_ups_about("outreach", record.id, zone=viewer_timezone())
     history: list[TimelineEntry] = []
     if can(current_user, "register.audit"):
-        history = [
-            TimelineEntry(
-                entry.at,
-                "change",
-                entry.action.label,
-                entry.summary,
-                changes=entry.changes or {},
-                actor=entry.actor.display_name if entry.actor else "system",
-            )
-            for entry in db.session.scalars(
-                sa.select(AuditEntry)
-                .where(AuditEntry.entity_type == "outreach", AuditEntry.entity_id == record.id)
-                .options(selectinload(AuditEntry.actor))
-                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-                .limit(200)
-            )
-        ]
+        history = audit_history("outreach", record.id, 200)
     return render_template(
         "outreach/detail.html",
         record=record,
