@@ -3,12 +3,13 @@ security mode, and the plain words ``check_settings`` finds for what is wrong.""
 
 from __future__ import annotations
 
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from crm.services import mail
-from crm.services.mail import MailSettings, check_settings, compose
+from crm.services.mail import Draft, MailSettings, check_settings, compose
 from tests.livedb import free_port
 from tests.smtp import make_certificate, smtp_server
 
@@ -24,25 +25,27 @@ def trusted(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
 
 
-def _compose(settings: MailSettings, title: str) -> object:
+def _compose(settings: MailSettings, title: str) -> EmailMessage:
     return compose(
         settings,
-        to="sofia.berger@vdw.example",
-        subject=f"Follow-up due today: {title}",
-        template="due",
-        context={
-            "recipient": "Sofia Berger",
-            "intro": "This follow-up of yours is due today.",
-            "subject": "s",
-            "item": {
-                "title": title,
-                "due_label": "Tue 8 Dec 2026, 14:30 (Europe/Berlin)",
-                "about": ["VDW"],
-                "path": "/followups/7",
+        Draft(
+            to="sofia.berger@vdw.example",
+            subject=f"Follow-up due today: {title}",
+            template="due",
+            context={
+                "recipient": "Sofia Berger",
+                "intro": "This follow-up of yours is due today.",
+                "subject": "s",
+                "item": {
+                    "title": title,
+                    "due_label": "Tue 8 Dec 2026, 14:30 (Europe/Berlin)",
+                    "about": ["VDW"],
+                    "path": "/followups/7",
+                },
             },
-        },
-        message_id=mail.message_id(7, "due:7:3:20261208T1330Z", settings.domain),
-    )
+            message_id=mail.message_id(7, "due:7:3:20261208T1330Z", settings.domain),
+        ),
+    ).parsed()
 
 
 def test_a_message_has_a_text_and_an_escaped_html_part_and_absolute_links() -> None:

@@ -1,22 +1,22 @@
 """The words of the outbox's messages: a follow-up falling due, the daily digest, a follow-up
 newly assigned. Times are shown in the recipient's zone; every message links to the app.
 
-Composed when sent, from the follow-up as it is then: a message no longer wanted (the
+Drafted when sent, from the follow-up as it is then: a message no longer wanted (the
 follow-up was completed, moved or given to someone else after the row was claimed, the
-recipient was deactivated, the digest has nothing left to list) is not composed at all.
+recipient was deactivated, the digest has nothing left to list) is not drafted at all. A
+draft holds what the message says; ``mail.compose`` writes it out, without the database.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from crm.clock import local_date
 from crm.models import FollowUp, Reminder, User
 from crm.models.followups import FollowUpStatus, ReminderKind, due_key
-from crm.services.mail import MailSettings, compose
+from crm.services.mail import Draft
 from crm.services.reminders.digests import digest_items, zone_of
 
 
@@ -77,10 +77,8 @@ def _still_theirs(follow_up: FollowUp | None, recipient: User) -> FollowUp | Non
     return follow_up if follow_up.assignee_id == recipient.id else None
 
 
-def compose_reminder(
-    reminder: Reminder, settings: MailSettings, now: datetime
-) -> EmailMessage | None:
-    """The message of an outbox row, or None when it is no longer wanted."""
+def draft_reminder(reminder: Reminder, now: datetime) -> Draft | None:
+    """The draft of an outbox row's message, or None when it is no longer wanted."""
     if reminder.message_id is None:  # the claim gives every row one: a bug, tried again
         raise RuntimeError(f"reminder {reminder.id} was claimed without a Message-ID")
     recipient: User | None = reminder.recipient
@@ -135,8 +133,7 @@ def compose_reminder(
         context["zone"] = zone.key
         template = "digest"
     context["subject"] = subject
-    return compose(
-        settings,
+    return Draft(
         to=recipient.email,
         subject=subject,
         template=template,

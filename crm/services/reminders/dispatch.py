@@ -29,7 +29,6 @@ import time as monotonic_time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,8 +42,9 @@ from crm.permissions import can
 from crm.services import audit, mail
 from crm.services.errors import ValidationError
 from crm.services.mail import MailSettings
-from crm.services.reminders.compose import compose_reminder
+from crm.services.reminders.compose import draft_reminder
 from crm.services.reminders.digests import plan_digests
+from crm.services.reminders.marks import MarkFailed, Marks
 from crm.services.reminders.planning import plan_missing
 
 log = logging.getLogger(__name__)
@@ -103,21 +103,22 @@ def _claimable(now: datetime) -> sa.ColumnElement[bool]:
 def claim(now: datetime, claimer: str, batch: int, domain: str) -> list[int]:
     """Claim up to ``batch`` due rows for ``claimer`` (a token unique to the pass) and commit:
     rows whose lease ran out first, then pending ones in the order they are due. Gives the
-    Message-ID (``domain`` on its right) to rows claimed the first time."""
+    Message-ID (``domain`` on its right) to rows claimed the first time, in the same UPDATE
+    (CASE id WHEN ... THEN ...): a statement per row took longer on PostgreSQL than the rest
+    of the claim."""
     session = db.session()
-    expired = session.scalars(
-        sa.select(_reminders.c.id)
-        .where(_reminders.c.status == _SENDING, _reminders.c.lease_expires_at < now)
+    candidates = sa.select(_reminders.c.id, _reminders.c.key, _reminders.c.message_id)
+    expired = session.execute(
+        candidates.where(_reminders.c.status == _SENDING, _reminders.c.lease_expires_at < now)
         .order_by(_reminders.c.lease_expires_at, _reminders.c.id)
         .limit(batch)
         .with_for_update(skip_locked=True)
     ).all()
-    due: list[int] = []
+    due: list[Any] = []
     if len(expired) < batch:
         due = list(
-            session.scalars(
-                sa.select(_reminders.c.id)
-                .where(
+            session.execute(
+                candidates.where(
                     _reminders.c.status == ReminderStatus.PENDING,
                     _reminders.c.remind_at <= now,
                     sa.or_(
@@ -130,20 +131,23 @@ def claim(now: datetime, claimer: str, batch: int, domain: str) -> list[int]:
                 .with_for_update(skip_locked=True)
             )
         )
-    ids = [*expired, *due]
-    if not ids:
+    rows = [*expired, *due]
+    if not rows:
         session.commit()
         return []
+    ids = [row.id for row in rows]
+    values: dict[str, Any] = {
+        "status": _SENDING,
+        "claimed_at": now,
+        "claimed_by": claimer,
+        "lease_expires_at": now + LEASE,
+        "attempts": _reminders.c.attempts + 1,
+    }
+    names = {row.id: mail.message_id(row.id, row.key, domain) for row in rows if not row.message_id}
+    if names:
+        values["message_id"] = sa.case(names, value=_reminders.c.id, else_=_reminders.c.message_id)
     result: Any = session.execute(
-        sa.update(_reminders)
-        .where(_reminders.c.id.in_(ids), _claimable(now))
-        .values(
-            status=_SENDING,
-            claimed_at=now,
-            claimed_by=claimer,
-            lease_expires_at=now + LEASE,
-            attempts=_reminders.c.attempts + 1,
-        )
+        sa.update(_reminders).where(_reminders.c.id.in_(ids), _claimable(now)).values(**values)
     )
     if result.rowcount != len(ids):
         # Another pass changed some of them between the read and the update: keep only the
@@ -157,21 +161,6 @@ def claim(now: datetime, claimer: str, batch: int, domain: str) -> list[int]:
                 )
             )
         )
-    unnamed = session.execute(
-        sa.select(_reminders.c.id, _reminders.c.key).where(
-            _reminders.c.id.in_(ids), _reminders.c.message_id.is_(None)
-        )
-    ).all()
-    if unnamed:
-        session.execute(
-            sa.update(_reminders)
-            .where(_reminders.c.id == sa.bindparam("reminder_id"))
-            .values(message_id=sa.bindparam("message_id")),
-            [
-                {"reminder_id": i, "message_id": mail.message_id(i, key, domain)}
-                for i, key in unnamed
-            ],
-        )
     session.commit()
     return ids
 
@@ -180,14 +169,13 @@ def claim(now: datetime, claimer: str, batch: int, domain: str) -> list[int]:
 class _Outgoing:
     reminder_id: int
     attempts: int
-    message: EmailMessage | None  # None: no longer wanted
-    error: str | None = None  # it could not be composed
+    draft: mail.Draft | None  # None: no longer wanted
+    error: str | None = None  # it could not be drafted or written out
+    message: mail.Message | None = None  # written out from the draft, just before it is sent
 
 
-def _compose_batch(
-    ids: list[int], claimer: str, settings: MailSettings, now: datetime
-) -> list[_Outgoing]:
-    """The messages of the claimed rows, composed in one read; the transaction ends before
+def _draft_batch(ids: list[int], claimer: str, now: datetime) -> list[_Outgoing]:
+    """The drafts of the claimed rows' messages, in one read; the transaction ends before
     any of them is sent (on SQLite it holds the database's write lock)."""
     session = db.session()
     follow_up = selectinload(Reminder.follow_up)
@@ -207,21 +195,30 @@ def _compose_batch(
     outgoing = []
     for reminder in rows:
         try:
-            message = compose_reminder(reminder, settings, now)
+            draft = draft_reminder(reminder, now)
         except Exception as error:  # a bug must not stop every other message
-            log.exception("cannot compose reminder %s", reminder.id)
+            log.exception("cannot draft reminder %s", reminder.id)
             outgoing.append(
                 _Outgoing(reminder.id, reminder.attempts, None, f"cannot compose: {error!r}")
             )
         else:
-            outgoing.append(_Outgoing(reminder.id, reminder.attempts, message))
+            outgoing.append(_Outgoing(reminder.id, reminder.attempts, draft))
     session.commit()
     return outgoing
 
 
+def _held(reminder_id: Any, claimer: Any) -> sa.ColumnElement[bool]:
+    """The row, while the pass that claimed it still holds it."""
+    return sa.and_(
+        _reminders.c.id == reminder_id,
+        _reminders.c.claimed_by == claimer,
+        _reminders.c.status == _SENDING,
+    )
+
+
 class _Pass:
-    """One pass's state: who claims, where mail goes, its clock, what it did, and where it
-    writes the outcome of each message."""
+    """One pass's state: who claims, where mail goes, its clock, what it did, and the writer
+    of the outcome of each message (``Marks``)."""
 
     def __init__(
         self,
@@ -238,60 +235,23 @@ class _Pass:
         self.should_stop = should_stop
         self.report = SendReport()
         self.smtp: smtplib.SMTP | None = None
-        self.marks: sa.Connection | None = None
-        self.autocommit = False
-        bind = db.session().get_bind()
-        if isinstance(bind, sa.Engine):
-            # The outcome of each message on a connection of the pass's own, not through
-            # the session: no checkout from the pool (and its ping) and no ORM bookkeeping
-            # for each message. On PostgreSQL each statement is its own transaction, one
-            # round trip instead of seven, and does not wait for the disk: were a commit
-            # lost with the database server, the lease runs out and the message goes again
-            # with the same Message-ID, as after a dispatcher's death. (Tests that run in
-            # one outer transaction pass a session bound to it: the session writes then.)
-            self.marks = bind.connect()
-            if bind.dialect.name == "postgresql":
-                self.marks = self.marks.execution_options(isolation_level="AUTOCOMMIT")
-                self.marks.exec_driver_sql("SET synchronous_commit TO OFF")
-                self.autocommit = True
+        self.marks = Marks()
 
     def close(self) -> None:
+        """Say goodbye to the server; wait for the last mark (``MarkFailed`` if it failed)."""
         mail.close_quietly(self.smtp)
         self.smtp = None
-        if self.marks is not None:
-            try:
-                if self.autocommit:
-                    self.marks.exec_driver_sql("RESET synchronous_commit")
-                else:
-                    self.marks.rollback()
-            except sa.exc.DBAPIError:
-                self.marks.invalidate()  # broken: not back into the pool as it is
-            self.marks.close()
-            self.marks = None
+        self.marks.close()
 
     def finish(self, reminder_id: int, **values: Any) -> bool:
         """Change a row this pass still holds, committed at once; False if it holds it no
         more (its lease ran out and another pass took it)."""
         update = (
             sa.update(_reminders)
-            .where(
-                _reminders.c.id == reminder_id,
-                _reminders.c.claimed_by == self.claimer,
-                _reminders.c.status == _SENDING,
-            )
+            .where(_held(reminder_id, self.claimer))
             .values(lease_expires_at=None, **values)
         )
-        result: Any
-        if self.autocommit and self.marks is not None:
-            result = self.marks.execute(update)
-        elif self.marks is not None:
-            with self.marks.begin():  # SQLite: BEGIN IMMEDIATE (crm.database), then COMMIT
-                result = self.marks.execute(update)
-        else:
-            session = db.session()
-            result = session.execute(update)
-            session.commit()
-        return bool(result.rowcount)
+        return self.marks.write(update, {})
 
     def cancel(self, item: _Outgoing) -> None:
         if self.finish(item.reminder_id, status=ReminderStatus.CANCELLED, next_attempt_at=None):
@@ -329,39 +289,88 @@ class _Pass:
 
     def send_batch(self, outgoing: list[_Outgoing], send_before: datetime) -> bool:
         """Send a claimed batch over the pass's connection; False when the pass should stop
-        (the server cannot be reached, or time is up)."""
+        (the server cannot be reached, or time is up). Raises ``MarkFailed`` when the outcome
+        of a message could not be written: what was not attempted is given back first."""
         for index, item in enumerate(outgoing):
-            if self.out_of_time(send_before):
-                self.give_back(outgoing[index:])
-                return False
-            if item.error is not None:
-                self.failed_attempt(item, item.error)
-                continue
-            if item.message is None:
-                self.cancel(item)
-                continue
-            if self.smtp is None:
-                step = mail.Step()
-                try:
-                    self.smtp = mail.connect(self.settings, step)
-                except (smtplib.SMTPException, OSError) as error:
-                    # The server cannot be reached: each message of the batch waits its
-                    # back-off, and the pass ends.
-                    words = mail.describe_failure(error, self.settings, step.name)
-                    log.warning("cannot reach the mail server: %s", words)
-                    for rest in outgoing[index:]:
-                        if rest.message is None and rest.error is None:
-                            self.cancel(rest)
-                        else:
-                            self.failed_attempt(rest, rest.error or words)
+            try:
+                if not self.send_one(item, outgoing[index:], send_before):
                     return False
-            self.send(item, item.message)
+            except MarkFailed:
+                # The database failed under the previous message's mark. This one was not
+                # completed (the connection is dropped before its final dot, so the server
+                # discards it); the rest goes back, if the database lets us, and the pass
+                # stops. Rows no longer held are not touched (``finish``).
+                if self.smtp is not None:
+                    self.smtp.close()
+                    self.smtp = None
+                try:
+                    self.give_back(outgoing[index:])
+                except Exception:
+                    log.exception("cannot give the rest back: their leases will run out")
+                raise
         return True
 
-    def send(self, item: _Outgoing, message: EmailMessage) -> None:
+    def send_one(self, item: _Outgoing, rest: list[_Outgoing], send_before: datetime) -> bool:
+        """Send ``item``, the first of ``rest``; False when the pass should stop (``rest`` is
+        then given back or counted as failed attempts)."""
+        if self.out_of_time(send_before):
+            self.give_back(rest)
+            return False
+        if item.error is not None:
+            self.failed_attempt(item, item.error)
+            return True
+        if item.draft is None:
+            self.cancel(item)
+            return True
+        if self.smtp is None:
+            step = mail.Step()
+            try:
+                self.smtp = mail.connect(self.settings, step)
+            except (smtplib.SMTPException, OSError) as error:
+                # The server cannot be reached: each message of the batch waits its
+                # back-off, and the pass ends.
+                words = mail.describe_failure(error, self.settings, step.name)
+                log.warning("cannot reach the mail server: %s", words)
+                for later in rest:
+                    if later.draft is None and later.error is None:
+                        self.cancel(later)
+                    else:
+                        self.failed_attempt(later, later.error or words)
+                return False
+        message = self.write_out(item)
+        if message is None:
+            self.failed_attempt(item, item.error or "cannot compose")
+            return True
+        self.send(item, message, rest[1:])
+        return True
+
+    def write_out(self, item: _Outgoing) -> mail.Message | None:
+        """The message of ``item``'s draft, written once; None (and ``item.error``) if that
+        failed. Never raises: it also runs while the server answers for another message."""
+        if item.message is None and item.error is None and item.draft is not None:
+            try:
+                item.message = mail.compose(self.settings, item.draft)
+            except Exception as error:  # a bug must not stop every other message
+                log.exception("cannot compose reminder %s", item.reminder_id)
+                item.error = f"cannot compose: {error!r}"
+        return item.message
+
+    def write_ahead(self, later: list[_Outgoing]) -> None:
+        """Write out the next message to send, while the server answers for this one."""
+        for item in later:
+            if item.draft is not None and item.error is None:
+                self.write_out(item)
+                return
+
+    def send(self, item: _Outgoing, message: mail.Message, later: list[_Outgoing]) -> None:
         assert self.smtp is not None
         try:
-            self.smtp.send_message(message)
+            mail.send(
+                self.smtp,
+                message,
+                meanwhile=lambda: self.write_ahead(later),
+                before_end=self.marks.settle,
+            )
         except (
             smtplib.SMTPRecipientsRefused,
             smtplib.SMTPSenderRefused,
@@ -381,10 +390,7 @@ class _Pass:
             self.smtp = None
             return
         self.report.sent += 1  # the server has it, whatever happens to the row now
-        if not self.finish(
-            item.reminder_id, status=ReminderStatus.SENT, sent_at=self.clock(), next_attempt_at=None
-        ):
-            log.warning("reminder %s was sent after its lease ran out", item.reminder_id)
+        self.marks.mark_sent(item.reminder_id, self.claimer, self.clock())
 
 
 def send_due(
@@ -430,7 +436,7 @@ def send_due(
             ids = claim(claimed_at, work.claimer, batch, settings.domain)
             if not ids:
                 break
-            outgoing = _compose_batch(ids, work.claimer, settings, clock())
+            outgoing = _draft_batch(ids, work.claimer, clock())
             if not work.send_batch(outgoing, claimed_at + LEASE - margin):
                 break
     finally:
