@@ -111,6 +111,7 @@ class SMTPServer:
         certificate: tuple[Path, Path] | None = None,
         login: tuple[str, str] | None = None,
         login_over_plain: bool = False,
+        smtputf8: bool = False,
     ) -> None:
         self.host = "127.0.0.1"
         self.port = free_port()
@@ -120,6 +121,7 @@ class SMTPServer:
         self.logins: list[str] = []
         self._certificate = certificate
         self._login_over_plain = login_over_plain
+        self._smtputf8 = smtputf8
         self._controller: Controller | None = None
 
     def _context(self) -> ssl.SSLContext | None:
@@ -159,6 +161,7 @@ class SMTPServer:
             port=self.port,
             ssl_context=context if self.security == "tls" else None,
             ready_timeout=10,
+            enable_SMTPUTF8=self._smtputf8,
             **options,
         )
         self._controller.start()

@@ -297,7 +297,7 @@ def one_line(text: str) -> str:
 # C). The boundary begins with "=_", which quoted-printable never writes ("=" is always
 # followed by a hex digit or a line end), so no body can contain it.
 _PRINTABLE = re.compile(r"[\x21-\x7e]{1,76}")
-_ENCODED_WORD_BYTES = 45  # base64 of 45 bytes is 60 characters: the word stays under 75
+_ENCODED_WORD_BYTES = 39  # 52 characters of base64: a word of 64, beside "Subject:" in 78
 _LINE = 78  # RFC 5322's recommended length of a line, line end excluded
 
 
@@ -403,7 +403,7 @@ def compose(settings: MailSettings, draft: Draft) -> Message:
     html = _html.get_template(f"{template}.html").render(values)
     sender_line, sender, sender_utf8 = _address_header("From", settings.sender)
     to_line, recipient, to_utf8 = _address_header("To", draft.to)
-    boundary = b"=_" + secrets.token_hex(16).encode("ascii")
+    boundary = b"=_" + secrets.token_hex(12).encode("ascii")  # its header stays in 78
     date = format_datetime((draft.at or datetime.now(UTC)).astimezone(UTC))
     data = b"".join(
         (
@@ -457,6 +457,20 @@ def send(
                 "the server does not offer SMTPUTF8"
             )
         options = ["SMTPUTF8", "BODY=8BITMIME"]
+        smtp.command_encoding = "utf-8"  # as smtplib's send_message does for SMTPUTF8
+    try:
+        _send(smtp, message, options, meanwhile, before_end)
+    finally:
+        smtp.command_encoding = "ascii"
+
+
+def _send(
+    smtp: smtplib.SMTP,
+    message: Message,
+    options: list[str],
+    meanwhile: Callable[[], None] | None,
+    before_end: Callable[[], None] | None,
+) -> None:
     smtp.putcmd("mail", f"FROM:<{message.sender}>" + "".join(f" {o}" for o in options))
     if meanwhile is not None:
         meanwhile()

@@ -7,6 +7,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from crm.services import mail
 from crm.services.mail import Draft, MailSettings, check_settings, compose
@@ -162,3 +165,82 @@ def test_a_refused_message_and_a_bad_address_are_named() -> None:
         assert check_settings(server.settings(), "") == (
             "give the e-mail address to send the test message to"
         )
+
+
+# --- Writing messages out -----------------------------------------------------------------
+
+_SETTINGS = MailSettings(host="h", port=25, sender='"Prögramme CRM" <crm@crm.example.org>',
+                         base_url="https://crm.example.org")  # fmt: skip
+# Any text a title or subject can hold: every character but controls and lone surrogates.
+_TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=300)
+
+
+def _due(title: str, subject: str | None = None, to: str = "sofia@vdw.example") -> Draft:
+    return Draft(
+        to=to,
+        subject=f"Follow-up due today: {title}" if subject is None else subject,
+        template="due",
+        context={
+            "recipient": "Sofia Berger",
+            "intro": "This follow-up of yours is due today.",
+            "subject": "s",
+            "item": {"title": title, "due_label": "today", "about": [], "path": "/followups/7"},
+        },
+        message_id="<reminder-7.0a1b2c3d@crm.example.org>",
+    )
+
+
+@given(subject=_TEXT, title=_TEXT)
+@hypothesis_settings(max_examples=200, deadline=None)
+def test_any_subject_and_title_read_back_as_written_in_lines_of_7_bit(
+    subject: str, title: str
+) -> None:
+    message = compose(_SETTINGS, _due(title, subject))
+    assert message.data.isascii() and not message.smtputf8
+    head, _, body = message.data.partition(b"\r\n\r\n")
+    assert all(len(line) <= 78 for line in head.split(b"\r\n"))  # RFC 5322's advice
+    assert all(len(line) <= 76 for line in body.split(b"\r\n"))  # quoted-printable's limit
+    assert b"\n" not in message.data.replace(b"\r\n", b"")  # CRLF only
+    parsed = message.parsed()
+    assert not parsed.defects
+    assert str(parsed["Subject"]) == mail.one_line(subject)
+    assert parsed["Message-ID"] == "<reminder-7.0a1b2c3d@crm.example.org>"
+    # Quoted-printable keeps the canonical line ends (CRLF); a lone CR is a line end too.
+    text = parsed.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Follow-up: " + title.replace("\r\n", "\n").replace("\r", "\n") + "\n" in text
+    html = parsed.get_body(("html",)).get_content()
+    assert html.startswith("<!doctype html>")
+
+
+def test_a_subject_reads_as_an_encoded_word_is_encoded_not_taken_as_one() -> None:
+    parsed = compose(_SETTINGS, _due("x", subject="=?utf-8?b?SGk=?= there")).parsed()
+    assert str(parsed["Subject"]) == "=?utf-8?b?SGk=?= there"
+
+
+def test_lines_that_begin_with_a_dot_arrive_as_written() -> None:
+    title = "first\n.second\n..third\n."
+    with smtp_server() as server:
+        smtp = mail.connect(server.settings())
+        try:
+            mail.send(smtp, compose(server.settings(), _due(title)))
+        finally:
+            mail.close_quietly(smtp)
+    (received,) = server.received
+    text = received.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Follow-up: first\n.second\n..third\n.\n" in text
+
+
+def test_an_address_that_is_not_ascii_needs_a_server_with_smtputf8() -> None:
+    draft = _due("x", to="müller@vdw.example")
+    with smtp_server(smtputf8=True) as server:
+        smtp = mail.connect(server.settings())
+        try:
+            mail.send(smtp, compose(server.settings(), draft))
+        finally:
+            mail.close_quietly(smtp)
+    (received,) = server.received
+    assert received.rcpt_tos == ["müller@vdw.example"]
+    with smtp_server() as server:
+        problem = check_settings(server.settings(), "müller@vdw.example")
+    assert problem is not None and "does not offer SMTPUTF8" in problem
+    assert server.received == []

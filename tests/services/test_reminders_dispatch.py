@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from crm.models.followups import FollowUpStatus, ReminderStatus
 from crm.services import mail
 from crm.services.reminders import dispatch
 from crm.services.reminders.dispatch import BACKOFF, LEASE, MAX_ATTEMPTS, SendReport, send_due
+from crm.services.reminders.marks import MarkFailed
 from tests import factories
 from tests.conftest import csrf_token, migrated_scratch_app, sign_in
 from tests.outbox import make_follow_up
@@ -328,3 +329,75 @@ def test_two_send_due_processes_at_once_send_each_message_once(ctx: Flask) -> No
     assert {r.status for r in _rows()} == {ReminderStatus.SENT}
     runs = db.session.scalars(sa.select(SchedulerRun)).all()
     assert len(runs) == 2 and sum(run.sent for run in runs) == 500
+
+
+@pytest.fixture()
+def failing_mark(ctx: Flask) -> Iterator[Callable[[int], None]]:
+    """``fail(reminder_id)``: from then on, the database refuses to mark that row sent (a
+    trigger raises), as a database that fails under a mark would."""
+    sqlite = db.engine.dialect.name == "sqlite"
+
+    def fail(reminder_id: int) -> None:
+        if sqlite:
+            db.session.execute(sa.text(
+                "CREATE TRIGGER crm_test_mark_fails BEFORE UPDATE OF status ON reminders "
+                f"WHEN NEW.status = 'sent' AND OLD.id = {int(reminder_id)} "
+                "BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END"
+            ))  # fmt: skip
+        else:
+            db.session.execute(sa.text(
+                "CREATE FUNCTION crm_test_mark_fails() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'the disk is on fire'; END $$"
+            ))  # fmt: skip
+            db.session.execute(sa.text(
+                "CREATE TRIGGER crm_test_mark_fails BEFORE UPDATE ON reminders FOR EACH ROW "
+                f"WHEN (NEW.status = 'sent' AND OLD.id = {int(reminder_id)}) "
+                "EXECUTE FUNCTION crm_test_mark_fails()"
+            ))  # fmt: skip
+        db.session.commit()
+
+    yield fail
+    db.session.rollback()
+    if sqlite:
+        db.session.execute(sa.text("DROP TRIGGER IF EXISTS crm_test_mark_fails"))
+    else:
+        db.session.execute(sa.text("DROP TRIGGER IF EXISTS crm_test_mark_fails ON reminders"))
+        db.session.execute(sa.text("DROP FUNCTION IF EXISTS crm_test_mark_fails()"))
+    db.session.commit()
+
+
+def test_a_mark_the_database_refuses_stops_the_pass_and_nothing_is_lost(
+    ctx: Flask, failing_mark: Callable[[int], None]
+) -> None:
+    _due_rows(5, users=1)
+    order = [
+        r.id
+        for r in db.session.scalars(sa.select(Reminder).order_by(Reminder.remind_at, Reminder.id))
+    ]
+    db.session.commit()
+    failing_mark(order[2])
+    now = _now()
+    with smtp_server() as server:
+        with pytest.raises(MarkFailed, match=f"reminder {order[2]}"):
+            send_due(now, settings=server.settings())
+        # The third was accepted before its mark failed; the fourth was never completed.
+        rows = {r.id: r for r in _rows()}
+        sent_ids = [rows[i].message_id for i in order]
+        assert server.handler.message_ids() == sent_ids[:3]
+        assert [rows[i].status for i in order] == [
+            ReminderStatus.SENT, ReminderStatus.SENT, ReminderStatus.SENDING,
+            ReminderStatus.PENDING, ReminderStatus.PENDING,
+        ]  # fmt: skip
+        assert [rows[i].attempts for i in order[3:]] == [0, 0]  # given back, not counted
+        db.session.commit()
+        db.session.execute(sa.text(
+            "DROP TRIGGER crm_test_mark_fails"
+            + ("" if db.engine.dialect.name == "sqlite" else " ON reminders")
+        ))  # fmt: skip
+        db.session.commit()
+        # The rest goes at once; the third when its lease has run out, with its Message-ID.
+        assert send_due(now + timedelta(seconds=1), settings=server.settings()).sent == 2
+        assert send_due(now + LEASE + timedelta(seconds=5), settings=server.settings()).sent == 1
+        received = server.handler.message_ids()
+    assert Counter(received) == Counter({**dict.fromkeys(sent_ids, 1), sent_ids[2]: 2})
+    assert {r.status for r in _rows()} == {ReminderStatus.SENT}

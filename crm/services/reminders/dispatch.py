@@ -295,16 +295,18 @@ class _Pass:
             try:
                 if not self.send_one(item, outgoing[index:], send_before):
                     return False
-            except MarkFailed:
-                # The database failed under the previous message's mark. This one was not
-                # completed (the connection is dropped before its final dot, so the server
-                # discards it); the rest goes back, if the database lets us, and the pass
-                # stops. Rows no longer held are not touched (``finish``).
+            except MarkFailed as failure:
+                # The database failed under a message's mark: that message was accepted and
+                # stays ``sending``, to go again when its lease has run out. A message after
+                # it was not completed (the connection is dropped before its final dot, so
+                # the server discards it). The rest goes back, if the database lets us, and
+                # the pass stops. Rows no longer held are not touched (``finish``).
                 if self.smtp is not None:
                     self.smtp.close()
                     self.smtp = None
+                rest = [i for i in outgoing[index:] if i.reminder_id != failure.reminder_id]
                 try:
-                    self.give_back(outgoing[index:])
+                    self.give_back(rest)
                 except Exception:
                     log.exception("cannot give the rest back: their leases will run out")
                 raise
