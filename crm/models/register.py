@@ -203,6 +203,11 @@ class OrganisationLink(TimestampMixin, VersionedMixin, Base):
 LIVE_PEOPLE = "deleted_at IS NULL AND erased_at IS NULL"
 
 
+def person_name(first_name: str, last_name: str) -> str:
+    """A person's name as the pages show it (also for rows read without the ORM)."""
+    return f"{first_name} {last_name}".strip()
+
+
 class Person(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
     __tablename__ = "people"
 
@@ -287,7 +292,7 @@ class Person(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return person_name(self.first_name, self.last_name)
 
     def __repr__(self) -> str:
         return f"<Person {self.id} {self.full_name!r}>"

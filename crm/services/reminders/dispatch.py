@@ -32,17 +32,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
-from crm.models import AuditAction, FollowUp, Reminder, SchedulerRun, User
+from crm.models import AuditAction, Reminder, SchedulerRun, User
 from crm.models.base import table_of
 from crm.models.followups import ReminderStatus
 from crm.permissions import can
 from crm.services import audit, mail
 from crm.services.errors import ValidationError
 from crm.services.mail import MailSettings
-from crm.services.reminders.compose import draft_reminder
+from crm.services.reminders.compose import draft_reminder, load_outgoing
 from crm.services.reminders.digests import plan_digests
 from crm.services.reminders.marks import MarkFailed, Marks
 from crm.services.reminders.planning import plan_missing
@@ -178,31 +177,20 @@ def _draft_batch(ids: list[int], claimer: str, now: datetime) -> list[_Outgoing]
     """The drafts of the claimed rows' messages, in one read; the transaction ends before
     any of them is sent (on SQLite it holds the database's write lock)."""
     session = db.session()
-    follow_up = selectinload(Reminder.follow_up)
-    rows = session.scalars(
-        sa.select(Reminder)
-        .where(Reminder.id.in_(ids), Reminder.claimed_by == claimer, Reminder.status == _SENDING)
-        .options(
-            selectinload(Reminder.recipient),
-            follow_up.selectinload(FollowUp.person),
-            follow_up.selectinload(FollowUp.organisation),
-            follow_up.selectinload(FollowUp.outreach),
-            follow_up.selectinload(FollowUp.event),
-        )
-        .order_by(Reminder.remind_at, Reminder.id)
-        .execution_options(populate_existing=True)
-    ).all()
     outgoing = []
-    for reminder in rows:
+    held = sa.and_(
+        _reminders.c.id.in_(ids),
+        _reminders.c.claimed_by == claimer,
+        _reminders.c.status == _SENDING,
+    )
+    for row in load_outgoing(held):
         try:
-            draft = draft_reminder(reminder, now)
+            draft = draft_reminder(row, now)
         except Exception as error:  # a bug must not stop every other message
-            log.exception("cannot draft reminder %s", reminder.id)
-            outgoing.append(
-                _Outgoing(reminder.id, reminder.attempts, None, f"cannot compose: {error!r}")
-            )
+            log.exception("cannot draft reminder %s", row.id)
+            outgoing.append(_Outgoing(row.id, row.attempts, None, f"cannot compose: {error!r}"))
         else:
-            outgoing.append(_Outgoing(reminder.id, reminder.attempts, draft))
+            outgoing.append(_Outgoing(row.id, row.attempts, draft))
     session.commit()
     return outgoing
 
