@@ -14,7 +14,7 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -49,6 +49,8 @@ class Collector:
     delay: float = 0.0  # seconds to think before answering DATA (a slower server)
     received: list[Received] = field(default_factory=list)
     refused: int = 0
+    # Called with the count of messages accepted so far, before the server says so.
+    on_accept: Callable[[int], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _data_commands: int = 0
 
@@ -67,6 +69,9 @@ class Collector:
             self.received.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), message)  # type: ignore[arg-type]
             )
+            count = len(self.received)
+        if self.on_accept is not None:
+            self.on_accept(count)
         return "250 2.0.0 OK: queued"
 
     def messages(self) -> list[EmailMessage]:

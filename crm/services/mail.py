@@ -64,8 +64,13 @@ class MailSettings:
 
     @property
     def domain(self) -> str:
-        """The host of ``CRM_BASE_URL``: the right-hand side of our Message-IDs."""
-        return urlsplit(self.base_url).hostname or "localhost"
+        """The host of ``CRM_BASE_URL``: the right-hand side of our Message-IDs, in ASCII
+        (an internationalised name in its IDNA form)."""
+        host = urlsplit(self.base_url).hostname or "localhost"
+        try:
+            return host.encode("idna").decode("ascii")
+        except UnicodeError:  # not a name IDNA can write: the ids still need a right side
+            return "localhost"
 
     def link(self, path: str) -> str:
         """An absolute link to a page of the app (``/followups/7``)."""
@@ -296,7 +301,7 @@ def one_line(text: str) -> str:
 # through ``_header`` and RFC 2047 encoded words, bodies in quoted-printable (binascii's, in
 # C). The boundary begins with "=_", which quoted-printable never writes ("=" is always
 # followed by a hex digit or a line end), so no body can contain it.
-_PRINTABLE = re.compile(r"[\x21-\x7e]{1,76}")
+_PRINTABLE = re.compile(r"[\x21-\x7e]+")
 _ENCODED_WORD_BYTES = 39  # 52 characters of base64: a word of 64, beside "Subject:" in 78
 _LINE = 78  # RFC 5322's recommended length of a line, line end excluded
 
@@ -326,7 +331,10 @@ def _header(name: str, value: str) -> bytes:
     reads as an encoded word; otherwise RFC 2047 encoded words, each on a line of its own
     (the folding between two encoded words is not part of the text)."""
     words = one_line(value).split(" ")
-    plain = "=?" not in value and all(_PRINTABLE.fullmatch(word) for word in words if word)
+    longest = _LINE - len(name) - 2  # a word alone on the first line, after "Name: "
+    plain = "=?" not in value and all(
+        _PRINTABLE.fullmatch(word) and len(word) <= longest for word in words if word
+    )
     if not plain:
         words = _encoded_words(one_line(value))
     lines: list[str] = []
@@ -338,6 +346,16 @@ def _header(name: str, value: str) -> bytes:
         line += " " + word
     lines.append(line)
     return "\r\n".join(lines).encode("ascii") + b"\r\n"
+
+
+def _message_id_header(message_id: str) -> bytes:
+    """A msg-id as it is: folding or encoding would make it unreadable to mail clients."""
+    if not (message_id.isascii() and _MSG_ID.fullmatch(message_id)):
+        raise ValueError(f"not a Message-ID: {message_id!r}")
+    return b"Message-ID: %s\r\n" % message_id.encode("ascii")
+
+
+_MSG_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]+@[\x21-\x3b\x3d\x3f-\x7e]+>")
 
 
 def _address_header(name: str, address: str) -> tuple[bytes, str, bool]:
@@ -411,7 +429,7 @@ def compose(settings: MailSettings, draft: Draft) -> Message:
             sender_line,
             to_line,
             b"Date: %s\r\n" % date.encode("ascii"),
-            _header("Message-ID", draft.message_id),
+            _message_id_header(draft.message_id),
             # RFC 3834: an automatic message; vacation responders do not answer it.
             b"Auto-Submitted: auto-generated\r\n",
             b"MIME-Version: 1.0\r\n",
@@ -473,7 +491,7 @@ def _send(
 ) -> None:
     smtp.putcmd("mail", f"FROM:<{message.sender}>" + "".join(f" {o}" for o in options))
     if meanwhile is not None:
-        meanwhile()
+        _hook(smtp, meanwhile)
     code, reply = smtp.getreply()
     if code != 250:
         _reset(smtp, code)
@@ -488,12 +506,22 @@ def _send(
         raise smtplib.SMTPDataError(code, reply)
     smtp.send(_LEADING_DOT.sub(b"..", message.data))
     if before_end is not None:
-        before_end()
+        _hook(smtp, before_end)
     smtp.send(b".\r\n")
     code, reply = smtp.getreply()
     if code != 250:
         _reset(smtp, code)
         raise smtplib.SMTPDataError(code, reply)
+
+
+def _hook(smtp: smtplib.SMTP, hook: Callable[[], None]) -> None:
+    """Run a hook of ``send``; if it raises, the connection is out of step with the server
+    (a reply unread, or a message without its end): it is closed, never used again."""
+    try:
+        hook()
+    except BaseException:
+        smtp.close()
+        raise
 
 
 def _reset(smtp: smtplib.SMTP, code: int) -> None:

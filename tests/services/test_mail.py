@@ -244,3 +244,40 @@ def test_an_address_that_is_not_ascii_needs_a_server_with_smtputf8() -> None:
         problem = check_settings(server.settings(), "müller@vdw.example")
     assert problem is not None and "does not offer SMTPUTF8" in problem
     assert server.received == []
+
+
+def test_a_long_plain_word_is_encoded_rather_than_overflow_the_subject_line() -> None:
+    message = compose(_SETTINGS, _due("x", subject="Due: " + "x" * 75))
+    head = message.data.partition(b"\r\n\r\n")[0]
+    assert all(len(line) <= 78 for line in head.split(b"\r\n"))
+    assert str(message.parsed()["Subject"]) == "Due: " + "x" * 75
+
+
+@pytest.mark.parametrize(
+    "base_url", ["https://crm.engagement.mts-example-programme.org", "https://crm.bücher.example"]
+)
+def test_the_message_id_stays_one_readable_header_for_long_and_international_hosts(
+    base_url: str,
+) -> None:
+    with smtp_server() as server:
+        assert check_settings(server.settings(base_url=base_url), "admin@programme.example") is None
+    (received,) = server.received
+    message_id = received.message["Message-ID"]
+    assert not received.message.defects and not message_id.defects
+    assert message_id.isascii() and message_id.endswith(
+        "@" + MailSettings(host="h", port=1, base_url=base_url).domain + ">"
+    )
+    assert mail.MailSettings(host="h", port=1, base_url=base_url).domain.isascii()
+
+
+def test_a_hook_that_raises_closes_the_connection_the_message_never_ends() -> None:
+    def fail() -> None:
+        raise RuntimeError("the database is gone")
+
+    with smtp_server() as server:
+        for hook in ("meanwhile", "before_end"):
+            smtp = mail.connect(server.settings())
+            with pytest.raises(RuntimeError):
+                mail.send(smtp, compose(server.settings(), _due("x")), **{hook: fail})
+            assert smtp.sock is None  # closed: never used out of step with the server
+    assert server.received == []

@@ -401,3 +401,50 @@ def test_a_mark_the_database_refuses_stops_the_pass_and_nothing_is_lost(
         received = server.handler.message_ids()
     assert Counter(received) == Counter({**dict.fromkeys(sent_ids, 1), sent_ids[2]: 2})
     assert {r.status for r in _rows()} == {ReminderStatus.SENT}
+
+
+def test_a_marks_connection_the_database_drops_stops_the_pass_and_nothing_is_lost(
+    ctx: Flask,
+) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: a SQLite mark has no connection to lose")
+    _due_rows(6, users=1)
+    order = [
+        r.id
+        for r in db.session.scalars(sa.select(Reminder).order_by(Reminder.remind_at, Reminder.id))
+    ]
+    db.session.commit()
+    killer = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+
+    def drop_the_marks_connection(accepted: int) -> None:
+        if accepted == 2:  # the first message is marked; the second is being accepted
+            with killer.connect() as connection:
+                connection.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE query LIKE '%%reminders SET status = ''sent''%%'"
+                )
+
+    now = _now()
+    try:
+        with smtp_server() as server:
+            server.handler.on_accept = drop_the_marks_connection
+            with pytest.raises(MarkFailed, match=f"reminder {order[1]}"):
+                send_due(now, settings=server.settings())
+            server.handler.on_accept = None
+            rows = {r.id: r for r in _rows()}
+            db.session.commit()
+            # The second was accepted and could not be marked: it waits for its lease. The
+            # third was never completed; it and the rest went back on a new connection.
+            assert [rows[i].status for i in order] == [
+                ReminderStatus.SENT, ReminderStatus.SENDING, *[ReminderStatus.PENDING] * 4,
+            ]  # fmt: skip
+            assert len(server.handler.message_ids()) == 2
+            assert send_due(now + timedelta(seconds=1), settings=server.settings()).sent == 4
+            assert (
+                send_due(now + LEASE + timedelta(seconds=5), settings=server.settings()).sent == 1
+            )
+            received = server.handler.message_ids()
+    finally:
+        killer.dispose()
+    assert len(received) == 7 and len(set(received)) == 6  # the second twice, one Message-ID
+    assert {r.status for r in _rows()} == {ReminderStatus.SENT}

@@ -239,7 +239,7 @@ class _Pass:
             .where(_held(reminder_id, self.claimer))
             .values(lease_expires_at=None, **values)
         )
-        return self.marks.write(update, {})
+        return self.marks.write(reminder_id, update)
 
     def cancel(self, item: _Outgoing) -> None:
         if self.finish(item.reminder_id, status=ReminderStatus.CANCELLED, next_attempt_at=None):
@@ -430,8 +430,10 @@ def send_due(
             if not work.send_batch(outgoing, claimed_at + LEASE - margin):
                 break
     finally:
-        work.close()
-        session.rollback()  # nothing is left open: every claim and mark was committed
+        try:
+            work.close()
+        finally:
+            session.rollback()  # nothing is left open: every claim and mark was committed
     return work.report
 
 

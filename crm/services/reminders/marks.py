@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import select
+import time
 from datetime import datetime
 from typing import Any
 
@@ -80,26 +81,36 @@ class Marks:
             assert self.engine is not None
             connection = self.engine.connect()
             if self.postgresql:
-                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-                connection.exec_driver_sql("SET synchronous_commit TO OFF")
-                connection.exec_driver_sql(_PREPARE_SENT)
+                try:
+                    connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+                    connection.exec_driver_sql("SET synchronous_commit TO OFF")
+                    connection.exec_driver_sql(_PREPARE_SENT)
+                except BaseException:
+                    connection.invalidate()
+                    connection.close()
+                    raise
             self.connection = connection
         return self.connection
 
-    def write(self, statement: sa.Executable, params: dict[str, Any] | None = None) -> bool:
-        """Commit one change now; True if it changed a row."""
+    def write(self, reminder_id: int, statement: sa.Executable) -> bool:
+        """Commit one change of the row ``reminder_id`` now; True if it changed the row.
+        ``MarkFailed`` if the database failed (the connection is then dropped)."""
         self.settle()
-        result: Any
         if self.engine is None:
             session = db.session()
-            result = session.execute(statement, params or {})
+            result: Any = session.execute(statement)
             session.commit()
-        elif self.postgresql:
-            result = self._connected().execute(statement, params or {})
-        else:
+            return bool(result.rowcount)
+        try:
             connection = self._connected()
-            with connection.begin():  # SQLite: BEGIN IMMEDIATE (crm.database), then COMMIT
-                result = connection.execute(statement, params or {})
+            if self.postgresql:
+                result = connection.execute(statement)
+            else:
+                with connection.begin():  # SQLite: BEGIN IMMEDIATE (crm.database), then COMMIT
+                    result = connection.execute(statement)
+        except sa.exc.SQLAlchemyError as error:
+            self._broken()
+            raise MarkFailed(reminder_id, f": {error}") from error
         return bool(result.rowcount)
 
     def mark_sent(self, reminder_id: int, claimer: str, sent_at: datetime) -> None:
@@ -107,16 +118,21 @@ class Marks:
         now and its answer read by ``settle``."""
         self.settle()
         if self.engine is None:
+            session = db.session()
             params = {"sent_at": sent_at, "id": reminder_id, "claimer": claimer}
-            changed = self.write(_SESSION_SENT, params)
+            result: Any = session.execute(_SESSION_SENT, params)
+            session.commit()
+            changed = bool(result.rowcount)
         elif self.postgresql:
-            pgconn = self._connected().connection.dbapi_connection.pgconn  # type: ignore[union-attr]
             values = [sent_at.isoformat().encode(), str(reminder_id).encode(), claimer.encode()]
             try:
+                pgconn = self._pgconn()
                 pgconn.send_query_prepared(b"crm_mark_sent", values)
+                deadline = time.monotonic() + ANSWER_TIMEOUT
                 while pgconn.flush():  # psycopg's connections are non-blocking
-                    select.select([], [pgconn.socket], [], ANSWER_TIMEOUT)
+                    _wait(pgconn.socket, select.POLLOUT, deadline)
             except Exception as error:
+                self._broken()
                 raise MarkFailed(reminder_id, f": {error}") from error
             self.pending = reminder_id
             return
@@ -125,25 +141,32 @@ class Marks:
         if not changed:
             _lost(reminder_id)
 
+    def _pgconn(self) -> Any:
+        """The libpq connection under the marks' connection (psycopg's ``PGconn``)."""
+        dbapi_connection: Any = self._connected().connection.dbapi_connection
+        return dbapi_connection.pgconn
+
     def _sqlite_sent(self, reminder_id: int, claimer: str, sent_at: datetime) -> bool:
-        connection = self._connected()
-        assert self.engine is not None
-        stored = table_of(Reminder).c.sent_at.type.bind_processor(self.engine.dialect)
-        value = stored(sent_at) if stored else sent_at
-        cursor = connection.connection.cursor()
         try:
-            cursor.execute("BEGIN IMMEDIATE")
+            connection = self._connected()
+            assert self.engine is not None
+            stored = table_of(Reminder).c.sent_at.type.bind_processor(self.engine.dialect)
+            value = stored(sent_at) if stored else sent_at
+            cursor = connection.connection.cursor()
             try:
-                cursor.execute(_SQLITE_SENT, (value, reminder_id, claimer))
-                changed = bool(cursor.rowcount)
-                cursor.execute("COMMIT")
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    cursor.execute(_SQLITE_SENT, (value, reminder_id, claimer))
+                    changed = bool(cursor.rowcount)
+                    cursor.execute("COMMIT")
+                except BaseException:
+                    cursor.execute("ROLLBACK")
+                    raise
+            finally:
+                cursor.close()
         except Exception as error:
+            self._broken()
             raise MarkFailed(reminder_id, f": {error}") from error
-        finally:
-            cursor.close()
         return changed
 
     def settle(self) -> None:
@@ -151,14 +174,12 @@ class Marks:
         reminder_id, self.pending = self.pending, None
         if reminder_id is None:
             return
-        assert self.connection is not None
-        pgconn = self.connection.connection.dbapi_connection.pgconn  # type: ignore[union-attr]
         try:
+            pgconn = self._pgconn()
+            deadline = time.monotonic() + ANSWER_TIMEOUT
             pgconn.consume_input()
             while pgconn.is_busy():
-                ready, _, _ = select.select([pgconn.socket], [], [], ANSWER_TIMEOUT)
-                if not ready:
-                    raise TimeoutError(f"no answer within {ANSWER_TIMEOUT:g} s")
+                _wait(pgconn.socket, select.POLLIN, deadline)
                 pgconn.consume_input()
             result = pgconn.get_result()
             while pgconn.get_result() is not None:  # the end of the command's results
@@ -167,17 +188,24 @@ class Marks:
             self._broken()
             raise MarkFailed(reminder_id, f": {error}") from error
         if result is None or result.status != pq.ExecStatus.COMMAND_OK:
+            # Refused, or the server ending the session (FATAL): not worth telling apart,
+            # the next write starts on a new connection either way.
             message = result.error_message.decode(errors="replace") if result else "no answer"
+            self._broken()
             raise MarkFailed(reminder_id, f": {message.strip()}")
         if not int(result.command_tuples or 0):
             _lost(reminder_id)
 
     def _broken(self) -> None:
-        """A connection whose protocol state is unknown never goes back to the pool."""
-        if self.connection is not None:
-            self.connection.invalidate()
-            self.connection.close()
-            self.connection = None
+        """A connection whose state is unknown never goes back to the pool."""
+        connection, self.connection = self.connection, None
+        self.pending = None
+        if connection is not None:
+            try:
+                connection.invalidate()
+                connection.close()
+            except sa.exc.SQLAlchemyError:
+                pass  # already as broken as it gets
 
     def close(self) -> None:
         """Wait for the last mark, then give the connection back. Raises ``MarkFailed`` if
@@ -193,9 +221,20 @@ class Marks:
                         connection.exec_driver_sql("RESET synchronous_commit")
                     else:
                         connection.rollback()
-                except sa.exc.DBAPIError:
+                except sa.exc.SQLAlchemyError:
                     connection.invalidate()  # broken: not back into the pool as it is
-                connection.close()
+                finally:
+                    connection.close()
+
+
+def _wait(fd: int, event: int, deadline: float) -> None:
+    """Wait until the socket ``fd`` is ready for ``event`` (``select.POLLIN`` or
+    ``POLLOUT``); TimeoutError after ``deadline`` (a ``time.monotonic()`` value)."""
+    poller = select.poll()
+    poller.register(fd, event)
+    left = deadline - time.monotonic()
+    if left <= 0 or not poller.poll(left * 1000):
+        raise TimeoutError(f"the database did not answer within {ANSWER_TIMEOUT:g} s")
 
 
 def _lost(reminder_id: int) -> None:
