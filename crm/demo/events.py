@@ -229,6 +229,10 @@ class _Events(_FollowUps):
                 "recurrence_interval": 1,
                 "recurrence_until": None,
                 "recurrence_count": None,
+                "span_starts_at": _local(plan.day, 0, 0, plan.timezone) if all_day else starts,
+                "span_ends_at": (
+                    _local(last_day + timedelta(days=1), 0, 0, plan.timezone) if all_day else ends
+                ),
                 "created_by_id": creator,
                 "created_at": created,
                 "updated_at": created,
