@@ -234,6 +234,15 @@ def test_a_one_day_event_ends_the_next_day() -> None:
     parsed(data)
 
 
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "../../etc/passwd", "", "Europe/"])
+def test_a_zone_nobody_knows_is_written_in_utc(zone: str) -> None:
+    data = render_calendar("Feed", [timed(timezone=zone)])
+    assert b"\r\nDTSTART:20270328T073000Z\r\n" in data
+    ours, strict = parsed(data)
+    assert ours.walk("VTIMEZONE") == []
+    assert strict.events[0].dtstart == datetime(2027, 3, 28, 7, 30, tzinfo=UTC)
+
+
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError):
         render_calendar("Feed", [timed(starts_at=datetime(2027, 1, 1, 9))])

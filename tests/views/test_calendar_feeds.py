@@ -13,6 +13,9 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as event_note
+from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 from werkzeug.http import http_date
 
@@ -20,6 +23,7 @@ from crm.extensions import db
 from crm.models import Event, EventParticipant, FollowUpStatus, Role, User
 from crm.services.calendar import events_feed
 from crm.services.calendar.cache import feeds
+from crm.services.errors import ValidationError
 from crm.services.events import records, series, tokens
 from tests import factories
 
@@ -573,3 +577,84 @@ def test_a_get_of_a_feed_writes_nothing(client: FlaskClient, organiser: User) ->
     db.session.expire_all()
     assert db.session.execute(sa.select(User.version, User.updated_at)).all() == before
     assert db.session.execute(sa.select(Event.version, Event.updated_at)).all() == events_before
+
+
+# --- Statuses and places -----------------------------------------------------------------------
+
+
+def test_planned_and_postponed_are_tentative(client: FlaskClient, organiser: User) -> None:
+    planned = new_event(organiser, status="planned", title="Planned")
+    confirmed = new_event(organiser, title="Confirmed")
+    uid, sequence = confirmed.uid, confirmed.sequence
+    records.postpone_event(
+        organiser,
+        confirmed,
+        {"start_date": "2027-04-20", "end_date": "2027-04-20"},
+    )
+    db.session.commit()
+    ours, strict = calendar_of(fetch(client, "/calendar/events.ics"))
+    by_uid = {str(e["UID"]): e for e in ours.walk("VEVENT")}
+    assert str(by_uid[planned.uid]["STATUS"]) == "TENTATIVE"
+    postponed = by_uid[uid]
+    assert str(postponed["STATUS"]) == "TENTATIVE"
+    assert postponed.decoded("SEQUENCE") > sequence
+    assert postponed.decoded("DTSTART").astimezone(UTC) == datetime(2027, 4, 20, 7, 30, tzinfo=UTC)
+    assert {e.uid: e.status.value for e in strict.events}[uid] == "TENTATIVE"
+
+
+def test_an_online_event_has_its_link_as_location(client: FlaskClient, organiser: User) -> None:
+    new_event(
+        organiser,
+        kind="webinar",
+        venue="",
+        city="",
+        country_code="",
+        online_url="https://meet.example.org/csr-webinar",
+        timezone="America/New_York",
+        start_time="11:00",
+        end_time="12:00",
+    )
+    ours, strict = calendar_of(fetch(client, "/calendar/events.ics"))
+    vevent = ours.walk("VEVENT")[0]
+    assert str(vevent["LOCATION"]) == "https://meet.example.org/csr-webinar"
+    assert [str(z["TZID"]) for z in ours.walk("VTIMEZONE")] == ["America/New_York"]
+    assert strict.events[0].dtstart.astimezone(UTC) == datetime(2027, 3, 28, 15, tzinfo=UTC)
+
+
+# Text as a user may type it into the form (the service keeps it, the feed must give it back).
+FORM_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp")),
+        st.sampled_from([",", ";", "\\", ":", "🎉", "\n", " "]),
+    ),
+    min_size=1,
+    max_size=120,
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(title=FORM_TEXT, venue=FORM_TEXT, description=FORM_TEXT)
+def test_any_title_place_and_description_read_back_through_the_feed(
+    client: FlaskClient, organiser: User, title: str, venue: str, description: str
+) -> None:
+    try:
+        event = new_event(
+            organiser, title=title, venue=venue.replace("\n", " "), description=description
+        )
+    except ValidationError:
+        db.session.rollback()
+        event_note("refused by the form")
+        return  # text the form refuses (blank once trimmed, direction controls) never gets here
+    feeds.clear()
+    answer = fetch(client, f"/agenda/{event.id}.ics")
+    ours, strict = calendar_of(answer)
+    vevent = ours.walk("VEVENT")[0]
+    stored = fresh(event)
+    assert str(vevent["SUMMARY"]) == stored.title == strict.events[0].summary
+    assert str(vevent["DESCRIPTION"]) == stored.description == strict.events[0].description
+    assert str(vevent["LOCATION"]).startswith(stored.venue)
+    assert strict.events[0].location == str(vevent["LOCATION"])

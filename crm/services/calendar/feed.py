@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
@@ -172,10 +172,22 @@ def fold(line: str) -> bytes:
 
 
 def _zone_name(item: FeedItem) -> str | None:
-    """The TZID an item's times are written in, None for UTC (or an all-day item)."""
+    """The TZID an item's times are written in, None for UTC (or an all-day item). A zone
+    the zone database does not know (a row older than the checks) is written in UTC: the
+    same instants, never an error."""
     if item.starts_at is None or not item.timezone or item.timezone in UTC_ZONES:
         return None
-    return item.timezone
+    return item.timezone if _known_zone(item.timezone) else None
+
+
+@lru_cache(maxsize=256)
+def _known_zone(name: str) -> bool:
+    try:
+        _zone(name)
+        vtimezone(name, 2000, 2001)
+    except (ValueError, KeyError, OSError, ZoneInfoNotFoundError):
+        return False
+    return True
 
 
 @lru_cache(maxsize=256)
