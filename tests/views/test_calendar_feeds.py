@@ -20,7 +20,7 @@ from ical.calendar_stream import IcsCalendarStream
 from werkzeug.http import http_date
 
 from crm.extensions import db
-from crm.models import Event, EventParticipant, FollowUpStatus, Role, User
+from crm.models import Event, EventKind, EventParticipant, FollowUpStatus, OurRole, Role, User
 from crm.services.calendar import events_feed
 from crm.services.calendar.cache import feeds
 from crm.services.errors import ValidationError
@@ -448,6 +448,27 @@ def test_one_event_ics(client: FlaskClient, organiser: User) -> None:
     assert answer.headers["Cache-Control"] == "public, max-age=300"
     again = fetch(client, f"/agenda/{event.id}.ics", **{"If-None-Match": answer.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_the_largest_ids_still_answer(client: FlaskClient, organiser: User) -> None:
+    """The feed's summary multiplies ids: in 64 bits on PostgreSQL, not the column's 32."""
+    event = Event(
+        id=2**31 - 1,
+        title="The last one",
+        kind=EventKind.WORKSHOP,
+        is_all_day=True,
+        start_date=date(2027, 5, 3),
+        end_date=date(2027, 5, 3),
+        our_role=OurRole.ORGANISER,
+        is_published=True,
+        subitems=[factories.subitem("1.3c"), factories.subitem("3.1")],
+    )
+    db.session.add(event)
+    db.session.commit()
+    answer = fetch(client, f"/agenda/{2**31 - 1}.ics")
+    assert uids(answer) == {event.uid}
+    assert list(calendar_of(answer)[0].walk("VEVENT")[0].categories) == ["1.3c", "3.1"]
+    assert uids(fetch(client, "/calendar/events.ics?subitem=3.1")) == {event.uid}
 
 
 @pytest.mark.parametrize("path", ["0", "99999999", "2147483648", "99999999999999999999999"])

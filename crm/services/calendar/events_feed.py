@@ -177,8 +177,14 @@ def state_of_events(now: datetime | None = None) -> tuple[object, ...]:
         sa.select(sa.func.count()).select_from(EventOccurrence),
         sa.select(sa.func.max(EventOccurrence.updated_at)),
         sa.select(sa.func.count()).select_from(event_subitems),
+        # which event has which sub-item (in 64 bits: ids go up to 2**31 - 1)
         sa.select(
-            sa.func.coalesce(sa.func.sum(links.event_id * 7919 + links.commitment_item_id), 0)
+            sa.func.coalesce(
+                sa.func.sum(
+                    sa.cast(links.event_id, sa.BigInteger) * 7919 + links.commitment_item_id
+                ),
+                0,
+            )
         ),
         # last: the latest cancellation already past its 30 days
         sa.select(sa.func.max(Event.cancelled_at)).where(Event.cancelled_at < cutoff),
