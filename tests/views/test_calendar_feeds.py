@@ -679,3 +679,102 @@ def test_any_title_place_and_description_read_back_through_the_feed(
     assert str(vevent["DESCRIPTION"]) == stored.description == strict.events[0].description
     assert str(vevent["LOCATION"]).startswith(stored.venue)
     assert strict.events[0].location == str(vevent["LOCATION"])
+
+
+# --- The feed's series are the application's series --------------------------------------------
+
+
+SERIES = [
+    # monthly from the 31st: months without one are skipped, as RFC 5545 says
+    {
+        "start_date": "2027-01-31",
+        "end_date": "2027-01-31",
+        "recurrence": "monthly",
+        "recurrence_end": "count",
+        "recurrence_count": "6",
+    },
+    # weekly across both clock changes, until a date
+    {
+        "start_date": "2027-03-02",
+        "end_date": "2027-03-02",
+        "start_time": "08:15",
+        "end_time": "09:00",
+        "recurrence": "weekly",
+        "recurrence_interval": "3",
+        "recurrence_end": "until",
+        "recurrence_until": "2027-11-23",
+    },
+    # all-day, two days long, every second month until a date
+    {
+        "is_all_day": "y",
+        "start_time": "",
+        "end_time": "",
+        "start_date": "2027-02-10",
+        "end_date": "2027-02-11",
+        "recurrence": "monthly",
+        "recurrence_interval": "2",
+        "recurrence_end": "until",
+        "recurrence_until": "2027-12-10",
+    },
+    # in New York, late in the evening (the UTC day is the next one)
+    {
+        "timezone": "America/New_York",
+        "start_date": "2027-03-09",
+        "end_date": "2027-03-09",
+        "start_time": "22:30",
+        "end_time": "23:30",
+        "recurrence": "weekly",
+        "recurrence_end": "count",
+        "recurrence_count": "4",
+    },
+]
+
+
+def _start_order(times: tuple[Any, Any]) -> str:
+    start = times[0]
+    return start.astimezone(UTC).isoformat() if isinstance(start, datetime) else start.isoformat()
+
+
+@pytest.mark.parametrize("fields", SERIES, ids=["monthly-31st", "weekly-dst", "all-day", "nyc"])
+def test_both_parsers_expand_a_series_as_the_application_does(
+    client: FlaskClient, organiser: User, fields: dict[str, str]
+) -> None:
+    event = new_event(organiser, **fields)
+    occurrences = series.all_occurrences(event)
+    # cancel the second, move the third a day later
+    series.cancel_occurrence(organiser, event, occurrences[1].key)
+    third = occurrences[2]
+    if third.start_date is not None:
+        moved = {
+            "start_date": (third.start_date + timedelta(days=1)).isoformat(),
+            "end_date": (third.end_date + timedelta(days=1)).isoformat(),  # type: ignore[operator]
+            "start_time": "",
+            "end_time": "",
+        }
+    else:
+        assert third.starts_at is not None and third.ends_at is not None
+        zone = ZoneInfo(event.timezone)
+        start = third.starts_at.astimezone(zone) + timedelta(days=1)
+        end = third.ends_at.astimezone(zone) + timedelta(days=1)
+        moved = {
+            "start_date": start.date().isoformat(),
+            "start_time": start.strftime("%H:%M"),
+            "end_date": end.date().isoformat(),
+            "end_time": end.strftime("%H:%M"),
+        }
+    series.move_occurrence(organiser, event, third.key, moved)
+    db.session.commit()
+    expected = [
+        (o.starts_at, o.ends_at) if o.starts_at is not None else (o.start_date, o.end_date)
+        for o in series.all_occurrences(event)
+        if not o.is_cancelled
+    ]
+    expected = [  # all-day ends: exclusive in the feed
+        (start, end + timedelta(days=1)) if not isinstance(start, datetime) else (start, end)
+        for start, end in expected
+    ]
+    answer = fetch(client, f"/agenda/{event.id}.ics")
+    _, strict = calendar_of(answer)
+    got = [(e.dtstart, e.dtend) for e in strict.timeline]
+    assert sorted(got, key=_start_order) == sorted(expected, key=_start_order)
+    assert len(got) == len(occurrences) - 1
