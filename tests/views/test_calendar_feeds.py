@@ -21,6 +21,7 @@ from werkzeug.http import http_date
 
 from crm.extensions import db
 from crm.models import Event, EventKind, EventParticipant, FollowUpStatus, OurRole, Role, User
+from crm.models.events import EventOccurrence
 from crm.services.calendar import events_feed
 from crm.services.calendar.cache import feeds
 from crm.services.errors import ValidationError
@@ -778,3 +779,36 @@ def test_both_parsers_expand_a_series_as_the_application_does(
     got = [(e.dtstart, e.dtend) for e in strict.timeline]
     assert sorted(got, key=_start_order) == sorted(expected, key=_start_order)
     assert len(got) == len(occurrences) - 1
+
+
+def test_an_override_the_rule_no_longer_gives_is_left_out(
+    client: FlaskClient, organiser: User
+) -> None:
+    event = new_event(
+        organiser,
+        start_date="2027-03-16",
+        end_date="2027-03-16",
+        start_time="10:00",
+        end_time="11:00",
+        recurrence="weekly",
+        recurrence_end="count",
+        recurrence_count="3",
+    )
+    # stored by hand: a Wednesday the weekly rule from a Tuesday never gives
+    stray = datetime(2027, 3, 24, 9, 0, tzinfo=UTC)
+    db.session.add_all(
+        [
+            EventOccurrence(event_id=event.id, original_start=stray, is_cancelled=True),
+            EventOccurrence(
+                event_id=event.id,
+                original_start=stray + timedelta(days=7),
+                starts_at=stray + timedelta(days=8),
+                ends_at=stray + timedelta(days=8, hours=1),
+            ),
+        ]
+    )
+    db.session.commit()
+    answer = fetch(client, f"/agenda/{event.id}.ics")
+    assert b"EXDATE" not in answer.data and b"RECURRENCE-ID" not in answer.data
+    _, strict = calendar_of(answer)
+    assert len(list(strict.timeline)) == 3

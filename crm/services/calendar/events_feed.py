@@ -7,7 +7,7 @@ Public by design, so it carries nothing about people: no participants, no organi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -16,6 +16,7 @@ from crm.extensions import db
 from crm.models import Country, Event, EventStatus, RecurrenceFreq, utcnow
 from crm.models.events import EventOccurrence, event_subitems
 from crm.services.calendar.feed import FeedItem, Frequency, ItemStatus, Override, Recurrence
+from crm.services.events import series
 from crm.services.events.listing import EventFilter
 
 # A cancelled event stays in the feed (as STATUS:CANCELLED) this long after it was cancelled,
@@ -105,9 +106,12 @@ def _description(event: Event) -> str:
 
 def _item(event: Event, base_url: str, country_names: dict[str, str]) -> FeedItem:
     recurrence = None
-    exdates: list[datetime | object] = []
+    exdates: list[datetime | date] = []
     overrides: list[Override] = []
     if event.recurrence is not None:
+        # An override the rule no longer gives (the series was changed since) would be an
+        # extra event in some clients: only the rule's own occurrences are written.
+        given = set(series.originals(event)) if event.occurrences else set()
         recurrence = Recurrence(
             FREQUENCY[event.recurrence],
             interval=event.recurrence_interval or 1,
@@ -120,7 +124,7 @@ def _item(event: Event, base_url: str, country_names: dict[str, str]) -> FeedIte
                 if occurrence.original_start is not None
                 else occurrence.original_date
             )
-            if original is None:
+            if original is None or original not in given:
                 continue
             if occurrence.is_cancelled:
                 exdates.append(original)
@@ -151,7 +155,7 @@ def _item(event: Event, base_url: str, country_names: dict[str, str]) -> FeedIte
         categories=tuple(sorted(item.code for item in event.subitems)),
         status=STATUS[event.status],
         recurrence=recurrence,
-        exdates=tuple(exdates),  # type: ignore[arg-type]
+        exdates=tuple(exdates),
         overrides=tuple(overrides),
     )
 
