@@ -147,7 +147,8 @@ def events() -> Response:
 
 @bp.get("/agenda/<int:event_id>.ics")
 def event(event_id: int) -> Response:
-    """One published event, to add to a calendar once (a series with its changes)."""
+    """One published event, to add to a calendar once (a series with its changes). Asked
+    for by its id, it answers even when cancelled long ago: it says so (STATUS:CANCELLED)."""
     found = db.session.scalar(
         sa.select(Event)
         .where(Event.id == event_id, *events_feed.published())

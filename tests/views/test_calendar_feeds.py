@@ -812,3 +812,23 @@ def test_an_override_the_rule_no_longer_gives_is_left_out(
     assert b"EXDATE" not in answer.data and b"RECURRENCE-ID" not in answer.data
     _, strict = calendar_of(answer)
     assert len(list(strict.timeline)) == 3
+
+
+def test_a_follow_up_moved_keeps_its_uid_with_a_higher_sequence(
+    client: FlaskClient, app: Any
+) -> None:
+    officer = factories.make_user(role=Role.OFFICER)
+    follow_up = factories.make_follow_up("Chase", assignee=officer, due_date=date(2027, 2, 1))
+    secret = tokens.issue_feed_token(officer)
+    db.session.commit()
+    first, _ = calendar_of(fetch(client, f"/calendar/followups/{secret}.ics"))
+    before = first.walk("VEVENT")[0]
+    follow_up = fresh(follow_up)
+    follow_up.due_date = date(2027, 2, 3)
+    follow_up.due_at = datetime(2027, 2, 2, 23, tzinfo=UTC)  # its day's start in Brussels
+    db.session.commit()
+    after, strict = calendar_of(fetch(client, f"/calendar/followups/{secret}.ics"))
+    moved = after.walk("VEVENT")[0]
+    assert str(moved["UID"]) == str(before["UID"]) == f"followup-{follow_up.id}@mts-crm"
+    assert moved.decoded("SEQUENCE") > before.decoded("SEQUENCE")
+    assert moved.decoded("DTSTART") == date(2027, 2, 3) == strict.events[0].dtstart
