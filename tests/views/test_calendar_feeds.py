@@ -20,7 +20,16 @@ from ical.calendar_stream import IcsCalendarStream
 from werkzeug.http import http_date
 
 from crm.extensions import db
-from crm.models import Event, EventKind, EventParticipant, FollowUpStatus, OurRole, Role, User
+from crm.models import (
+    CommitmentItem,
+    Event,
+    EventKind,
+    EventParticipant,
+    FollowUpStatus,
+    OurRole,
+    Role,
+    User,
+)
 from crm.models.events import EventOccurrence
 from crm.services.calendar import events_feed
 from crm.services.calendar.cache import feeds
@@ -832,3 +841,15 @@ def test_a_follow_up_moved_keeps_its_uid_with_a_higher_sequence(
     assert str(moved["UID"]) == str(before["UID"]) == f"followup-{follow_up.id}@mts-crm"
     assert moved.decoded("SEQUENCE") > before.decoded("SEQUENCE")
     assert moved.decoded("DTSTART") == date(2027, 2, 3) == strict.events[0].dtstart
+
+
+def test_a_sub_item_code_renamed_gives_a_new_feed(client: FlaskClient, organiser: User) -> None:
+    new_event(organiser, subitems=["1.3c"])
+    first = fetch(client, "/calendar/events.ics")
+    item = db.session.scalar(sa.select(CommitmentItem).where(CommitmentItem.code == "1.3c"))
+    assert item is not None
+    item.code = "1.3z"
+    db.session.commit()
+    again = fetch(client, "/calendar/events.ics", **{"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    assert list(calendar_of(again)[0].walk("VEVENT")[0].categories) == ["1.3z"]

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
-from crm.models import Country, Event, EventStatus, RecurrenceFreq, utcnow
+from crm.models import CommitmentItem, Country, Event, EventStatus, RecurrenceFreq, utcnow
 from crm.models.events import EventOccurrence, event_subitems
 from crm.services.calendar.feed import FeedItem, Frequency, ItemStatus, Override, Recurrence
 from crm.services.events import series
@@ -169,8 +169,9 @@ def _latest(event: Event) -> datetime:
 def state_of_events(now: datetime | None = None) -> tuple[object, ...]:
     """A summary of everything the events feeds are made of, read in one statement: it
     changes whenever any event, occurrence or sub-item link changes (counts, versions, last
-    updates), and when a cancelled event passes its 30 days. Feeds cache their ETag under it,
-    so a conditional request is answered without rendering."""
+    updates), when a sub-item's code does, and when a cancelled event passes its 30 days.
+    Country names (reference data without a time of change) are not in it. Feeds cache their
+    ETag under it, so a conditional request is answered without rendering."""
     cutoff = (now or utcnow()) - CANCELLED_KEPT
     links = event_subitems.c
     parts = [
@@ -190,6 +191,8 @@ def state_of_events(now: datetime | None = None) -> tuple[object, ...]:
                 0,
             )
         ),
+        # sub-item codes are the feed's CATEGORIES
+        sa.select(sa.func.max(CommitmentItem.updated_at)),
         # last: the latest cancellation already past its 30 days
         sa.select(sa.func.max(Event.cancelled_at)).where(Event.cancelled_at < cutoff),
     ]
@@ -203,7 +206,7 @@ def last_modified(state: tuple[object, ...]) -> datetime | None:
     whichever is later. An event unpublished, deleted or moved out of a filter left a feed
     too, so the moment is taken over all events: later than needed at worst, never earlier.
     """
-    dropped = state[8]
+    dropped = state[-1]
     moments = [
         state[1],
         state[5],
