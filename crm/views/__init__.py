@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.views import (
         admin,
         auth,
+        calendar,
         duplicates,
         exports,
         followups,
@@ -38,5 +39,6 @@ def register_blueprints(app: Flask) -> None:
         admin,
         health,
         timelines,
+        calendar,
     ):
         app.register_blueprint(module.bp)

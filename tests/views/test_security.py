@@ -11,7 +11,15 @@ from crm import PROJECT_ROOT
 from tests import factories
 from tests.conftest import csrf_token
 
-PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static"}
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "health.healthz",
+    "static",
+    # Calendar clients cannot sign in: the public feeds, and the private one behind its token.
+    "calendar.events",
+    "calendar.event",
+    "calendar.followups",
+}
 
 
 def test_every_other_endpoint_needs_sign_in(app, client) -> None:
