@@ -83,6 +83,27 @@ def check_characters(text: str, field: str | None) -> None:
         )
 
 
+_HUGE = 10**100
+
+
+def as_text(value: object, field: str) -> str:
+    """``str(value)``, except for a number too long to be anything a field means (Python
+    refuses to write out an int of more than 4,300 digits at all)."""
+    if isinstance(value, int) and not -_HUGE < value < _HUGE:
+        raise ValidationError("this number is far too large", field=field)
+    return str(value)
+
+
+def years_later(day: date, years: int) -> date:
+    """The same day ``years`` later; 29 February becomes the 28th in a year without it."""
+    if day.year + years > date.max.year:
+        return date.max
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 @overload
 def clean_text(value: object, field: str, limit: int, required: Literal[True]) -> str: ...
 @overload
@@ -92,7 +113,7 @@ def clean_text(value: object, field: str, limit: int, required: bool = False) ->
     characters. Anything but a string or a number (a file sent in a text field) is refused."""
     if value is not None and not isinstance(value, (str, int)):
         raise ValidationError("expected text", field=field)
-    text = visible_text(str(value)) if value is not None else ""
+    text = visible_text(as_text(value, field)) if value is not None else ""
     if required and not text:
         raise ValidationError("this field is required", field=field)
     if len(text) > limit:
@@ -144,11 +165,11 @@ def clean_enum(enum_cls: type[E], value: object, field: str, required: bool = Fa
         if required:
             raise ValidationError("this field is required", field=field)
         return None
+    shown = as_text(value, field)[:80]
     try:
-        return enum_cls(str(value).strip().lower())
+        return enum_cls(shown.strip().lower())
     except ValueError:
         choices = ", ".join(m.value for m in enum_cls)
-        shown = str(value)[:80]
         raise ValidationError(f"{shown!r} is not one of {choices}", field=field) from None
 
 
@@ -184,7 +205,7 @@ def clean_int(value: object, field: str, minimum: int = 0, maximum: int = 10**9)
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValidationError("expected a whole number", field=field)
-    text = str(value).strip()
+    text = as_text(value, field).strip()
     if len(text) > 20:
         raise ValidationError(f"must be between {minimum:,} and {maximum:,}", field=field)
     # Digits 0-9 with an optional sign: int() alone also takes "1_0" and other scripts' digits.

@@ -93,8 +93,8 @@ def organiser(app, db):
     return factories.make_user("organiser", full_name="Olivia Organiser")
 
 
-def _create(actor, data: dict[str, Any]) -> Event:
-    return events.create_event(actor, data, now=NOW)
+def _create(actor, data: dict[str, Any], now: datetime = NOW) -> Event:
+    return events.create_event(actor, data, now=now)
 
 
 def test_a_timed_event_is_stored_in_utc_with_a_stable_uid(organiser) -> None:
@@ -376,3 +376,41 @@ def test_records_refuses_a_naive_or_zoned_time_of_day(organiser) -> None:
         _create(organiser, _timed(start_date=datetime(2027, 3, 28, 9, 30)))
     assert refused.value.field == "start_date"
     assert records.clean_flag(True, "x") is True
+
+
+def test_postponing_to_a_new_start_alone_keeps_the_length(organiser) -> None:
+    fair = _create(organiser, _fair())  # 4 to 8 October: five days
+    events.postpone_event(organiser, fair, {"start_date": "2027-11-08"}, now=NOW)
+    assert (fair.start_date, fair.end_date) == (date(2027, 11, 8), date(2027, 11, 12))
+    workshop = _create(organiser, _timed())  # 09:30 to 12:00 Berlin
+    events.postpone_event(organiser, workshop, {"start_time": "14:00"}, now=NOW)
+    assert records.local_times(workshop)[1:] == (
+        datetime(2027, 3, 28, 14, 0).time(), date(2027, 3, 28), datetime(2027, 3, 28, 16, 30).time()
+    )  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        events.postpone_event(organiser, workshop, {"start_time": "25:00"}, now=NOW)
+    assert refused.value.field == "start_time"
+
+
+@pytest.mark.parametrize("today", [datetime(2028, 2, 29, 12, tzinfo=UTC),
+                                   datetime(2028, 2, 28, 23, 30, tzinfo=UTC)])  # fmt: skip
+def test_an_event_can_be_planned_on_the_29th_of_february(organiser, today: datetime) -> None:
+    event = _create(organiser, _timed(start_date="2028-03-21", end_date="2028-03-21"), now=today)
+    assert event.id is not None
+    with pytest.raises(ValidationError) as refused:
+        _create(organiser, _timed(start_date="2038-03-01", end_date="2038-03-01"), now=today)
+    assert refused.value.field == "start_date"
+
+
+@pytest.mark.parametrize("field", ["title", "kind", "recurrence_count", "is_published"])
+def test_a_number_too_long_to_write_out_is_refused_by_its_field(organiser, field: str) -> None:
+    series = {"recurrence": "weekly", "recurrence_end": "count"}
+    with pytest.raises(ValidationError) as refused:
+        _create(organiser, _timed(**{**series, field: 10**5000}))
+    assert refused.value.field == field
+
+
+def test_a_link_with_a_port_out_of_range_is_refused(organiser) -> None:
+    with pytest.raises(ValidationError) as refused:
+        _create(organiser, _timed(online_url="https://meet.example.org:99999/abc"))
+    assert refused.value.field == "online_url"

@@ -672,3 +672,10 @@ def test_the_timeline_still_lists_follow_ups(world) -> None:
     entries = [e for e in record_timeline(world["anna"], False) if e.kind == "follow-up"]
     assert [e.title for e in entries] == [follow_up.title]
     assert "assigned to Olga Officer" in entries[0].detail
+
+
+def test_a_follow_up_can_be_planned_on_the_29th_of_february(world) -> None:
+    leap_day = datetime(2028, 2, 29, 12, tzinfo=UTC)
+    data = {**world["data"], "due_date": "2028-03-03"}
+    follow_up = followups.create_follow_up(data, world["officer"], now=leap_day)
+    assert follow_up.due_date.isoformat() == "2028-03-03"

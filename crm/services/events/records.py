@@ -44,6 +44,7 @@ from crm.permissions import can
 from crm.services import audit
 from crm.services.checks import (
     MAX_ID,
+    as_text,
     clean_clock_time,
     clean_date,
     clean_enum,
@@ -51,6 +52,7 @@ from crm.services.checks import (
     clean_text,
     clean_timezone,
     local_to_utc,
+    years_later,
 )
 from crm.services.checks import clean_country as _clean_country
 from crm.services.errors import ValidationError
@@ -198,7 +200,7 @@ def clean_flag(value: object, field: str) -> bool:
         return False
     if not isinstance(value, (str, int)):
         raise ValidationError("expected yes or no", field=field)
-    text = str(value).strip().lower()
+    text = as_text(value, field).strip().lower()
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -218,7 +220,7 @@ def _day(value: object, field: str, kept: date | None, today: date) -> date | No
         raise ValidationError(
             f"{day.isoformat()} is before {EARLIEST.year}: check the year", field=field
         )
-    latest = today.replace(year=today.year + YEARS_AHEAD) if today.year < 9000 else date.max
+    latest = years_later(today, YEARS_AHEAD)
     if day > latest:
         raise ValidationError(
             f"{day.isoformat()} is more than {YEARS_AHEAD} years ahead: check the year",
@@ -250,6 +252,7 @@ def clean_url(value: object, field: str = "online_url") -> str | None:
     try:
         parts = urlsplit(text)
         host = parts.hostname
+        parts.port  # noqa: B018 (a port out of range raises here, not in a later reader)
     except ValueError:
         raise ValidationError(f"{text[:80]!r} is not a link", field=field) from None
     if parts.scheme.lower() not in ("http", "https") or not host:
@@ -690,6 +693,27 @@ def update_event(
     return event
 
 
+_WHEN = ("start_date", "start_time", "end_date", "end_time")
+
+
+def _same_length(
+    before: Mapping[str, Any], merged: Mapping[str, Any], all_day: bool
+) -> dict[str, object]:
+    """A new start without a new end: the end moves with it, so the event keeps its length
+    on the wall clock."""
+    old_day, new_day = (
+        before["start_date"],
+        _day(merged["start_date"], "start_date", None, date.max),
+    )
+    old_clock = before["start_time"] or time(0)
+    new_clock = (None if all_day else _clock(merged["start_time"], "start_time")) or time(0)
+    if not isinstance(old_day, date) or new_day is None:
+        return {}
+    moved = datetime.combine(new_day, new_clock) - datetime.combine(old_day, old_clock)
+    end = datetime.combine(before["end_date"], before["end_time"] or time(0)) + moved
+    return {"end_date": end.date(), "end_time": None if all_day else end.time()}
+
+
 def postpone_event(
     actor: User,
     event: Event,
@@ -712,10 +736,14 @@ def postpone_event(
     data = data or {}
     before = stored_values(event)
     with db.session.no_autoflush:
-        if any(data.get(name) not in (None, "") for name in ("start_date", "end_date")):
+        given = {k: v for k, v in data.items() if k in _WHEN and v not in (None, "")}
+        if given:
             moment = now or utcnow()
+            merged = {**before, **given}
+            if not given.keys() & {"end_date", "end_time"}:
+                merged.update(_same_length(before, merged, event.is_all_day))
             times = clean_times(
-                {**before, **{k: v for k, v in data.items() if v not in (None, "")}},
+                merged,
                 event.is_all_day,
                 event.timezone,
                 kept=local_times(event),

@@ -54,6 +54,7 @@ from crm.services.checks import (
     clean_int,
     clean_text,
     local_to_utc,
+    years_later,
 )
 from crm.services.errors import ValidationError
 from crm.services.framework import at_or_below
@@ -249,7 +250,7 @@ def _clean_due_date(value: object, today: date, kept: date | None) -> date:
         raise ValidationError(
             f"{day.isoformat()} is before {EARLIEST.year}: check the year", field=field
         )
-    latest = today.replace(year=today.year + YEARS_AHEAD) if today.year < 9000 else date.max
+    latest = years_later(today, YEARS_AHEAD)
     if day > latest:
         raise ValidationError(
             f"{day.isoformat()} is more than {YEARS_AHEAD} years ahead: check the year",
