@@ -7,9 +7,12 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from crm.views import (
+        account_calendar,
         admin,
+        agenda,
         auth,
         duplicates,
+        events,
         exports,
         followups,
         health,
@@ -38,5 +41,8 @@ def register_blueprints(app: Flask) -> None:
         admin,
         health,
         timelines,
+        events,
+        agenda,
+        account_calendar,
     ):
         app.register_blueprint(module.bp)
