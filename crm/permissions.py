@@ -33,6 +33,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "followups.create": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER, Role.ORGANISER}),
     "followups.change_any": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "followups.team": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # Events: viewers read; these roles create events and change (edit, postpone, cancel,
+    # their occurrences and participants) those they created; ``events.change_any``: anyone's.
+    "events.create": frozenset({Role.ADMIN, Role.COORDINATOR, Role.OFFICER, Role.ORGANISER}),
+    "events.change_any": frozenset({Role.ADMIN, Role.COORDINATOR}),
     # The outbox: failed messages and their retry, the scheduler's runs (/admin/mail).
     "mail.manage": frozenset({Role.ADMIN}),
 }

@@ -4,6 +4,7 @@ their participants.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 from datetime import date, datetime, timedelta
@@ -21,6 +22,7 @@ from crm.demo.base import (
 )
 from crm.demo.followups import _FollowUps
 from crm.models import Event, EventParticipant, event_subitems
+from crm.models.events import UID_DOMAIN
 
 # The sub-item every event of a kind serves, and others it serves with some probability.
 EVENT_CODES: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {
@@ -219,6 +221,14 @@ class _Events(_FollowUps):
                 "status": status,
                 "is_published": published,
                 "description": self.catalogue.event_descriptions[plan.kind],
+                "description_format": "text",
+                "uid": self.event_uid(event_id),
+                "sequence": 1 if status in ("cancelled", "postponed") else 0,
+                "cancelled_at": created if status == "cancelled" else None,
+                "recurrence": None,
+                "recurrence_interval": 1,
+                "recurrence_until": None,
+                "recurrence_count": None,
                 "created_by_id": creator,
                 "created_at": created,
                 "updated_at": created,
@@ -258,6 +268,12 @@ class _Events(_FollowUps):
                 rng, title=title, due=due, created=created, assignee=organiser, creator=organiser,
                 person_id=None, organisation_id=None, outreach_id=None, event_id=event_id,
             )  # fmt: skip
+
+    def event_uid(self, event_id: int) -> str:
+        """A UID of the shape the services give (``event-<32 hex>@mts-crm``), derived from the
+        run's seed and the id, so that the same demo gives the same feeds."""
+        digest = hashlib.sha256(f"crm-demo/{self.seed}/event/{event_id}".encode()).hexdigest()
+        return f"event-{digest[:32]}@{UID_DOMAIN}"
 
     def event_status(self, rng: random.Random, day: date) -> str:
         ahead = (day - self.anchor).days

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Base, StrEnum, TimestampMixin, VersionedMixin, enum_type
+from crm.models.base import Base, StrEnum, TimestampMixin, VersionedMixin, enum_type, utcnow
 from crm.models.framework import CommitmentItem
 from crm.models.register import Organisation, Person, SoftDeleteMixin
 
@@ -34,6 +35,32 @@ class EventStatus(StrEnum):
     CONFIRMED = "confirmed"
     POSTPONED = "postponed"
     CANCELLED = "cancelled"
+
+
+class DescriptionFormat(StrEnum):
+    """How an event's description is written: plain text, or Markdown (shown through a
+    sanitiser)."""
+
+    TEXT = "text"
+    MARKDOWN = "markdown"
+
+
+class RecurrenceFreq(StrEnum):
+    """How often a series repeats (``Event.recurrence_interval`` weeks or months apart)."""
+
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+# What calendars know an event by (RFC 5545 UID): made once, never changed, so that a
+# client that subscribed updates the event instead of showing a second one.
+UID_DOMAIN = "mts-crm"
+
+
+def new_event_uid() -> str:
+    """A UID no other event has had: random, so a database rebuilt from scratch (ids counted
+    anew) does not give a client's old events the UIDs of new ones."""
+    return f"event-{secrets.token_hex(16)}@{UID_DOMAIN}"
 
 
 class ParticipantRole(StrEnum):
@@ -95,6 +122,23 @@ class Event(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
     status: Mapped[EventStatus] = mapped_column(enum_type(EventStatus), default=EventStatus.PLANNED)
     is_published: Mapped[bool] = mapped_column(default=False, index=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    description_format: Mapped[DescriptionFormat] = mapped_column(
+        enum_type(DescriptionFormat),
+        default=DescriptionFormat.TEXT,
+        server_default=DescriptionFormat.TEXT.value,
+    )
+    uid: Mapped[str] = mapped_column(sa.String(255), default=new_event_uid)
+    # RFC 5545 SEQUENCE, raised by the session hook of crm.services.events.sequence whenever
+    # the time, the place or the status changes, or an occurrence is cancelled or moved.
+    sequence: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    # When the status became cancelled (None otherwise): feeds keep it 30 days after.
+    cancelled_at: Mapped[datetime | None]
+    # A series: every ``recurrence_interval`` weeks or months from the first occurrence,
+    # until a date (inclusive, the event's own zone) or for a count of occurrences.
+    recurrence: Mapped[RecurrenceFreq | None] = mapped_column(enum_type(RecurrenceFreq))
+    recurrence_interval: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
+    recurrence_until: Mapped[date | None]
+    recurrence_count: Mapped[int | None]
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -105,6 +149,12 @@ class Event(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
         back_populates="event", cascade="all, delete-orphan"
     )
     outreach = relationship("Outreach", back_populates="event")
+    occurrences: Mapped[list[EventOccurrence]] = relationship(
+        back_populates="event",
+        cascade="all, delete-orphan",
+        order_by="EventOccurrence.id",
+        passive_deletes=True,
+    )
 
     __table_args__ = (
         sa.CheckConstraint(
@@ -114,7 +164,72 @@ class Event(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
             " AND ends_at >= starts_at)",
             name="dates_consistent",
         ),
+        sa.CheckConstraint("recurrence_interval BETWEEN 1 AND 12", name="recurrence_interval"),
+        sa.CheckConstraint(
+            "recurrence_count IS NULL OR recurrence_count BETWEEN 2 AND 200",
+            name="recurrence_count",
+        ),
+        # A series ends, by a date or a count (one of them); a single event has neither.
+        sa.CheckConstraint(
+            "(recurrence IS NULL AND recurrence_until IS NULL AND recurrence_count IS NULL)"
+            " OR (recurrence IS NOT NULL"
+            " AND (recurrence_until IS NULL) <> (recurrence_count IS NULL))",
+            name="series_ends",
+        ),
+        sa.CheckConstraint(
+            "(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_when_cancelled"
+        ),
+        sa.Index("uq_events_uid", "uid", unique=True),
     )
+
+    @property
+    def is_series(self) -> bool:
+        return self.recurrence is not None
+
+
+class EventOccurrence(Base):
+    """What changed for one occurrence of a series: cancelled, or moved to other times.
+
+    The occurrence is named by what the rule gives it: ``original_start`` (the UTC instant)
+    for a timed series, ``original_date`` for an all-day one; the moved times are all None
+    when it is not moved.
+    """
+
+    __tablename__ = "event_occurrences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    original_start: Mapped[datetime | None]
+    original_date: Mapped[date | None]
+    is_cancelled: Mapped[bool] = mapped_column(default=False)
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="occurrences")
+
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "original_start"),
+        sa.UniqueConstraint("event_id", "original_date"),
+        sa.CheckConstraint(
+            "(original_start IS NULL) <> (original_date IS NULL)", name="one_original"
+        ),
+        sa.CheckConstraint(
+            "(starts_at IS NULL) = (ends_at IS NULL) AND (start_date IS NULL) = (end_date IS NULL)"
+            " AND (ends_at IS NULL OR ends_at >= starts_at)"
+            " AND (end_date IS NULL OR end_date >= start_date)",
+            name="moved_consistent",
+        ),
+    )
+
+    @property
+    def is_moved(self) -> bool:
+        return self.starts_at is not None or self.start_date is not None
 
 
 class EventParticipant(TimestampMixin, VersionedMixin, Base):

@@ -39,6 +39,10 @@ class User(TimestampMixin, VersionedMixin, Base):
     session_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
     # Secret part of the private follow-up calendar feed URL.
     calendar_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    # The private follow-up feed (crm.services.events.tokens): the SHA-256 (hex) of its
+    # secret, never the secret itself, which is shown once; None: no feed.
+    feed_token_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    feed_token_created_at: Mapped[datetime | None]
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     # The local hour (0-23, in ``timezone``) of the daily digest of overdue and today's
     # follow-ups; None: no digest.
@@ -48,6 +52,7 @@ class User(TimestampMixin, VersionedMixin, Base):
 
     __table_args__ = (
         sa.CheckConstraint("digest_hour BETWEEN 0 AND 23", name="digest_hour_of_the_day"),
+        sa.Index("uq_users_feed_token_hash", "feed_token_hash", unique=True),
     )
 
     # Flask-Login protocol -------------------------------------------------------------
