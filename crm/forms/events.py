@@ -25,7 +25,10 @@ class EventForm(FlaskForm):
 
     title = StringField("Title", validators=[Needed()], render_kw={"maxlength": 300})
     kind = SelectField(
-        "Kind", choices=choices(EventKind, "Choose the kind"), validators=[Needed()], validate_choice=False
+        "Kind",
+        choices=choices(EventKind, "Choose the kind"),
+        validators=[Needed()],
+        validate_choice=False,
     )
     timing = RadioField(
         "When",
@@ -51,7 +54,10 @@ class EventForm(FlaskForm):
     organisations_query = StringField("Organiser organisation", render_kw={"autocomplete": "off"})
     organiser_name = StringField("Or the organiser's name", render_kw={"maxlength": 300})
     our_role = SelectField(
-        "Our role", choices=choices(OurRole, "Choose our role"), validators=[Needed()], validate_choice=False
+        "Our role",
+        choices=choices(OurRole, "Choose our role"),
+        validators=[Needed()],
+        validate_choice=False,
     )
     status = SelectField(
         "Status",

@@ -19,10 +19,10 @@ from werkzeug.datastructures import MultiDict
 
 from crm.extensions import db
 from crm.models import Event
+from crm.services.checks import clean_int
 from crm.services.errors import ValidationError
 from crm.services.events import listing
 from crm.services.events.description import render_description
-from crm.services.checks import clean_int
 from crm.templating import viewer_timezone
 from crm.views.events_support import FEED_PARAMS, current_args, event_when, filter_options, place
 
@@ -50,7 +50,9 @@ def subscription(args: dict[str, str]) -> Subscription:
     base = urlsplit(current_app.config["CRM_BASE_URL"])
     query = ("?" + urlencode(args)) if args else ""
     path = base.path.rstrip("/") + FEED_PATH + query
-    return Subscription(webcal=f"webcal://{base.netloc}{path}", https=f"{base.scheme}://{base.netloc}{path}")
+    return Subscription(
+        webcal=f"webcal://{base.netloc}{path}", https=f"{base.scheme}://{base.netloc}{path}"
+    )
 
 
 @dataclass

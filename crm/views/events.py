@@ -12,9 +12,11 @@ and their POSTs answer 403.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -52,6 +54,7 @@ from crm.services.events import listing, participants, records, series
 from crm.services.events.description import render_description
 from crm.services.outreach import pickers
 from crm.services.timeline import TimelineEntry, audit_history
+from crm.services.versioning import check_version
 from crm.templating import option_tags, viewer_timezone
 from crm.views.auth import safe_next, zone_choices
 from crm.views.events_support import (
@@ -80,6 +83,10 @@ STALE = (
 HISTORY_SHOWN = 200
 OCCURRENCES_SHOWN = 200  # a series has at most 200 by count; a long "until" is cut here
 PARTICIPANTS_SHOWN = 500
+# The months the grid shows: far beyond any event, and within the calendar's ends (a grid
+# runs into the weeks before and after its month).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")  # ASCII digits: int() also reads "２０２７"
 LABELS = {
     "title": "Title",
     "kind": "Kind",
@@ -201,12 +208,16 @@ def _month() -> tuple[int, int]:
         today = _today()
         return today.year, today.month
     try:
+        if not _MONTH.fullmatch(raw):
+            raise ValueError
         year, month = (int(part) for part in raw.split("-"))
-        if not (1 <= year <= 9999 and 1 <= month <= 12) or len(raw) != 7:
+        if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12) or len(raw) != 7:
             raise ValueError
     except ValueError:
         raise ValidationError(
-            f"{raw[:20]!r} is not a month: give it as YYYY-MM, e.g. 2027-03", field="month"
+            f"{raw[:20]!r} is not a month from {FIRST_YEAR} to {LAST_YEAR}: give it as "
+            "YYYY-MM, e.g. 2027-03",
+            field="month",
         ) from None
     return year, month
 
@@ -214,7 +225,7 @@ def _month() -> tuple[int, int]:
 def _shifted(year: int, month: int, by: int) -> str | None:
     n = year * 12 + (month - 1) + by
     y, m = divmod(n, 12)
-    if not 1 <= y <= 9999:
+    if not FIRST_YEAR <= y <= LAST_YEAR:
         return None
     return f"{y:04d}-{m + 1:02d}"
 
@@ -453,26 +464,39 @@ def new() -> Response | tuple[str, int]:
 
 @dataclass
 class OccurrenceLine:
-    occurrence: Any
+    """An occurrence of a series on the event's page, with its move form's first values
+    (its own times in the event's zone)."""
+
+    occurrence: series.Occurrence
     when: Any
     is_past: bool
+    start_date: str
+    start_time: str
+    end_date: str
+    end_time: str
 
 
 def _occurrences(event: Event) -> list[OccurrenceLine]:
     if event.recurrence is None:
         return []
-    zone = viewer_timezone()
+    viewer = viewer_timezone()
+    zone = ZoneInfo(event.timezone)
     now = datetime.now(UTC)
-    found = series.occurrences(
-        event, datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
-    )
     lines = []
-    for occurrence in found[:OCCURRENCES_SHOWN]:
-        end = occurrence.ends_at or (
-            datetime.combine(occurrence.end_date, time.max, UTC) if occurrence.end_date else now
-        )
+    for occurrence in series.all_occurrences(event)[:OCCURRENCES_SHOWN]:
+        starts, ends = occurrence.span(zone)
+        local_start, local_end = starts.astimezone(zone), ends.astimezone(zone)
+        timed = occurrence.starts_at is not None
         lines.append(
-            OccurrenceLine(occurrence, occurrence_when(occurrence, event, zone), end < now)
+            OccurrenceLine(
+                occurrence,
+                occurrence_when(occurrence, event, viewer),
+                ends <= now,
+                (occurrence.start_date or local_start.date()).isoformat(),
+                f"{local_start:%H:%M}" if timed else "",
+                (occurrence.end_date or local_end.date()).isoformat(),
+                f"{local_end:%H:%M}" if timed else "",
+            )
         )
     return lines
 
@@ -496,7 +520,7 @@ def render_event(
     status: int = 200,
     error: str = "",
     participant_form: ParticipantForm | None = None,
-    participant_picked: dict[str, list[Any]] | None = None,
+    participant_picked: dict[str, Any] | None = None,
     postpone_form: PostponeForm | None = None,
     move_forms: dict[str, MoveForm] | None = None,
 ) -> tuple[str, int]:
@@ -739,7 +763,9 @@ def add_participant(event_id: int) -> Response | tuple[str, int]:
     if len(person_ids) + len(organisation_ids) == 0 and not entry.has_errors:
         problem = "choose a person or an organisation of the register"
     elif len(person_ids) > 1 or len(organisation_ids) > 1:
-        problem = "add one person or one organisation at a time: untick the others"
+        problem = (
+            "add one person (with their organisation, if you like) at a time: untick the others"
+        )
     if problem:
         attach_error(form, ValidationError(problem, field="person_ids"))
         entry.has_errors = True
@@ -787,12 +813,9 @@ def update_participant(event_id: int, participant_id: int) -> Response | tuple[s
     participant = _participant(event, participant_id)
     form = ParticipantUpdateForm()
     _checked(form, "save it")
-    data = {
-        "role": _text(form.role.data),
-        "attendance": _text(form.attendance.data),
-        "version": _text(form.version.data),
-    }
+    data = {"role": _text(form.role.data), "attendance": _text(form.attendance.data)}
     try:
+        check_version(participant, form.version.data, {}, "This participant")
         participants.update_participant(current_user, participant, data)
     except ValidationError as error:
         db.session.rollback()

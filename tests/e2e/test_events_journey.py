@@ -53,10 +53,29 @@ def _new_organiser(browser, live_url: str, width: str) -> tuple[str, str]:
 
 
 def _type_date(page, selector: str, day: date) -> None:
-    """A date box from the keyboard, in the en-GB order of its parts (dd mm yyyy)."""
+    """A date box from the keyboard. Chromium orders its parts by the locale it was built
+    or started with, not the page's: month first (en-US), else day first (en-GB)."""
+    box = page.locator(selector)
     _tab_to(page, selector)
-    page.keyboard.type(f"{day:%d%m%Y}")
-    expect(page.locator(selector)).to_have_value(day.isoformat())
+    for order in ("%m%d%Y", "%d%m%Y"):
+        page.keyboard.type(day.strftime(order))
+        if box.input_value() == day.isoformat():
+            return
+        box.evaluate("(input) => { input.value = ''; }")  # the other order, from scratch
+        box.focus()
+    expect(box).to_have_value(day.isoformat())
+
+
+def _type_time(page, selector: str, hour: int, minute: int) -> None:
+    """A morning time from the keyboard: its parts, then AM where the box has a 12-hour
+    clock (Chromium's en-US)."""
+    assert hour < 12, "a morning time: the same digits on 12- and 24-hour clocks"
+    box = page.locator(selector)
+    _tab_to(page, selector)
+    page.keyboard.type(f"{hour:02d}{minute:02d}")
+    if not box.input_value():
+        page.keyboard.type("A")
+    expect(box).to_have_value(f"{hour:02d}:{minute:02d}")
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
@@ -78,7 +97,9 @@ def test_an_organiser_publishes_an_event_and_a_visitor_finds_it(
     page.wait_for_url(live_url + "/")
 
     # Events, from the navigation.
-    _press_link(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Events"))
+    _press_link(
+        page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Events")
+    )
     expect(page.get_by_role("heading", level=1)).to_have_text("Events")
     _check(page, "events", width, axe, problems)
     _press_link(page, page.get_by_role("link", name="New event"))
@@ -103,11 +124,9 @@ def test_an_organiser_publishes_an_event_and_a_visitor_finds_it(
     _tab_to(page, "#our_role")
     page.keyboard.type("Speaker")
     _type_date(page, "#start_date", day)
-    _tab_to(page, "#start_time")
-    page.keyboard.type("0930")
+    _type_time(page, "#start_time", 9, 30)
     _type_date(page, "#end_date", day)
-    _tab_to(page, "#end_time")
-    page.keyboard.type("1100")
+    _type_time(page, "#end_time", 11, 0)
     _tab_to(page, "#timezone")
     page.keyboard.type("America/Chicago")
     expect(page.locator("#timezone")).to_have_value("America/Chicago")
@@ -124,8 +143,9 @@ def test_an_organiser_publishes_an_event_and_a_visitor_finds_it(
     expect(page.locator("#is_published")).to_be_checked()
     _tab_to(page, "#description")
     page.keyboard.type("**Room W-183**: the DESIGN-MTS guidelines for machine-tool SMEs.")
-    _tab_to(page, "#description_format-1")
-    page.keyboard.press("Space")
+    _tab_to(page, "#description_format-0")  # a radio group is one tab stop: arrows choose
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#description_format-1")).to_be_checked()
     _check(page, "event-new-filled", width, axe, problems)
     with page.expect_navigation():
         page.keyboard.press("Control+Enter")
@@ -184,7 +204,9 @@ def test_an_organiser_publishes_an_event_and_a_visitor_finds_it(
     _check(page, "agenda", width, axe, problems)
     page.goto(live_url + "/agenda?subitem=1.3c&kind=conference")
     webcal = page.locator("#subscribe a[href^='webcal://']")
-    expect(webcal).to_have_attribute("href", re.compile(r"/calendar/events\.ics\?subitem=1\.3c&kind=conference$"))
+    expect(webcal).to_have_attribute(
+        "href", re.compile(r"/calendar/events\.ics\?subitem=1\.3c&kind=conference$")
+    )
     _check(page, "agenda-filtered", width, axe, problems)
     _press_link(page, page.get_by_role("link", name=title))
     expect(page.get_by_role("heading", level=1)).to_have_text(title)

@@ -11,7 +11,8 @@ from crm import PROJECT_ROOT
 from tests import factories
 from tests.conftest import csrf_token
 
-PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static"}
+# The public agenda (issue 10): published events for anyone, without signing in.
+PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static", "agenda.index", "agenda.show"}
 
 
 def test_every_other_endpoint_needs_sign_in(app, client) -> None:
