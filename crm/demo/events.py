@@ -21,8 +21,9 @@ from crm.demo.base import (
     _workday,
 )
 from crm.demo.followups import _FollowUps
-from crm.models import Event, EventParticipant, event_subitems
+from crm.models import Event, EventOccurrence, EventParticipant, event_subitems
 from crm.models.events import UID_DOMAIN
+from crm.services.events import series
 
 # The sub-item every event of a kind serves, and others it serves with some probability.
 EVENT_CODES: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {
@@ -46,6 +47,9 @@ class _Events(_FollowUps):
             self.add_event(rng, plan)
             self.progress.advance()
             self.writer.flush_if_full()
+        # Their own generator: the events above (and all that follows from them) stay as
+        # they were before the demo had series.
+        self.add_series_and_cancellation(self.rng("event-series"))
         self.writer.flush()
         self.progress.finish()
 
@@ -195,6 +199,8 @@ class _Events(_FollowUps):
         published = rng.random() < {
             "confirmed": 0.9, "planned": 0.25, "postponed": 0.6, "cancelled": 0.4,
         }[status]  # fmt: skip
+        if plan.kind == "trade-fair" and status != "cancelled":
+            published = True  # the fairs' own dates are public: every agenda has them
         created = min(
             starts - timedelta(days=rng.randint(20, 150)), self.anchor_at - timedelta(hours=1)
         )
@@ -229,6 +235,10 @@ class _Events(_FollowUps):
                 "recurrence_interval": 1,
                 "recurrence_until": None,
                 "recurrence_count": None,
+                "span_starts_at": _local(plan.day, 0, 0, plan.timezone) if all_day else starts,
+                "span_ends_at": (
+                    _local(last_day + timedelta(days=1), 0, 0, plan.timezone) if all_day else ends
+                ),
                 "created_by_id": creator,
                 "created_at": created,
                 "updated_at": created,
@@ -268,6 +278,123 @@ class _Events(_FollowUps):
                 rng, title=title, due=due, created=created, assignee=organiser, creator=organiser,
                 person_id=None, organisation_id=None, outreach_id=None, event_id=event_id,
             )  # fmt: skip
+
+    def add_series_and_cancellation(self, rng: random.Random) -> None:
+        """What calendars must get right, once each: a fortnightly online clinic (on
+        Brussels' wall clock whatever the season, one occurrence cancelled and one moved),
+        a monthly call on the 30th (no February), and a published info day cancelled a few
+        days ago (kept in feeds as cancelled for 30 days)."""
+        consortium = "DESIGN-MTS consortium"
+        organiser = self.user_ids["organiser"]
+        # Tuesdays, 10 weeks back to 14 weeks ahead.
+        first = self.anchor - timedelta(days=70)
+        first += timedelta(days=(1 - first.weekday()) % 7)
+        self.write_event(
+            title="DESIGN-MTS SME clinic (online): CSR questions answered",
+            kind="webinar", day=first, last_day=first, hours=((10, 0), (11, 0)),
+            timezone="Europe/Brussels", country=None, city=None, venue=None,
+            online_url="https://meet.design-mts.example/sme-clinic", organiser_name=consortium,
+            our_role="organiser", status="confirmed", published=True, creator=organiser,
+            recurrence=("weekly", 2, None, 12),
+            overrides=[(7, "cancelled", None), (8, "moved", rng.choice((1, 2)))],
+        )  # fmt: skip
+        monthly = self.anchor.replace(day=1) - timedelta(days=60)
+        self.write_event(
+            title="Coordinators' monthly call on targets and coverage",
+            kind="webinar", day=monthly.replace(day=30 if monthly.month != 2 else 28),
+            last_day=None, hours=((15, 0), (16, 0)), timezone="Europe/Brussels", country=None,
+            city=None, venue=None, online_url="https://meet.design-mts.example/coordinators",
+            organiser_name=consortium, our_role="organiser", status="confirmed",
+            published=False, creator=self.user_ids["coordinator"],
+            recurrence=("monthly", 1, self.anchor + timedelta(days=150), None), overrides=[],
+        )  # fmt: skip
+        info_day = self.anchor + timedelta(days=rng.randint(20, 40))
+        info_day += timedelta(days=(3 - info_day.weekday()) % 7)  # a Thursday
+        self.write_event(
+            title="DESIGN-MTS info day for SMEs, Porto",
+            kind="workshop", day=info_day, last_day=info_day, hours=((9, 30), (13, 0)),
+            timezone="Europe/Lisbon", country="PT", city="Porto", venue="AIMMAP, Porto",
+            online_url=None, organiser_name=consortium, our_role="organiser",
+            status="cancelled", published=True, creator=organiser, recurrence=None,
+            overrides=[], cancelled_days_ago=rng.randint(3, 8),
+        )  # fmt: skip
+
+    def write_event(
+        self, *, title: str, kind: str, day: date, last_day: date | None,
+        hours: tuple[tuple[int, int], tuple[int, int]], timezone: str, country: str | None,
+        city: str | None, venue: str | None, online_url: str | None, organiser_name: str,
+        our_role: str, status: str, published: bool, creator: int,
+        recurrence: tuple[str, int, date | None, int | None] | None,
+        overrides: list[tuple[int, str, int | None]], cancelled_days_ago: int = 0,
+    ) -> int:  # fmt: skip
+        """One timed event of the demo's own (a series with ``recurrence``: frequency,
+        interval, until, count; ``overrides``: the n-th occurrence cancelled, or moved by
+        that many days), with the span and SEQUENCE the services would give it."""
+        event_id = self.new_id(Event.__table__)
+        last_day = last_day or day
+        starts = _local(day, *hours[0], timezone)
+        ends = _local(last_day, *hours[1], timezone)
+        created = min(starts, self.anchor_at) - timedelta(days=30)
+        row: dict[str, object] = {
+            "id": event_id, "title": title, "kind": kind, "is_all_day": False,
+            "starts_at": starts, "ends_at": ends, "timezone": timezone, "start_date": None,
+            "end_date": None, "venue": venue, "city": city, "country_code": country,
+            "online_url": online_url, "organiser_name": organiser_name,
+            "organiser_organisation_id": None, "our_role": our_role, "status": status,
+            "is_published": published, "description": self.catalogue.event_descriptions[kind],
+            "description_format": "text", "uid": self.event_uid(event_id),
+            "sequence": len(overrides) + (1 if status == "cancelled" else 0),
+            "cancelled_at": (
+                self.anchor_at - timedelta(days=cancelled_days_ago)
+                if status == "cancelled" else None
+            ),
+            "recurrence": recurrence[0] if recurrence else None,
+            "recurrence_interval": recurrence[1] if recurrence else 1,
+            "recurrence_until": recurrence[2] if recurrence else None,
+            "recurrence_count": recurrence[3] if recurrence else None,
+            "created_by_id": creator, "created_at": created,
+            "updated_at": (
+                self.anchor_at - timedelta(days=cancelled_days_ago or 2)
+                if overrides or status == "cancelled" else created
+            ),
+            "version": 1 + len(overrides) + (1 if status == "cancelled" else 0),
+            "deleted_at": None,
+        }  # fmt: skip
+        # The span and the occurrences as the services reckon them, from a transient event.
+        shape = Event(**{k: v for k, v in row.items() if k not in ("id", "version")})
+        originals = series.originals(shape)
+        occurrence_rows = []
+        for index, what, days in overrides:
+            original = originals[index]
+            assert isinstance(original, datetime)
+            moved = what == "moved" and days is not None
+            occurrence = {
+                "id": self.new_id(EventOccurrence.__table__), "event_id": event_id,
+                "original_start": original, "original_date": None,
+                "is_cancelled": what == "cancelled",
+                "starts_at": original + timedelta(days=days) if moved and days else None,
+                "ends_at": original + timedelta(days=days) + (ends - starts)
+                if moved and days else None,
+                "start_date": None, "end_date": None, "created_at": row["updated_at"],
+                "updated_at": row["updated_at"],
+            }  # fmt: skip
+            occurrence_rows.append(occurrence)
+            shape.occurrences.append(
+                EventOccurrence(
+                    **{k: v for k, v in occurrence.items() if k not in ("id", "event_id")}
+                )
+            )
+        span = series.span(shape)
+        assert span is not None
+        row["span_starts_at"], row["span_ends_at"] = span
+        self.writer.add(Event.__table__, row)
+        for occurrence in occurrence_rows:
+            self.writer.add(EventOccurrence.__table__, occurrence)
+        self.writer.add(
+            event_subitems,
+            {"event_id": event_id, "commitment_item_id": self.subitems[EVENT_CODES[kind][0]]},
+        )
+        return event_id
 
     def event_uid(self, event_id: int) -> str:
         """A UID of the shape the services give (``event-<32 hex>@mts-crm``), derived from the

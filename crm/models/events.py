@@ -139,6 +139,11 @@ class Event(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
     recurrence_interval: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
     recurrence_until: Mapped[date | None]
     recurrence_count: Mapped[int | None]
+    # From the first start to the last end of the event or of every occurrence of its series
+    # (moved ones included; all-day days from midnight to midnight in ``timezone``), in UTC:
+    # what lists filter periods by. Kept by the session hook of crm.services.events.sequence.
+    span_starts_at: Mapped[datetime] = mapped_column(index=True)
+    span_ends_at: Mapped[datetime] = mapped_column(index=True)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -13,6 +13,9 @@ transaction, so the drop would delete every event's sub-items and participants (
 CASCADE) and unlink its outreach and follow-ups (SET NULL): those links are kept in temporary
 tables around the rebuild and put back after it. PostgreSQL alters the table in place.
 """
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -59,18 +62,60 @@ def _restore_event_links():
         op.execute(f'DROP TABLE {kept}')
 
 
+def _fill_spans(sqlite):
+    """The span of every stored event (none is a series yet): its own times, an all-day one
+    from midnight to midnight in its zone. Zones are read here, not in SQL, which SQLite
+    cannot."""
+    bind = op.get_bind()
+    rows = bind.execute(sa.text('SELECT id, is_all_day, starts_at, ends_at, start_date, end_date, timezone FROM events')).all()
+    spans = []
+    for event_id, all_day, starts_at, ends_at, start_date, end_date, zone_name in rows:
+        if all_day:
+            zone = ZoneInfo(zone_name)
+            first, last = (_as_date(start_date), _as_date(end_date) + timedelta(days=1))
+            starts = datetime.combine(first, time(0), tzinfo=zone).astimezone(timezone.utc)
+            ends = datetime.combine(last, time(0), tzinfo=zone).astimezone(timezone.utc)
+        else:
+            starts, ends = _as_utc(starts_at), _as_utc(ends_at)
+        if sqlite:  # naive UTC, as the models store it there
+            starts, ends = starts.replace(tzinfo=None), ends.replace(tzinfo=None)
+        spans.append({'i': event_id, 's': starts, 'e': ends})
+    if spans:
+        update = sa.text('UPDATE events SET span_starts_at = :s, span_ends_at = :e WHERE id = :i').bindparams(
+            sa.bindparam('s', type_=sa.DateTime(timezone=True)), sa.bindparam('e', type_=sa.DateTime(timezone=True))
+        )
+        bind.execute(update, spans)
+
+
+def _as_date(value):
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _as_utc(value):
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
 def upgrade():
     sqlite = op.get_bind().dialect.name == 'sqlite'
     # Added nullable and filled first: the rebuild (SQLite) or ALTER (PostgreSQL) below makes
     # uid NOT NULL and checks cancelled_at against the status.
     op.add_column('events', sa.Column('uid', sa.String(length=255), nullable=True))
     op.add_column('events', sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('events', sa.Column('span_starts_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('events', sa.Column('span_ends_at', sa.DateTime(timezone=True), nullable=True))
     op.execute("UPDATE events SET uid = 'event-' || id || '@mts-crm'")
+    _fill_spans(sqlite)
     op.execute("UPDATE events SET cancelled_at = updated_at WHERE status = 'cancelled'")
     if sqlite:
         _keep_event_links()
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.alter_column('uid', existing_type=sa.String(length=255), nullable=False)
+        batch_op.alter_column('span_starts_at', existing_type=sa.DateTime(timezone=True), nullable=False)
+        batch_op.alter_column('span_ends_at', existing_type=sa.DateTime(timezone=True), nullable=False)
+        batch_op.create_index(batch_op.f('ix_events_span_starts_at'), ['span_starts_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_span_ends_at'), ['span_ends_at'], unique=False)
         batch_op.add_column(sa.Column('description_format', sa.String(length=8), server_default='text', nullable=False))
         batch_op.add_column(sa.Column('sequence', sa.Integer(), server_default=sa.text('0'), nullable=False))
         batch_op.add_column(sa.Column('recurrence', sa.String(length=7), nullable=True))
@@ -137,6 +182,8 @@ def downgrade():
         _keep_event_links()
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index('uq_events_uid')
+        batch_op.drop_index(batch_op.f('ix_events_span_ends_at'))
+        batch_op.drop_index(batch_op.f('ix_events_span_starts_at'))
         for name, _condition in reversed(EVENT_CHECKS):
             batch_op.drop_constraint(op.f(name), type_='check')
         batch_op.drop_column('recurrence_count')
@@ -147,5 +194,7 @@ def downgrade():
         batch_op.drop_column('description_format')
         batch_op.drop_column('cancelled_at')
         batch_op.drop_column('uid')
+        batch_op.drop_column('span_ends_at')
+        batch_op.drop_column('span_starts_at')
     if sqlite:
         _restore_event_links()

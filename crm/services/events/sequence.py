@@ -1,11 +1,13 @@
-"""What calendars need of every event write, kept in one place: SEQUENCE and cancelled_at.
+"""What calendars and lists need of every event write, kept in one place: SEQUENCE,
+``cancelled_at`` and the span of the event or its series.
 
 Calendar clients replace their copy of an event only when its SEQUENCE (RFC 5545) rises, so
 it must rise on every change of time, place or status, and when an occurrence of a series is
 cancelled, moved or restored, whatever code made the change: a hook on every flush, not a
 line at each write site. The same hook keeps ``cancelled_at`` in step with the status (set
 when an event becomes cancelled, cleared when it no longer is), which feeds keep cancelled
-events for 30 days from.
+events for 30 days from, and ``span_starts_at``/``span_ends_at`` (from the first start to
+the last end of every occurrence), which lists filter periods by.
 """
 
 from __future__ import annotations
@@ -56,6 +58,20 @@ def _keep_cancelled_at(record: Event) -> None:
         record.cancelled_at = None
 
 
+def _keep_span(record: Event) -> None:
+    from crm.services.events.series import span
+
+    if record.timezone is None:  # not given: the column's default, which the span is read in
+        record.timezone = Event.__table__.c.timezone.default.arg
+    found = span(record)
+    if found is None:
+        return
+    if record.span_starts_at != found[0]:
+        record.span_starts_at = found[0]
+    if record.span_ends_at != found[1]:
+        record.span_ends_at = found[1]
+
+
 def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -> None:
     raised: set[int] = set()
     for record in session.new:
@@ -63,12 +79,16 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -
             _keep_cancelled_at(record)
             if record.sequence is None:
                 record.sequence = 0
+            with session.no_autoflush:
+                _keep_span(record)
     for record in session.dirty:
         if isinstance(record, Event) and record not in session.deleted:
             _keep_cancelled_at(record)
             if _changed(record, SEQUENCED):
                 record.sequence = (record.sequence or 0) + 1
                 raised.add(id(record))
+                with session.no_autoflush:
+                    _keep_span(record)
     occurrences = [
         record
         for record in (*session.new, *session.dirty, *session.deleted)
@@ -78,8 +98,15 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -
         if occurrence in session.dirty and not session.is_modified(occurrence):
             continue
         with session.no_autoflush:
+            # A deleted override may already be out of its event's collection.
             parent = occurrence.event
-        if parent is None or id(parent) in raised or parent in session.deleted:
+            if parent is None and occurrence.event_id is not None:
+                parent = session.get(Event, occurrence.event_id)
+        if parent is None or parent in session.deleted:
+            continue
+        with session.no_autoflush:
+            _keep_span(parent)
+        if id(parent) in raised:
             continue
         parent.sequence = (parent.sequence or 0) + 1
         raised.add(id(parent))

@@ -23,6 +23,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 from crm.extensions import db
 from crm.models import AuditAction, Event, EventOccurrence, RecurrenceFreq, User, utcnow
 from crm.services import audit
@@ -172,6 +174,20 @@ def all_occurrences(event: Event) -> list[Occurrence]:
         _occurrence(event, original, overrides.get(key_of(original)))
         for original in originals(event)
     ]
+
+
+def span(event: Event) -> tuple[datetime, datetime] | None:
+    """From the first start to the last end of every occurrence (moved ones where they were
+    moved to), in UTC; None while the event's times are incomplete (the database refuses
+    such a row anyway)."""
+    if event.is_all_day:
+        if event.start_date is None or event.end_date is None:
+            return None
+    elif event.starts_at is None or event.ends_at is None:
+        return None
+    zone = ZoneInfo(event.timezone)
+    spans = [o.span(zone) for o in all_occurrences(event)]
+    return min(s for s, _e in spans), max(e for _s, e in spans)
 
 
 def _bound(moment: datetime | date, zone: ZoneInfo) -> datetime:
@@ -332,7 +348,7 @@ def restore_occurrence(actor: User, event: Event, key: object) -> None:
             field="occurrence",
         )
     what = "cancelled" if override.is_cancelled else "moved"
-    event.occurrences.remove(override)
+    _forget(event, override)
     _touch(event)
     db.session.flush()
     audit.record(
@@ -345,6 +361,14 @@ def restore_occurrence(actor: User, event: Event, key: object) -> None:
     )
 
 
+def _forget(event: Event, override: EventOccurrence) -> None:
+    """Delete an override now (a pending one is only taken out), so that the session hook
+    sees the deletion in the same flush."""
+    if sa.inspect(override).persistent:
+        db.session.delete(override)
+    event.occurrences.remove(override)
+
+
 def drop_stray_overrides(event: Event) -> int:
     """Remove the overrides of occurrences the event's (changed) rule no longer gives; how
     many. Called by the edits of ``records`` before they flush."""
@@ -353,5 +377,5 @@ def drop_stray_overrides(event: Event) -> int:
     given = set(originals(event)) if event.recurrence is not None else set()
     stray = [o for o in event.occurrences if (o.original_start or o.original_date) not in given]
     for override in stray:
-        event.occurrences.remove(override)
+        _forget(event, override)
     return len(stray)

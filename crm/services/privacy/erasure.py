@@ -84,12 +84,13 @@ LEFT_ALONE: dict[str, tuple[str, ...]] = {
     + ("language_code",),
     "people": ("first_name", "last_name", "name_normalised", "sort_name", "email")
     + ("email_normalised", "phone", "country_code", "language_code"),
-    "events": ("timezone", "venue", "city", "country_code", "online_url"),
+    # uid: random calendar identifier (event-<hex>@mts-crm), no text of anyone's.
+    "events": ("timezone", "venue", "city", "country_code", "online_url", "uid"),
     "audit_log": ("entity_type",),  # its action is an enum
     # Accounts are not register records: a colleague who is also in the register keeps the
     # account they sign in with (an admin deactivates it separately if asked to).
     "users": ("email", "full_name", "password_hash", "session_token", "calendar_token")
-    + ("timezone",),
+    + ("timezone", "feed_token_hash"),
     "login_failures": ("email", "ip_address"),
     "user_sessions": ("id",),  # random session ids of accounts
     # Derived from the people and organisations tables, rewritten from them.
