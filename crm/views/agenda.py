@@ -19,7 +19,6 @@ from werkzeug.datastructures import MultiDict
 
 from crm.extensions import db
 from crm.models import Event
-from crm.services.checks import clean_int
 from crm.services.errors import ValidationError
 from crm.services.events import listing
 from crm.services.events.description import render_description
@@ -62,10 +61,6 @@ class Row:
     place: str
 
 
-def _page_number() -> int:
-    return clean_int(request.args.get("page"), "page", 1, 10**9) or 1
-
-
 def _render(status: int, errors: list[str], **context: Any) -> tuple[str, int]:
     args = current_args(request.args, FEED_PARAMS)
     return render_template(
@@ -83,12 +78,11 @@ def _render(status: int, errors: list[str], **context: Any) -> tuple[str, int]:
 @bp.get("")
 def index() -> tuple[str, int]:
     try:
-        number = _page_number()
         f = listing.EventFilter.from_args(_feed_args())
+        page = listing.list_events(f, page=request.args.get("page"), public=True)
     except ValidationError as error:
         message = f"{error.field}: {error.message}" if error.field else error.message
         return _render(400, [message], page=None, rows=[])
-    page = listing.list_events(f, page=number, public=True)
     zone = viewer_timezone()
     rows = [Row(event, event_when(event, zone), place(event)) for event in page.items]
     return _render(

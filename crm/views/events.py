@@ -12,7 +12,6 @@ and their POSTs answer 403.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -48,7 +47,6 @@ from crm.models import (
 )
 from crm.security import can, requires
 from crm.services import reference
-from crm.services.checks import clean_int
 from crm.services.errors import ConflictError, ValidationError
 from crm.services.events import listing, participants, records, series
 from crm.services.events.description import render_description
@@ -83,10 +81,6 @@ STALE = (
 HISTORY_SHOWN = 200
 OCCURRENCES_SHOWN = 200  # a series has at most 200 by count; a long "until" is cut here
 PARTICIPANTS_SHOWN = 500
-# The months the grid shows: far beyond any event, and within the calendar's ends (a grid
-# runs into the weeks before and after its month).
-FIRST_YEAR, LAST_YEAR = 1900, 2999
-_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")  # ASCII digits: int() also reads "２０２７"
 LABELS = {
     "title": "Title",
     "kind": "Kind",
@@ -165,13 +159,6 @@ def _list_page(template: str, status: int, errors: list[str], **context: Any) ->
     ), status
 
 
-def _page_number() -> int:
-    try:
-        return clean_int(request.args.get("page"), "page", 1, 10**9) or 1
-    except ValidationError as error:
-        raise ValidationError(error.message, field="page") from None
-
-
 @dataclass
 class Row:
     event: Event
@@ -183,11 +170,10 @@ class Row:
 @login_required
 def index() -> tuple[str, int]:
     try:
-        number = _page_number()
         f = listing.EventFilter.from_args(request.args)
+        page = listing.list_events(f, page=request.args.get("page"))
     except ValidationError as error:
         return _list_page("events/list.html", 400, [_message(error)], page=None, rows=[])
-    page = listing.list_events(f, page=number)
     zone = viewer_timezone()
     rows = [Row(event, event_when(event, zone), place(event)) for event in page.items]
     return _list_page(
@@ -201,31 +187,10 @@ def index() -> tuple[str, int]:
     )
 
 
-def _month() -> tuple[int, int]:
-    """``?month=YYYY-MM`` (default: this month in the viewer's zone); a 400 naming it."""
-    raw = request.args.get("month", "")
-    if not raw:
-        today = _today()
-        return today.year, today.month
-    try:
-        if not _MONTH.fullmatch(raw):
-            raise ValueError
-        year, month = (int(part) for part in raw.split("-"))
-        if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12) or len(raw) != 7:
-            raise ValueError
-    except ValueError:
-        raise ValidationError(
-            f"{raw[:20]!r} is not a month from {FIRST_YEAR} to {LAST_YEAR}: give it as "
-            "YYYY-MM, e.g. 2027-03",
-            field="month",
-        ) from None
-    return year, month
-
-
 def _shifted(year: int, month: int, by: int) -> str | None:
     n = year * 12 + (month - 1) + by
     y, m = divmod(n, 12)
-    if not FIRST_YEAR <= y <= LAST_YEAR:
+    if not listing.FIRST_YEAR <= y <= listing.LAST_YEAR:
         return None
     return f"{y:04d}-{m + 1:02d}"
 
@@ -234,8 +199,9 @@ def _shifted(year: int, month: int, by: int) -> str | None:
 @login_required
 def month() -> tuple[str, int]:
     try:
-        year, number = _month()
         f = listing.EventFilter.from_args(request.args)
+        first = f.month or _today().replace(day=1)
+        year, number = first.year, first.month
         weeks = listing.month_grid(year, number, f)
     except ValidationError as error:
         return _list_page("events/month.html", 400, [_message(error)], weeks=None, title="")
@@ -257,11 +223,11 @@ def month() -> tuple[str, int]:
     )
 
 
-def _grid_label(item: Any, zone: Any) -> str:
-    """The time of an entry of the grid ("09:30" in the viewer's zone; "" all day)."""
-    starts_at = getattr(item, "starts_at", None)
-    event = getattr(item, "event", None)
-    if starts_at is None or (event is not None and event.is_all_day):
+def _grid_label(entry: listing.DayEntry, zone: ZoneInfo) -> str:
+    """The start of an entry of the grid on its first day ("09:30" in the viewer's zone;
+    "" all day, and on the later days of an occurrence that runs over several)."""
+    starts_at = entry.occurrence.starts_at
+    if starts_at is None or not entry.is_first_day:
         return ""
     return f"{starts_at.astimezone(zone):%H:%M}"
 
