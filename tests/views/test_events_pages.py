@@ -889,3 +889,77 @@ def test_the_follow_up_feed_is_shown_once_regenerated_and_revoked(client, world)
     # Without the token nothing changes.
     assert client.post("/account/calendar", data={}).status_code == 400
     assert _db.session.get(User, user.id).feed_token_hash is None
+
+
+# Whatever the form or the query string holds: never a 500 ---------------------------------
+
+HOSTILE = (
+    "",
+    "\x00",
+    "NaN",
+    "-inf",
+    "-1",
+    "9" * 40,
+    "١٢",
+    "x" * 5000,
+    "<script>alert(1)</script>",
+    "2027-02-30",
+    "25:61",
+    "../../etc/passwd",
+    "\u202e\u200b",
+)
+FORM_FIELDS = (
+    "title", "kind", "our_role", "status", "timing", "start_date", "start_time", "end_date",
+    "end_time", "timezone", "venue", "city", "country_code", "online_url", "organisation_ids",
+    "organisations_query", "organiser_name", "is_published", "subitem_ids", "subitems_query",
+    "description", "description_format", "recurrence", "recurrence_interval", "recurrence_end",
+    "recurrence_until", "recurrence_count", "version", "next",
+)  # fmt: skip
+
+
+def test_no_value_of_any_field_of_the_form_is_a_500(client, world) -> None:
+    _as(client, world["organiser"])
+    event = world["event"]
+    token = csrf_token(client, "/events/new")
+    for path in ("/events/new", f"/events/{event.id}/edit"):
+        base = _form(client, path, version=str(event.version))
+        for name in FORM_FIELDS:
+            for value in (*HOSTILE, ["1", "2"]):
+                data = {**base, "csrf_token": token, name: value}
+                response = client.post(path, data=data)
+                assert response.status_code in (302, 400, 409), (path, name, value)
+                if response.status_code == 400:  # refused: said why, on the form
+                    page = response.get_data(as_text=True)
+                    assert 'class="error-summary"' in page, (path, name, value)
+                    assert "data-event-form" in page, (path, name, value)
+    # The event the edits were made to still shows.
+    assert client.get(f"/events/{event.id}").status_code == 200
+
+
+def test_no_query_string_or_small_form_is_a_500(client, world) -> None:
+    _as(client, world["organiser"])
+    event, weekly = world["event"], world["weekly"]
+    key = _keys(weekly)[0]
+    token = csrf_token(client, f"/events/{event.id}")
+    for name in (*LIST_PARAMETERS, "page"):
+        for value in (*HOSTILE, ["upcoming", "past"]):
+            for path in ("/events", "/events/month", "/agenda"):
+                response = client.get(path, query_string={name: value})
+                assert response.status_code in (200, 400), (path, name, value)
+    posts = {
+        f"/events/{event.id}/postpone": ("start_date", "start_time", "end_date", "end_time",
+                                         "version"),
+        f"/events/{weekly.id}/occurrences/{key}/move": ("start_date", "start_time", "end_date",
+                                                        "end_time"),
+        f"/events/{event.id}/participants": ("person_ids", "people_query", "organisation_ids",
+                                             "organisations_query", "role", "attendance"),
+    }  # fmt: skip
+    for path, names in posts.items():
+        for name in names:
+            for value in (*HOSTILE, ["1", "2"]):
+                response = client.post(path, data={"csrf_token": token, name: value})
+                assert response.status_code in (302, 400, 409), (path, name, value)
+
+
+LIST_PARAMETERS = ("period", "month", "from", "to", "kind", "country", "subitem", "commitment",
+                   "our_role", "status")  # fmt: skip
