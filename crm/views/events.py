@@ -339,13 +339,15 @@ def _render_form(
     conflict: ConflictError | None = None,
 ) -> tuple[str, int]:
     zone = str(form.timezone.data or "")
+    # A zone that is not a choice (typed into the request): "Choose", never the first zone.
+    known = zone in dict(zone_choices())
     return render_template(
         "events/form.html",
         form=form,
         picked=picked,
         event=event,
         conflict=conflict,
-        zone_options=option_tags(zone_choices(), zone, "Choose a time zone" if not zone else None),
+        zone_options=option_tags(zone_choices(), zone, None if known else "Choose a time zone"),
         country_options=option_tags(
             reference.vocabulary(Country), str(form.country_code.data or ""), "—"
         ),

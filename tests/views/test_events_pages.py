@@ -963,3 +963,14 @@ def test_no_query_string_or_small_form_is_a_500(client, world) -> None:
 
 LIST_PARAMETERS = ("period", "month", "from", "to", "kind", "country", "subitem", "commitment",
                    "our_role", "status")  # fmt: skip
+
+
+def test_a_refused_unknown_zone_is_shown_as_no_choice_not_the_first_zone(client, world) -> None:
+    _as(client, world["organiser"])
+    response = client.post("/events/new", data=_form(client, timezone="Mars/Olympus_Mons"))
+    assert response.status_code == 400
+    select = re.search(r'<select id="timezone".*?</select>', response.get_data(as_text=True), re.S)
+    assert select
+    first = re.search(r"<option[^>]*>([^<]*)</option>", select.group(0))
+    assert first and first.group(1) == "Choose a time zone"
+    assert " selected" not in select.group(0)
