@@ -22,6 +22,11 @@ from tests.e2e.test_outreach_journey import _pick, _tab_to
 ADMIN = 1
 # The .ics of one event is the calendar helper's view: checked fully once it is there.
 HAS_ICS_VIEW = importlib.util.find_spec("crm.views.calendar") is not None
+# Per width, an exhibitor with a long name (long words push narrow pages sideways).
+EXHIBITORS = {
+    "phone": "Werkzeugmaschinenfabrik Chicago-Schaumburg Präzisionsdrehtechnik Inc.",
+    "laptop": "Great Lakes Precision Grinding and Gear-Cutting Machinery Corporation",
+}
 
 
 def _in_two_months() -> date:
@@ -48,6 +53,13 @@ def _new_organiser(browser, live_url: str, width: str) -> tuple[str, str]:
     page.get_by_role("button", name=re.compile("Add|Create")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("User added")
     password = page.locator(".secret code").inner_text().strip()
+    # An exhibitor of the register, to take part.
+    page.goto(live_url + "/organisations/new")
+    page.get_by_label("Name", exact=True).fill(EXHIBITORS[width])
+    page.get_by_label("Kind").select_option("enterprise")
+    page.get_by_label("Country").select_option("US")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(EXHIBITORS[width])
     context.close()
     return email, password
 
@@ -161,6 +173,38 @@ def test_an_organiser_publishes_an_event_and_a_visitor_finds_it(
     event_url = page.url
     event_id = event_url.rstrip("/").rsplit("/", 1)[1]
     _check(page, "event", width, axe, problems)
+
+    # An exhibitor takes part: picked by typing, with the keyboard.
+    _pick(page, "#organisation_ids", EXHIBITORS[width][:12], EXHIBITORS[width])
+    _tab_to(page, "#new-role")
+    page.keyboard.type("Exhibitor")
+    _tab_to(page, ".participant-form button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".flashes")).to_contain_text("participant was added")
+    expect(page.locator("#participants table")).to_contain_text(EXHIBITORS[width])
+    _check(page, "event-with-participant", width, axe, problems)
+
+    # Made a weekly series of three: the occurrences, one cancelled from the keyboard.
+    _press_link(page, page.locator(".page-head").get_by_role("link", name="Edit"))
+    _check(page, "event-edit", width, axe, problems)
+    _tab_to(page, "#recurrence")
+    page.keyboard.type("Weekly")
+    _tab_to(page, "#recurrence_end-0")
+    page.keyboard.press("ArrowDown")
+    _tab_to(page, "#recurrence_count")
+    page.keyboard.type("3")
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    expect(page.locator(".flashes")).to_contain_text("was saved")
+    rows = page.locator("#occurrences tbody tr")
+    expect(rows).to_have_count(3)
+    page.once("dialog", lambda dialog: dialog.accept())
+    _tab_to(page, "#occurrences tbody tr:nth-child(2) button.danger")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(rows.nth(1)).to_contain_text("Cancelled")
+    _check(page, "event-series", width, axe, problems)
 
     # In the list and in the month grid.
     page.goto(live_url + "/events?kind=conference&country=US")
