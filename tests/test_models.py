@@ -206,3 +206,45 @@ def test_consent_records_are_append_only(app, db) -> None:
     record.status = ConsentStatus.WITHDRAWN
     with pytest.raises(ValueError, match="append-only"), db.session.begin_nested():
         db.session.flush()
+
+
+def test_the_database_refuses_series_without_an_end_and_stray_overrides(app, db) -> None:
+    from crm.models import EventOccurrence, RecurrenceFreq
+
+    def fair(**extra) -> Event:
+        return Event(
+            title="LAMIERA",
+            kind=EventKind.TRADE_FAIR,
+            our_role=OurRole.ATTENDEE,
+            is_all_day=True,
+            start_date=date(2027, 5, 19),
+            end_date=date(2027, 5, 22),
+            **extra,
+        )
+
+    _refused(db, fair(recurrence=RecurrenceFreq.WEEKLY))
+    _refused(
+        db,
+        fair(
+            recurrence=RecurrenceFreq.WEEKLY, recurrence_count=3, recurrence_until=date(2027, 6, 1)
+        ),
+    )
+    _refused(db, fair(recurrence=RecurrenceFreq.WEEKLY, recurrence_count=1))
+    _refused(db, fair(recurrence_count=3))  # an end without a series
+    _refused(
+        db, fair(recurrence=RecurrenceFreq.MONTHLY, recurrence_count=3, recurrence_interval=13)
+    )
+    event = fair(recurrence=RecurrenceFreq.WEEKLY, recurrence_count=3)
+    db.session.add(event)
+    db.session.flush()
+    _refused(db, EventOccurrence(event_id=event.id, is_cancelled=True))  # names no occurrence
+    _refused(
+        db,
+        EventOccurrence(
+            event_id=event.id,
+            original_date=date(2027, 5, 26),
+            start_date=date(2027, 5, 27),
+            end_date=None,
+        ),
+    )
+    _refused(db, fair(uid=event.uid))  # UIDs are unique

@@ -149,10 +149,10 @@ def test_a_parameter_given_twice_is_refused(app, db) -> None:
     assert EventFilter.from_args(MultiDict([("page", "2"), ("unknown", "x")])) == EventFilter()
 
 
-@pytest.mark.parametrize("page", ["0", "-1", str(2**63), "NaN", "1e3"])
-def test_bad_pages_are_refused(world, page) -> None:
+@pytest.mark.parametrize("number", ["0", "-1", str(2**63), "NaN", "1e3"])
+def test_bad_pages_are_refused(world, number) -> None:
     with pytest.raises(ValidationError) as refused:
-        list_events(EventFilter(), page=page)
+        list_events(EventFilter(), page=number)
     assert refused.value.field == "page"
 
 
