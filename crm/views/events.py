@@ -224,12 +224,19 @@ def month() -> tuple[str, int]:
 
 
 def _grid_label(entry: listing.DayEntry, zone: ZoneInfo) -> str:
-    """The start of an entry of the grid on its first day ("09:30" in the viewer's zone;
-    "" all day, and on the later days of an occurrence that runs over several)."""
+    """The start of an entry of the grid on its first day, on the wall clock of the event
+    (the day it is placed on is the event's too), its zone's abbreviation added when that
+    clock differs from the viewer's ("09:30", "09:30 CST"); "" all day and on later days."""
     starts_at = entry.occurrence.starts_at
     if starts_at is None or not entry.is_first_day:
         return ""
-    return f"{starts_at.astimezone(zone):%H:%M}"
+    try:
+        own = ZoneInfo(entry.event.timezone)
+    except (ValueError, KeyError):
+        own = zone
+    local = starts_at.astimezone(own)
+    same = local.utcoffset() == starts_at.astimezone(zone).utcoffset()
+    return f"{local:%H:%M}" if same else f"{local:%H:%M %Z}"
 
 
 # Reading the form ---------------------------------------------------------------------------

@@ -162,3 +162,24 @@ def test_every_role_sees_the_same_public_agenda(client, agenda) -> None:
 def test_the_agenda_never_writes_and_takes_no_posts(client, agenda) -> None:
     assert client.post("/agenda").status_code in (400, 405)
     assert client.post(f"/agenda/{agenda['published'].id}").status_code in (400, 405)
+
+
+def test_times_elsewhere_are_repeated_in_the_programmes_zone_for_visitors(client, agenda) -> None:
+    organiser = factories.make_user("organiser")
+    day = datetime.now(ZoneInfo("America/Chicago")).date() + timedelta(days=20)
+    event = records.create_event(
+        organiser,
+        _event_data(
+            title="IMTS Chicago",
+            timezone="America/Chicago",
+            country_code="US",
+            start_date=day.isoformat(),
+            end_date=day.isoformat(),
+        ),
+    )
+    _db.session.commit()
+    page = client.get(f"/agenda/{event.id}").get_data(as_text=True)
+    assert "09:30–17:00" in page and "(America/Chicago)" in page
+    assert "In Europe/Brussels: " in page and "For you" not in page
+    listing = client.get("/agenda").get_data(as_text=True)
+    assert "In Europe/Brussels: " in listing

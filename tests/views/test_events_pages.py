@@ -839,6 +839,18 @@ def test_the_month_grid_lists_the_days_and_refuses_bad_months(client, world) -> 
     assert f'data-day="{day.isoformat()}"' in page
     assert 'rel="prev"' in page and 'rel="next"' in page
     assert page.count('tabindex="0"') == 1  # one tab stop in the grid
+    # Berlin's clock is Brussels': the time alone; Chicago's is not: with its abbreviation.
+    assert '<span class="time">09:30</span> CSR in machine tools' in page
+    chicago = _make(
+        _db.session.get(User, world["organiser"].id),
+        title="IMTS Chicago",
+        timezone="America/Chicago",
+        country_code="US",
+    )
+    _db.session.commit()
+    page = client.get(f"/events/month?month={day:%Y-%m}").get_data(as_text=True)
+    zone_name = chicago.starts_at.astimezone(ZoneInfo("America/Chicago")).strftime("%Z")
+    assert f'<span class="time">09:30 {zone_name}</span> IMTS Chicago' in page
     assert client.get("/events/month").status_code == 200
     for bad in (
         "9999-12",
