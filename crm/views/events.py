@@ -505,13 +505,15 @@ def render_event(
     if can(current_user, "register.audit") or may_change:
         history = audit_history("event", event.id, HISTORY_SHOWN)
     postpone = postpone_form or PostponeForm(formdata=None)
+    occurrence_lines = _occurrences(event)
     return render_template(
         "events/detail.html",
         event=event,
         when=event_when(event, zone),
         place=place(event),
         description=render_description(event.description, event.description_format),
-        occurrences=_occurrences(event),
+        occurrences=occurrence_lines,
+        occurrences_total=len(series.all_occurrences(event)) if event.recurrence else 0,
         participants=_participants(event),
         participant_form=participant_form or ParticipantForm(formdata=None),
         participant_picked=participant_picked or {"people": [], "organisations": []},

@@ -986,3 +986,22 @@ def test_a_refused_unknown_zone_is_shown_as_no_choice_not_the_first_zone(client,
     first = re.search(r"<option[^>]*>([^<]*)</option>", select.group(0))
     assert first and first.group(1) == "Choose a time zone"
     assert " selected" not in select.group(0)
+
+
+def test_a_long_series_lists_its_first_200_occurrences_and_says_so(client, world) -> None:
+    organiser = _db.session.get(User, world["organiser"].id)
+    long_series = _make(
+        organiser,
+        title="Weekly clinic for five years",
+        recurrence="weekly",
+        recurrence_end="until",
+        recurrence_until=_ahead(30 + 366 * 5).isoformat(),
+    )
+    _db.session.commit()
+    _as(client, organiser)
+    page = client.get(f"/events/{long_series.id}").get_data(as_text=True)
+    total = len(_keys(long_series))
+    assert total > 200
+    assert f'<span class="count">({total})</span>' in page
+    assert "The first 200 are listed here" in page
+    assert page.count('data-label="State"') == 200
