@@ -213,6 +213,7 @@ def month() -> tuple[str, int]:
         200,
         [],
         weeks=weeks,
+        has_events=any(day.occurrences for week in weeks for day in week),
         title=f"{date(year, number, 1):%B %Y}",
         month_value=f"{year:04d}-{number:02d}",
         month_number=number,

@@ -852,6 +852,10 @@ def test_the_month_grid_lists_the_days_and_refuses_bad_months(client, world) -> 
     zone_name = chicago.starts_at.astimezone(ZoneInfo("America/Chicago")).strftime("%Z")
     assert f'<span class="time">09:30 {zone_name}</span> IMTS Chicago' in page
     assert client.get("/events/month").status_code == 200
+    empty = client.get("/events/month?month=2031-02").get_data(as_text=True)
+    assert "No events in February 2031 match" in empty
+    here = client.get(f"/events/month?month={day:%Y-%m}").get_data(as_text=True)
+    assert "No events in" not in here
     for bad in (
         "9999-12",
         "1899-12",
