@@ -267,11 +267,25 @@ def test_every_role_sees_the_lists_and_the_nav_entries(client, world) -> None:
         user = factories.make_user(role)
         _db.session.commit()
         _as(client, user)
-        for path in ("/events", "/events/month", f"/events/{world['event'].id}", "/agenda"):
+        for path in (
+            "/events",
+            "/events/month",
+            f"/events/{world['event'].id}",
+            "/agenda",
+            f"/agenda/{world['event'].id}",
+            "/account/calendar",
+        ):
             response = client.get(path)
             assert response.status_code == 200, (role, path)
         nav = client.get("/").get_data(as_text=True)
         assert 'href="/events"' in nav and 'href="/agenda"' in nav, role
+        # Each role may have the private feed of its follow-ups.
+        response = client.post(
+            "/account/calendar", data={"csrf_token": csrf_token(client, "/account/calendar")}
+        )
+        assert response.status_code == 200 and "/calendar/followups/" in response.get_data(
+            as_text=True
+        ), role
         client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     anonymous = client.get("/agenda").get_data(as_text=True)
     assert 'href="/agenda"' in anonymous and 'href="/events"' not in anonymous
