@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
         admin,
         agenda,
         auth,
+        calendar,
         duplicates,
         events,
         exports,
@@ -44,5 +45,6 @@ def register_blueprints(app: Flask) -> None:
         events,
         agenda,
         account_calendar,
+        calendar,
     ):
         app.register_blueprint(module.bp)

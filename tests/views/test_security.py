@@ -11,8 +11,18 @@ from crm import PROJECT_ROOT
 from tests import factories
 from tests.conftest import csrf_token
 
-# The public agenda (issue 10): published events for anyone, without signing in.
-PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static", "agenda.index", "agenda.show"}
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "health.healthz",
+    "static",
+    # Calendar clients cannot sign in: the public feeds, and the private one behind its token.
+    "calendar.events",
+    "calendar.event",
+    "calendar.followups",
+    # The public agenda: published events for anyone.
+    "agenda.index",
+    "agenda.show",
+}
 
 
 def test_every_other_endpoint_needs_sign_in(app, client) -> None:
