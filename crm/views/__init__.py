@@ -7,10 +7,13 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from crm.views import (
+        account_calendar,
         admin,
+        agenda,
         auth,
         calendar,
         duplicates,
+        events,
         exports,
         followups,
         health,
@@ -39,6 +42,9 @@ def register_blueprints(app: Flask) -> None:
         admin,
         health,
         timelines,
+        events,
+        agenda,
+        account_calendar,
         calendar,
     ):
         app.register_blueprint(module.bp)

@@ -19,6 +19,9 @@ PUBLIC_ENDPOINTS = {
     "calendar.events",
     "calendar.event",
     "calendar.followups",
+    # The public agenda: published events for anyone.
+    "agenda.index",
+    "agenda.show",
 }
 
 

@@ -1,0 +1,163 @@
+"""What the event pages and the public agenda share: an event's times in words (in its own
+zone, and in the viewer's when that reads differently), its place, the choices of the
+filters, and the query string of the current filter for links."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+from crm.models import Country, Event, EventKind, EventStatus, OurRole
+from crm.services import reference
+from crm.templating import option_tags
+
+# The parameters of the lists' filters, in the order of their forms (the feed's are the
+# agenda's: sub-item, commitment, country, kind).
+LIST_PARAMS = ("period", "month", "from", "to", "kind", "country", "subitem", "commitment")
+LIST_PARAMS_INTERNAL = (*LIST_PARAMS, "our_role", "status")
+FEED_PARAMS = ("subitem", "commitment", "country", "kind")
+PERIODS = (("upcoming", "Upcoming"), ("past", "Past"), ("all", "All dates"))
+
+
+@dataclass(frozen=True)
+class When:
+    """When something happens, in words: in the event's zone, and for the viewer when the
+    viewer's zone reads differently (None otherwise, or for all-day dates)."""
+
+    label: str
+    zone: str | None  # None for all-day dates: a day is the same day everywhere it is held
+    viewer_label: str | None
+    viewer_zone: str
+    start_iso: str  # for <time datetime=...>
+
+
+def _day(d: date) -> str:
+    return f"{d:%a} {d.day:02d} {d:%b %Y}"
+
+
+def _days(first: date, last: date) -> str:
+    if first == last:
+        return f"{_day(first)} (all day)"
+    return f"{_day(first)} – {_day(last)} (all day)"
+
+
+def _span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
+    a, b = start.astimezone(zone), end.astimezone(zone)
+    if a.date() == b.date():
+        return f"{_day(a.date())}, {a:%H:%M}–{b:%H:%M}"
+    return f"{_day(a.date())} {a:%H:%M} – {_day(b.date())} {b:%H:%M}"
+
+
+def when(
+    *,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    start_date: date | None,
+    end_date: date | None,
+    zone_name: str,
+    viewer: ZoneInfo,
+) -> When:
+    """The times of an event or an occurrence (the UTC instants of a timed one, the
+    inclusive dates of an all-day one)."""
+    if starts_at is None or ends_at is None:
+        first = start_date or date.min
+        last = end_date or first
+        return When(_days(first, last), None, None, viewer.key, first.isoformat())
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ValueError, KeyError):  # a zone the system no longer knows: shown in UTC
+        zone = ZoneInfo("UTC")
+    own = _span(starts_at, ends_at, zone)
+    theirs = _span(starts_at, ends_at, viewer)
+    return When(
+        own,
+        zone.key,
+        theirs if theirs != own else None,
+        viewer.key,
+        starts_at.isoformat(),
+    )
+
+
+def event_when(event: Event, viewer: ZoneInfo) -> When:
+    return when(
+        starts_at=None if event.is_all_day else event.starts_at,
+        ends_at=None if event.is_all_day else event.ends_at,
+        start_date=event.start_date,
+        end_date=event.end_date,
+        zone_name=event.timezone,
+        viewer=viewer,
+    )
+
+
+def occurrence_when(occurrence: Any, event: Event, viewer: ZoneInfo) -> When:
+    """An occurrence of a series (``series.Occurrence``) in words."""
+    timed = not event.is_all_day
+    return when(
+        starts_at=occurrence.starts_at if timed else None,
+        ends_at=occurrence.ends_at if timed else None,
+        start_date=occurrence.start_date,
+        end_date=occurrence.end_date,
+        zone_name=event.timezone,
+        viewer=viewer,
+    )
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return dict(reference.vocabulary(Country)).get(code, code)
+
+
+def place(event: Event) -> str:
+    """Venue, city and country, as one line ("" for an online-only event)."""
+    parts = [event.venue, event.city, country_name(event.country_code)]
+    return ", ".join(p for p in parts if p)
+
+
+def _framework_codes() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The sub-items, and the commitments and items above them, as (code, label)."""
+    items = reference.framework_items()
+    parents = {parent_id for _id, parent_id, _code, _text in items}
+    leaves = tuple(
+        (code, f"{code} {text}") for item_id, _p, code, text in items if item_id not in parents
+    )
+    groups = tuple(
+        (code, f"{code} {text}") for item_id, _p, code, text in items if item_id in parents
+    )
+    return leaves, groups
+
+
+def _text(args: Mapping[str, Any], name: str) -> str:
+    value = args.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def filter_options(args: Mapping[str, Any]) -> dict[str, Markup]:
+    """The <option>s of every select of the filters, the value of the query string selected
+    (an unknown one selects nothing: the page names it above the form)."""
+    leaves, groups = _framework_codes()
+    return {
+        "period": option_tags(PERIODS, _text(args, "period") or "upcoming", None),
+        "kind": option_tags(tuple(EventKind.choices()), _text(args, "kind"), "All kinds"),
+        "country": option_tags(
+            reference.vocabulary(Country), _text(args, "country").upper(), "All countries"
+        ),
+        "subitem": option_tags(leaves, _text(args, "subitem"), "All sub-items"),
+        "commitment": option_tags(groups, _text(args, "commitment"), "All commitments"),
+        "our_role": option_tags(tuple(OurRole.choices()), _text(args, "our_role"), "Any role"),
+        "status": option_tags(tuple(EventStatus.choices()), _text(args, "status"), "Any status"),
+    }
+
+
+def current_args(
+    args: Mapping[str, Any], names: tuple[str, ...], **override: Any
+) -> dict[str, str]:
+    """The query string of the current filter (known parameters, non-empty), for links."""
+    values = {name: _text(args, name) for name in names}
+    values.update({k: "" if v is None else str(v) for k, v in override.items()})
+    return {k: v for k, v in values.items() if v}

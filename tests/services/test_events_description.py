@@ -1,0 +1,132 @@
+"""An event's description on a page: plain text escaped, Markdown rendered and sanitised.
+Hostile input (raw HTML, script links, event handlers, images from other hosts) never
+comes out as markup; arbitrary text (hypothesis) only ever yields the allowed tags and
+attributes, with safe links."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup
+
+from crm.services.events.description import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    render_description,
+)
+
+
+class _Tags(HTMLParser):
+    """Every start tag and its attributes, as a browser's parser would read them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def _tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Tags()
+    parser.feed(html)
+    parser.close()
+    return parser.tags
+
+
+def _assert_safe(html: str) -> None:
+    for tag, attrs in _tags(html):
+        assert tag in ALLOWED_TAGS, (tag, html)
+        for name, value in attrs.items():
+            if tag == "a" and name == "rel":
+                assert value == "nofollow noopener", html
+                continue
+            assert name in ALLOWED_ATTRIBUTES.get(tag, set()), (tag, name, html)
+            if name == "href":
+                assert value is not None
+                scheme = value.split(":", 1)[0].lower() if ":" in value.split("/", 1)[0] else ""
+                assert scheme in ("", "http", "https", "mailto"), (value, html)
+
+
+HOSTILE = """# Welcome
+
+<script>alert("x")</script>
+<img src=x onerror="alert(1)">
+<a href="javascript:alert(1)">raw link</a>
+[click](javascript:alert(1)) [CLICK](JaVaScRiPt:alert(1)) [data](data:text/html;base64,PHNjcmlwdD4=)
+[vb](vbscript:msgbox(1)) [file](file:///etc/passwd)
+![tracker](https://tracker.example/pixel.gif)
+<iframe src="https://evil.example"></iframe>
+<style>body{display:none}</style>
+[ok](https://www.emo-hannover.de/ "EMO") <https://metav.de> [mail](mailto:info@vdw.example)
+<!-- a comment --> <div onclick="steal()">div</div>
+"""
+
+
+def test_hostile_markdown_comes_out_as_text_or_safe_tags() -> None:
+    html = str(render_description(HOSTILE, "markdown"))
+    _assert_safe(html)
+    tags = _tags(html)
+    assert {tag for tag, _ in tags} <= {"h3", "p", "a"}
+    assert not [attrs for _, attrs in tags if set(attrs) - {"href", "title", "rel"}]
+    links = [attrs["href"] for tag, attrs in tags if tag == "a"]
+    # Only the good links are links (the picture's address is a link, never a source).
+    assert links == [
+        "https://tracker.example/pixel.gif",
+        "https://www.emo-hannover.de/",
+        "https://metav.de",
+        "mailto:info@vdw.example",
+    ]
+    assert "<!--" not in html
+    # What was typed is still there to read, as text.
+    assert '&lt;script&gt;alert("x")&lt;/script&gt;' in html
+    # The good links work, marked for search engines and without an opener.
+    assert (
+        '<a href="https://www.emo-hannover.de/" title="EMO" rel="nofollow noopener">ok</a>' in html
+    )
+    assert '<a href="https://metav.de" rel="nofollow noopener">https://metav.de</a>' in html
+    assert '<a href="mailto:info@vdw.example" rel="nofollow noopener">mail</a>' in html
+    # The description's headings come below the page's own.
+    assert "<h3>Welcome</h3>" in html and "<h1>" not in html
+
+
+def test_markdown_formatting_is_rendered() -> None:
+    html = str(
+        render_description(
+            "## Programme\n\n**Day 1**: *guidelines*\n\n1. Talk\n2. Workshop\n\n> Quote\n\n`code`",
+            "markdown",
+        )
+    )
+    assert "<h4>Programme</h4>" in html
+    assert "<strong>Day 1</strong>" in html and "<em>guidelines</em>" in html
+    assert "<ol>" in html and "<li>Workshop</li>" in html
+    assert "<blockquote>" in html and "<code>code</code>" in html
+
+
+def test_plain_text_is_escaped_with_its_paragraphs_and_lines() -> None:
+    html = render_description('Hall 4 <b>"Stand" 12</b> & more\nline two\n\n\nnext', "text")
+    assert isinstance(html, Markup)
+    assert str(html) == (
+        "<p>Hall 4 &lt;b&gt;&#34;Stand&#34; 12&lt;/b&gt; &amp; more<br>\nline two</p>\n<p>next</p>"
+    )
+    # Markdown in a plain-text description is shown as typed.
+    assert "[x](javascript:alert(1))" in str(render_description("[x](javascript:alert(1))", "text"))
+
+
+def test_an_unknown_format_or_nothing_is_never_markup() -> None:
+    assert str(render_description("<i>x</i>", "html")) == "<p>&lt;i&gt;x&lt;/i&gt;</p>"
+    assert render_description("", "markdown") == Markup("")
+    assert render_description(None, "text") == Markup("")
+    assert render_description(" \n\n ", "markdown") == Markup("")
+
+
+PIECES = [*"<>\"'=/:()[]!#*_`&;- \n\tajsvbcript", "javascript:", "<a href=", "](", "<script>"]
+MARKUPISH = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(MARKUPISH, st.text(max_size=300)), st.sampled_from(["markdown", "text"]))
+def test_any_input_yields_only_allowed_tags_and_safe_links(text: str, fmt: str) -> None:
+    _assert_safe(str(render_description(text, fmt)))

@@ -1,0 +1,185 @@
+"""The public agenda: published upcoming events without signing in, filtered as the feed is,
+subscription links for the current filter, instructions for the calendar programs; each
+published event's public page with its .ics link. Drafts, deleted events and anything of
+the register (participants, people) never show; a bad filter is a 400 naming it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from crm.extensions import db as _db
+from crm.models import Event, EventParticipant, utcnow
+from crm.services.checks import MAX_ID
+from crm.services.events import records
+from tests import factories
+from tests.conftest import csrf_token, sign_in
+from tests.views.test_events_pages import ROLES, _event_data
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def _ahead(days: int) -> date:
+    return datetime.now(BERLIN).date() + timedelta(days=days)
+
+
+@pytest.fixture()
+def agenda(db):
+    organiser = factories.make_user("organiser")
+    organisation = factories.make_organisation("Agoria")
+    anna = factories.make_person("Annelies", "Vermeulen", organisation, email="av@agoria.example")
+    published = records.create_event(
+        organiser,
+        _event_data(
+            title="CSR day for SMEs in Brussels",
+            country_code="BE",
+            city="Brussels",
+            timezone="Europe/Brussels",
+            subitems=["2.2"],
+        ),
+    )
+    fair = records.create_event(
+        organiser,
+        _event_data(
+            title="METAV trade fair",
+            kind="trade-fair",
+            is_all_day=True,
+            start_date=_ahead(50).isoformat(),
+            end_date=_ahead(53).isoformat(),
+            start_time="",
+            end_time="",
+            subitems=["1.3c"],
+        ),
+    )
+    draft = records.create_event(
+        organiser, _event_data(title="Internal planning meeting", is_published=False)
+    )
+    past = records.create_event(
+        organiser,
+        _event_data(
+            title="Last year's general assembly",
+            start_date=_ahead(-200).isoformat(),
+            end_date=_ahead(-200).isoformat(),
+        ),
+    )
+    _db.session.add(EventParticipant(event_id=published.id, person_id=anna.id))
+    _db.session.commit()
+    return {"published": published, "fair": fair, "draft": draft, "past": past, "anna": anna}
+
+
+def test_the_agenda_is_public_and_shows_published_upcoming_events(client, agenda) -> None:
+    response = client.get("/agenda")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "CSR day for SMEs in Brussels" in page and "METAV trade fair" in page
+    assert "Internal planning meeting" not in page  # a draft
+    assert "Last year's general assembly" not in page  # past
+    assert "Vermeulen" not in page and "av@agoria.example" not in page
+    for program in ("Google Calendar", "Outlook", "Apple Calendar", "Thunderbird"):
+        assert program in page
+    assert 'href="webcal://127.0.0.1:5000/calendar/events.ics"' in page
+    assert "http://127.0.0.1:5000/calendar/events.ics" in page
+    assert 'href="/login"' in page  # signed out: the way in
+
+
+def test_the_subscription_links_carry_the_current_filter(client, agenda) -> None:
+    page = client.get("/agenda?subitem=1.3c&country=de&kind=trade-fair&our_role=speaker").get_data(
+        as_text=True
+    )
+    assert "METAV trade fair" in page and "CSR day for SMEs" not in page
+    found = [part.split('"')[0] for part in page.split('href="webcal://')[1:]]
+    assert len(found) == 1
+    query = parse_qs(urlsplit("webcal://" + found[0].replace("&amp;", "&")).query)
+    # The feed's filters only: "our role" is not the public's to filter on.
+    assert query == {"subitem": ["1.3c"], "country": ["de"], "kind": ["trade-fair"]}
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        ("kind=party", "kind"),
+        ("country=XX", "country"),
+        ("subitem=1.3", "subitem"),
+        ("subitem=%00", "subitem"),
+        ("commitment=banana", "commitment"),
+        ("page=abc", "page"),
+        ("page=" + "9" * 40, "page"),
+    ],
+)
+def test_a_bad_filter_is_a_400_naming_it(client, agenda, args, name) -> None:
+    response = client.get(f"/agenda?{args}")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f"{name}:" in page and 'class="filters"' in page
+
+
+def test_an_events_public_page_and_its_ics_link(client, agenda) -> None:
+    published = agenda["published"]
+    response = client.get(f"/agenda/{published.id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "CSR day for SMEs in Brussels" in page
+    assert f'href="/agenda/{published.id}.ics"' in page
+    assert "<strong>Programme</strong>" in page
+    assert "Vermeulen" not in page and "Participants" not in page
+    assert "/events/" not in page  # no way into the internal pages
+    fair = client.get(f"/agenda/{agenda['fair'].id}").get_data(as_text=True)
+    assert "(all day)" in fair
+
+
+def test_drafts_deleted_and_unknown_events_are_the_same_404(client, agenda) -> None:
+    deleted = _db.session.get(Event, agenda["fair"].id)
+    deleted.deleted_at = utcnow()
+    _db.session.commit()
+    answers = {
+        client.get(path).get_data(as_text=True)
+        for path in (
+            f"/agenda/{agenda['draft'].id}",
+            f"/agenda/{deleted.id}",
+            "/agenda/999999",
+        )
+    }
+    assert len(answers) == 1
+    assert client.get(f"/agenda/{MAX_ID + 1}").status_code == 404
+    assert client.get(f"/agenda/{agenda['draft'].id}").status_code == 404
+    assert client.get("/agenda/abc").status_code == 404
+
+
+def test_every_role_sees_the_same_public_agenda(client, agenda) -> None:
+    for role in ROLES:
+        user = factories.make_user(role)
+        _db.session.commit()
+        assert sign_in(client, user.email).status_code == 302
+        page = client.get("/agenda").get_data(as_text=True)
+        assert "CSR day for SMEs in Brussels" in page and "Internal planning" not in page, role
+        assert client.get(f"/agenda/{agenda['draft'].id}").status_code == 404, role
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+
+def test_the_agenda_never_writes_and_takes_no_posts(client, agenda) -> None:
+    assert client.post("/agenda").status_code in (400, 405)
+    assert client.post(f"/agenda/{agenda['published'].id}").status_code in (400, 405)
+
+
+def test_times_elsewhere_are_repeated_in_the_programmes_zone_for_visitors(client, agenda) -> None:
+    organiser = factories.make_user("organiser")
+    day = datetime.now(ZoneInfo("America/Chicago")).date() + timedelta(days=20)
+    event = records.create_event(
+        organiser,
+        _event_data(
+            title="IMTS Chicago",
+            timezone="America/Chicago",
+            country_code="US",
+            start_date=day.isoformat(),
+            end_date=day.isoformat(),
+        ),
+    )
+    _db.session.commit()
+    page = client.get(f"/agenda/{event.id}").get_data(as_text=True)
+    assert "09:30–17:00" in page and "(America/Chicago)" in page
+    assert "In Europe/Brussels: " in page and "For you" not in page
+    listing = client.get("/agenda").get_data(as_text=True)
+    assert "In Europe/Brussels: " in listing
