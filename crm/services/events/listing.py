@@ -152,12 +152,16 @@ class EventFilter:
                     f"({values['date_from']:%d %b %Y})",
                     field="to",
                 )
-        if values.get("subitem") and values.get("commitment"):
-            raise ValidationError("choose a sub-item or a commitment, not both", field="commitment")
         result = cls(**values)
-        code = result.subitem or result.commitment
-        if code:
-            result = replace(result, item_ids=tuple(sorted(at_or_below(item_rows(), code)[1])))
+        # Both combine as every other filter does: the sub-item, if it is under the
+        # commitment (else nothing matches).
+        chosen: set[int] | None = None
+        for code in (result.subitem, result.commitment):
+            if code:
+                below = set(at_or_below(item_rows(), code)[1])
+                chosen = below if chosen is None else chosen & below
+        if chosen is not None:
+            result = replace(result, item_ids=tuple(sorted(chosen)))
         return result
 
     def query_args(self) -> dict[str, str]:
