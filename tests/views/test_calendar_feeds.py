@@ -196,6 +196,51 @@ def test_text_is_escaped_and_folded(client: FlaskClient, organiser: User) -> Non
     assert strict.events[0].description == description
 
 
+MARKDOWN_DESCRIPTION = """## Programme
+
+**Day 1**: [register](https://www.emo-hannover.de/) or [x](javascript:alert(1))\\
+at the door.
+
+- Welcome
+- Panel ![pixel](https://evil.example/track.png)
+
+<script>alert(1)</script> <iframe src="https://evil.example"></iframe>
+"""
+MARKDOWN_AS_TEXT = (
+    "Programme\n\nDay 1: register (https://www.emo-hannover.de/) or x\nat the door."
+    "\n\n- Welcome\n- Panel pixel\n\nalert(1)"
+)
+
+
+@pytest.mark.parametrize("url", ["/calendar/events.ics", "/agenda/{id}.ics"])
+def test_a_markdown_description_is_readable_text_without_source_or_tags(
+    client: FlaskClient, organiser: User, url: str
+) -> None:
+    event = new_event(
+        organiser,
+        description=MARKDOWN_DESCRIPTION,
+        description_format="markdown",
+        online_url="https://meet.example.org/x",
+    )
+    answer = fetch(client, url.format(id=event.id))
+    ours, strict = calendar_of(answer)
+    expected = MARKDOWN_AS_TEXT + "\n\nOnline: https://meet.example.org/x"
+    assert str(ours.walk("VEVENT")[0]["DESCRIPTION"]) == expected
+    assert strict.events[0].description == expected
+    raw = answer.get_data(as_text=True)
+    for source in ("**", "](", "javascript", "<script", "<iframe", "evil.example", "<"):
+        assert source not in raw, source
+
+
+def test_a_plain_description_stays_as_typed_text(client: FlaskClient, organiser: User) -> None:
+    typed = "Bring <script>alert(1)</script> **as typed** [x](javascript:alert(1))"
+    event = new_event(organiser, description=typed, description_format="text")
+    ours, strict = calendar_of(fetch(client, f"/agenda/{event.id}.ics"))
+    # RFC 5545 TEXT: what is typed is text, and reads back unchanged.
+    assert str(ours.walk("VEVENT")[0]["DESCRIPTION"]) == typed
+    assert strict.events[0].description == typed
+
+
 # --- Filters -----------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from crm.models import CommitmentItem, Country, Event, EventStatus, RecurrenceFr
 from crm.models.events import EventOccurrence, event_subitems
 from crm.services.calendar.feed import FeedItem, Frequency, ItemStatus, Override, Recurrence
 from crm.services.events import series
+from crm.services.events.description import description_text
 from crm.services.events.listing import EventFilter
 
 # A cancelled event stays in the feed (as STATUS:CANCELLED) this long after it was cancelled,
@@ -98,7 +99,10 @@ def location(event: Event, country_names: dict[str, str] | None = None) -> str:
 
 
 def _description(event: Event) -> str:
-    text = event.description or ""
+    """The description as text (Markdown as the page reads it: some clients show HTML in a
+    description as HTML, so no source and no tag), and the online link of an event that
+    also has a place."""
+    text = description_text(event.description, event.description_format)
     if event.online_url and (event.venue or event.city or event.country_code):
         text = f"{text}\n\nOnline: {event.online_url}" if text else f"Online: {event.online_url}"
     return text
