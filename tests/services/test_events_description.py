@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
@@ -243,3 +244,16 @@ def test_any_markdown_as_text_has_no_tag_and_only_safe_links(text: str) -> None:
     for link in re.findall(r"\(([a-zA-Z][a-zA-Z0-9+.-]*):", rendered):
         # a "(scheme:" the text rendering wrote is a safe link; one typed as text is text
         assert link.lower() in ("http", "https", "mailto") or f"({link}:" in text, rendered
+
+
+@pytest.mark.parametrize(
+    ("typed", "text"),
+    [
+        ("x <a<b>> y", "x y"),  # taking <b> out joins <a>: that goes too
+        ("a < b > c, 3<4 and 5>4, <3", "a < b > c, 3<4 and 5>4, <3"),  # comparisons stay
+        ("<!-- c --> <?php ?> </p> <x-y z>", ""),
+        ("<a" * 3000 + ">" * 3000, ""),  # 3,000 levels deep
+    ],
+)
+def test_tag_shaped_text_is_taken_out_of_the_text(typed: str, text: str) -> None:
+    assert description_text(typed, "markdown") == text

@@ -126,7 +126,7 @@ def _sanitised(text: str) -> str:
 # --- As text (calendar feeds) ------------------------------------------------------------------
 
 # What an HTML parser would read as a tag, a comment or a declaration, if it were given text.
-_TAG_SHAPED = re.compile(r"<[A-Za-z/!?][^<>]*>")
+_TAG_START = re.compile(r"[A-Za-z/!?]")
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 _BLOCKS = frozenset({"p", "pre", "blockquote", "ul", "ol", "li", "hr", "h3", "h4", "h5", "h6"})
 
@@ -272,7 +272,22 @@ def _raw(node: _Node) -> str:
 
 
 def _untagged(text: str) -> str:
-    """Text without anything tag-shaped (typed as text: the page shows it, a feed must not)."""
-    while _TAG_SHAPED.search(text):  # until none: taking one out may join two halves
-        text = _TAG_SHAPED.sub("", text)
-    return text
+    """Text without anything tag-shaped (typed as text: the page shows it, a feed must not):
+    ``<`` then a letter, ``/``, ``!`` or ``?``, up to the next ``>`` with no ``<`` or ``>``
+    between. In one pass, and what taking one out joins (``<a<b>>``) is taken out too."""
+    out: list[str] = []
+    opened: list[int] = []  # where each "<" still in ``out`` is
+    closed = -1  # where the last ">" in ``out`` is
+    for char in text:
+        if char == ">" and opened and opened[-1] > closed:
+            start = opened[-1]
+            if start + 1 < len(out) and _TAG_START.match(out[start + 1]):
+                del out[start:]
+                opened.pop()
+                continue
+        if char == "<":
+            opened.append(len(out))
+        elif char == ">":
+            closed = len(out)
+        out.append(char)
+    return "".join(out)
