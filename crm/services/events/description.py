@@ -109,7 +109,7 @@ def render_description(text: str | None, format: str) -> Markup:
     return Markup(_sanitised(text))  # sanitised: what this module is for
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=1024)  # descriptions reach 20,000 characters: a bound on memory
 def _sanitised(text: str) -> str:
     """Markdown to HTML, then through nh3 (cached: a feed renders every event's each time)."""
     html = _markdown().render(text)
@@ -125,7 +125,7 @@ def _sanitised(text: str) -> str:
 
 # --- As text (calendar feeds) ------------------------------------------------------------------
 
-# What an HTML parser would read as a tag, a comment or a declaration, if it were given text.
+# After "<", what makes an HTML parser read a tag, a comment or a declaration (not "<3").
 _TAG_START = re.compile(r"[A-Za-z/!?]")
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 _BLOCKS = frozenset({"p", "pre", "blockquote", "ul", "ol", "li", "hr", "h3", "h4", "h5", "h6"})
@@ -145,7 +145,7 @@ def description_text(text: str | None, format: str) -> str:
     return _markdown_text(text)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=1024)  # descriptions reach 20,000 characters: a bound on memory
 def _markdown_text(text: str) -> str:
     tree = _Tree()
     tree.feed(_sanitised(text))
