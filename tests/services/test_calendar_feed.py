@@ -159,6 +159,27 @@ def test_an_event_carries_its_uid_sequence_stamps_and_details() -> None:
     assert other.status is not None and other.status.value == "TENTATIVE"
 
 
+def test_an_html_description_is_written_beside_the_text_and_read_back() -> None:
+    html = (
+        '<p>Day 1; <a href="https://metav.de" rel="nofollow noopener">MetaV</a>,</p>\n'
+        "<ul>\n<li>ü</li>\n</ul>"
+    )
+    data = render_calendar(
+        "Feed",
+        [timed(description="Day 1; MetaV (https://metav.de),\n\n- ü", html_description=html)],
+    )
+    ours, strict = parsed(data)
+    (event,) = ours.walk("VEVENT")
+    assert event["X-ALT-DESC"].params["FMTTYPE"] == "text/html"
+    assert str(unescape_backslash(event["X-ALT-DESC"].to_ical().decode())) == html
+    (extra,) = [p for p in strict.events[0].extras if p.name == "x-alt-desc"]
+    assert str(unescape_backslash(extra.value)) == html
+    assert [(p.name, p.values) for p in extra.params or []] == [("FMTTYPE", ["text/html"])]
+    assert strict.events[0].description == "Day 1; MetaV (https://metav.de),\n\n- ü"
+    # Without one, nothing is written.
+    assert b"X-ALT-DESC" not in render_calendar("Feed", [timed(description="x")])
+
+
 @pytest.mark.parametrize("status", list(ItemStatus))
 def test_every_status_is_read_back(status: ItemStatus) -> None:
     ours, strict = parsed(render_calendar("Feed", [timed(status=status)]))

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import event as event_note
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
+from icalendar.parser import unescape_backslash
 from werkzeug.http import http_date
 
 from crm.extensions import db
@@ -35,6 +36,7 @@ from crm.services.calendar import events_feed
 from crm.services.calendar.cache import feeds
 from crm.services.errors import ValidationError
 from crm.services.events import records, series, tokens
+from crm.services.events.description import render_description
 from tests import factories
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -194,6 +196,64 @@ def test_text_is_escaped_and_folded(client: FlaskClient, organiser: User) -> Non
     assert str(vevent["DESCRIPTION"]) == description
     assert strict.events[0].summary == title.strip()
     assert strict.events[0].description == description
+
+
+MARKDOWN_DESCRIPTION = """## Programme
+
+**Day 1**: [register](https://www.emo-hannover.de/) or [x](javascript:alert(1))\\
+at the door.
+
+- Welcome
+- Panel ![pixel](https://evil.example/track.png)
+
+<script>alert(1)</script> <iframe src="https://evil.example"></iframe>
+"""
+MARKDOWN_AS_TEXT = (
+    "Programme\n\nDay 1: register (https://www.emo-hannover.de/) or x\nat the door."
+    "\n\n- Welcome\n- Panel pixel\n\nalert(1)"
+)
+
+
+@pytest.mark.parametrize("url", ["/calendar/events.ics", "/agenda/{id}.ics"])
+def test_a_markdown_description_is_readable_text_without_source_or_tags(
+    client: FlaskClient, organiser: User, url: str
+) -> None:
+    event = new_event(
+        organiser,
+        description=MARKDOWN_DESCRIPTION,
+        description_format="markdown",
+        online_url="https://meet.example.org/x",
+    )
+    answer = fetch(client, url.format(id=event.id))
+    ours, strict = calendar_of(answer)
+    expected = MARKDOWN_AS_TEXT + "\n\nOnline: https://meet.example.org/x"
+    vevent = ours.walk("VEVENT")[0]
+    assert str(vevent["DESCRIPTION"]) == expected
+    assert strict.events[0].description == expected
+    raw = answer.get_data(as_text=True)
+    for source in ("**", "](", "javascript", "<script", "<iframe", "<img", "track.png"):
+        assert source not in raw, source
+    # Beside the text, the page's own sanitised HTML for the clients that show formatting.
+    html = str(unescape_backslash(vevent["X-ALT-DESC"].to_ical().decode()))
+    assert vevent["X-ALT-DESC"].params["FMTTYPE"] == "text/html"
+    assert html == (
+        str(render_description(MARKDOWN_DESCRIPTION, "markdown")).strip()
+        + '\n<p>Online: <a href="https://meet.example.org/x" rel="nofollow noopener">'
+        "https://meet.example.org/x</a></p>"
+    )
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<li>Panel pixel</li>" in html
+    (extra,) = [p for p in strict.events[0].extras if p.name == "x-alt-desc"]
+    assert str(unescape_backslash(extra.value)) == html
+
+
+def test_a_plain_description_stays_as_typed_text(client: FlaskClient, organiser: User) -> None:
+    typed = "Bring <script>alert(1)</script> **as typed** [x](javascript:alert(1))"
+    event = new_event(organiser, description=typed, description_format="text")
+    ours, strict = calendar_of(fetch(client, f"/agenda/{event.id}.ics"))
+    # RFC 5545 TEXT: what is typed is text, and reads back unchanged.
+    assert str(ours.walk("VEVENT")[0]["DESCRIPTION"]) == typed
+    assert strict.events[0].description == typed
+    assert "X-ALT-DESC" not in ours.walk("VEVENT")[0]  # no HTML for text
 
 
 # --- Filters -----------------------------------------------------------------------------------

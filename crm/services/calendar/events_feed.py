@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
@@ -17,6 +18,12 @@ from crm.models import CommitmentItem, Country, Event, EventStatus, RecurrenceFr
 from crm.models.events import EventOccurrence, event_subitems
 from crm.services.calendar.feed import FeedItem, Frequency, ItemStatus, Override, Recurrence
 from crm.services.events import series
+from crm.services.events.description import (
+    LINK_REL,
+    MARKDOWN,
+    description_text,
+    render_description,
+)
 from crm.services.events.listing import EventFilter
 
 # A cancelled event stays in the feed (as STATUS:CANCELLED) this long after it was cancelled,
@@ -98,10 +105,27 @@ def location(event: Event, country_names: dict[str, str] | None = None) -> str:
 
 
 def _description(event: Event) -> str:
-    text = event.description or ""
+    """The description as text (Markdown as the page reads it: some clients show HTML in a
+    description as HTML, so no source and no tag), and the online link of an event that
+    also has a place."""
+    text = description_text(event.description, event.description_format)
     if event.online_url and (event.venue or event.city or event.country_code):
         text = f"{text}\n\nOnline: {event.online_url}" if text else f"Online: {event.online_url}"
     return text
+
+
+def _html_description(event: Event) -> str:
+    """A Markdown description as the page shows it (sanitised HTML), with the online link
+    as in the text; nothing for a plain-text one (its text is all there is)."""
+    if str(event.description_format) != MARKDOWN or not description_text(
+        event.description, MARKDOWN
+    ):
+        return ""
+    parts = [render_description(event.description, MARKDOWN).strip()]
+    if event.online_url and (event.venue or event.city or event.country_code):
+        online = Markup('<p>Online: <a href="{0}" rel="{1}">{0}</a></p>')
+        parts.append(online.format(event.online_url, LINK_REL))  # escaped by format
+    return str(Markup("\n").join(parts))
 
 
 def _item(event: Event, base_url: str, country_names: dict[str, str]) -> FeedItem:
@@ -150,6 +174,7 @@ def _item(event: Event, base_url: str, country_names: dict[str, str]) -> FeedIte
         start_date=None if timed else event.start_date,
         end_date=None if timed else event.end_date,
         description=_description(event),
+        html_description=_html_description(event),
         location=location(event, country_names),
         url=f"{base_url.rstrip('/')}/agenda/{event.id}" if base_url else "",
         categories=tuple(sorted(item.code for item in event.subitems)),

@@ -70,6 +70,8 @@ class FeedItem:
     ``timezone`` (an IANA name; a UTC name or None: in UTC). All-day: ``start_date`` and the
     inclusive ``end_date``. ``updated_at`` is the record's last change: DTSTAMP and
     LAST-MODIFIED. ``exdates`` are the originals (as in ``Override``) of cancelled occurrences.
+    ``description`` is plain text; ``html_description``, when given, is the same as HTML
+    already sanitised (X-ALT-DESC, for the clients that show a description's formatting).
     """
 
     uid: str
@@ -82,6 +84,7 @@ class FeedItem:
     start_date: date | None = None
     end_date: date | None = None
     description: str = ""
+    html_description: str = ""
     location: str = ""
     url: str = ""
     categories: tuple[str, ...] = ()
@@ -299,6 +302,8 @@ def _details(item: FeedItem, lines: list[str]) -> None:
     lines.append("SUMMARY:" + escape_text(item.title))
     if item.description:
         lines.append("DESCRIPTION:" + escape_text(item.description))
+    if item.html_description:
+        lines.append("X-ALT-DESC;FMTTYPE=text/html:" + escape_text(item.html_description))
     if item.location:
         lines.append("LOCATION:" + escape_text(item.location))
     if item.url:
