@@ -23,11 +23,20 @@ from crm.services.errors import ValidationError
 from crm.services.events import listing
 from crm.services.events.description import render_description
 from crm.templating import viewer_timezone
-from crm.views.events_support import FEED_PARAMS, current_args, event_when, filter_options, place
+from crm.views.events_support import (
+    FEED_PARAMS,
+    SeriesState,
+    current_args,
+    event_when,
+    filter_options,
+    place,
+    series_state,
+)
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 
 FEED_PATH = "/calendar/events.ics"
+OCCURRENCES_SHOWN = 100  # the next ones of a series on its public page; the .ics has all
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,7 @@ class Row:
     event: Event
     when: Any
     place: str
+    series: SeriesState | None = None  # a series: its next occurrence, how many are left
 
 
 def _render(status: int, errors: list[str], **context: Any) -> tuple[str, int]:
@@ -84,7 +94,10 @@ def index() -> tuple[str, int]:
         message = f"{error.field}: {error.message}" if error.field else error.message
         return _render(400, [message], page=None, rows=[])
     zone = viewer_timezone()
-    rows = [Row(event, event_when(event, zone), place(event)) for event in page.items]
+    rows = [
+        Row(event, event_when(event, zone), place(event), series_state(event, zone))
+        for event in page.items
+    ]
     return _render(
         200,
         [],
@@ -105,6 +118,7 @@ def show(event_id: int) -> tuple[str, int]:
         "agenda/detail.html",
         event=event,
         when=event_when(event, zone),
+        series=series_state(event, zone, limit=OCCURRENCES_SHOWN),
         place=place(event),
         description=render_description(event.description, event.description_format),
         ics_path=f"/agenda/{event.id}.ics",

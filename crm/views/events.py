@@ -57,11 +57,14 @@ from crm.templating import option_tags, viewer_timezone
 from crm.views.auth import safe_next, zone_choices
 from crm.views.events_support import (
     LIST_PARAMS_INTERNAL,
+    SeriesState,
     current_args,
     event_when,
     filter_options,
     occurrence_when,
+    original_label,
     place,
+    series_state,
 )
 from crm.views.forms_support import attach_error
 from crm.views.outreach import records as outreach_views
@@ -164,6 +167,7 @@ class Row:
     event: Event
     when: Any
     place: str
+    series: SeriesState | None = None  # a series: its next occurrence, how many are left
 
 
 @bp.get("")
@@ -175,7 +179,10 @@ def index() -> tuple[str, int]:
     except ValidationError as error:
         return _list_page("events/list.html", 400, [_message(error)], page=None, rows=[])
     zone = viewer_timezone()
-    rows = [Row(event, event_when(event, zone), place(event)) for event in page.items]
+    rows = [
+        Row(event, event_when(event, zone), place(event), series_state(event, zone))
+        for event in page.items
+    ]
     return _list_page(
         "events/list.html",
         200,
@@ -450,6 +457,7 @@ class OccurrenceLine:
     start_time: str
     end_date: str
     end_time: str
+    moved_from: str = ""  # a moved one: the date the rule gave it
 
 
 def _occurrences(event: Event) -> list[OccurrenceLine]:
@@ -472,6 +480,7 @@ def _occurrences(event: Event) -> list[OccurrenceLine]:
                 f"{local_start:%H:%M}" if timed else "",
                 (occurrence.end_date or local_end.date()).isoformat(),
                 f"{local_end:%H:%M}" if timed else "",
+                original_label(event, occurrence.key) if occurrence.is_moved else "",
             )
         )
     return lines
@@ -511,6 +520,7 @@ def render_event(
         "events/detail.html",
         event=event,
         when=event_when(event, zone),
+        series=series_state(event, zone),
         place=place(event),
         description=render_description(event.description, event.description_format),
         occurrences=occurrence_lines,

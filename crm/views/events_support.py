@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from crm.models import Country, Event, EventKind, EventStatus, OurRole
 from crm.services import reference
+from crm.services.events import series
 from crm.templating import option_tags
 
 # The parameters of the lists' filters, in the order of their forms (the feed's are the
@@ -104,6 +105,77 @@ def occurrence_when(occurrence: Any, event: Event, viewer: ZoneInfo) -> When:
         end_date=occurrence.end_date,
         zone_name=event.timezone,
         viewer=viewer,
+    )
+
+
+def original_label(event: Event, key: str) -> str:
+    """The day an occurrence was planned for by the rule (its key), in the event's zone:
+    what "moved from ..." names."""
+    try:
+        if event.is_all_day:
+            return _day(datetime.strptime(key, "%Y%m%d").date())
+        instant = datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return key
+    try:
+        zone = ZoneInfo(event.timezone)
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    local = instant.astimezone(zone)
+    return f"{_day(local.date())} {local:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Dated:
+    """An occurrence of a series as the pages list it: in words, and for a moved one the
+    date the rule gave it."""
+
+    occurrence: series.Occurrence
+    when: When
+    moved_from: str  # "" unless moved
+    is_past: bool
+
+
+@dataclass(frozen=True)
+class SeriesState:
+    """Where a running series stands: its next occurrence (None once all have passed or
+    are cancelled) and how many are still to come, cancelled ones not counted."""
+
+    next: Dated | None
+    left: int
+    upcoming: list[Dated]  # every occurrence still to come, cancelled ones included
+
+
+def series_state(
+    event: Event, viewer: ZoneInfo, now: datetime | None = None, limit: int = 200
+) -> SeriesState | None:
+    """A series' next occurrence and the ones after it (None for a single event): the
+    first date of a series running for months says nothing about when to come."""
+    if event.recurrence is None:
+        return None
+    moment = now or datetime.now(UTC)
+    try:
+        zone = ZoneInfo(event.timezone)
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    coming = []
+    for occurrence in series.all_occurrences(event):
+        starts, ends = occurrence.span(zone)
+        if ends > moment:
+            coming.append((starts, occurrence))
+    coming.sort(key=lambda pair: pair[0])
+    upcoming = [dated(event, occurrence, viewer, False) for _s, occurrence in coming[:limit]]
+    live = [d for d in upcoming if not d.occurrence.is_cancelled]
+    left = sum(1 for _s, o in coming if not o.is_cancelled)
+    return SeriesState(live[0] if live else None, left, upcoming)
+
+
+def dated(event: Event, occurrence: series.Occurrence, viewer: ZoneInfo, is_past: bool) -> Dated:
+    return Dated(
+        occurrence,
+        occurrence_when(occurrence, event, viewer),
+        original_label(event, occurrence.key) if occurrence.is_moved else "",
+        is_past,
     )
 
 

@@ -1023,3 +1023,44 @@ def test_a_long_series_lists_its_first_200_occurrences_and_says_so(client, world
     assert f'<span class="count">({total})</span>' in page
     assert "The first 200 are listed here" in page
     assert page.count('data-label="State"') == 200
+
+
+# A running series on the internal pages (issue 10, M2 and L8) --------------------------------
+
+
+def test_a_running_series_shows_its_next_date_and_past_dates_offer_no_change(client, world) -> None:
+    organiser = world["organiser"]
+    first = _ahead(-69)  # weekly on this weekday: the 11th is tomorrow
+    clinic = _make(
+        organiser,
+        title="DESIGN-MTS SME clinic",
+        start_date=first.isoformat(),
+        end_date=first.isoformat(),
+        recurrence="weekly",
+        recurrence_end="count",
+        recurrence_count=14,
+    )
+    _db.session.commit()
+    keys = [o.key for o in series.all_occurrences(clinic)]
+    moved_to = (first + timedelta(weeks=11, days=1)).isoformat()
+    series.move_occurrence(
+        organiser,
+        clinic,
+        keys[11],
+        {"start_date": moved_to, "start_time": "11:00", "end_date": moved_to, "end_time": "12:00"},
+    )
+    _db.session.commit()
+    _as(client, organiser)
+    listed = client.get("/events?period=all").get_data(as_text=True)
+    row = listed.split("DESIGN-MTS SME clinic", 1)[0].rsplit("<tr>", 1)[1]
+    assert "Next:" in row and f"{first + timedelta(weeks=10):%a %d %b %Y}" in row
+    assert "4 dates left" in row and f"{first:%a %d %b %Y}" not in row
+    page = client.get(f"/events/{clinic.id}").get_data(as_text=True)
+    when_cell = r"<tr(?: class=\"inactive\")?>\s*<td data-label=\"When\">(.*?)</tr>"
+    rows = re.findall(when_cell, page, re.S)
+    assert len(rows) == 14
+    for past in rows[:10]:  # past dates: nothing to cancel or move any more
+        assert "Cancel this date" not in past and "Move" not in past, past
+    assert "Cancel this date" in rows[10] and "Move" in rows[10]
+    assert f"Moved from {first + timedelta(weeks=11):%a %d %b %Y} 09:30" in rows[11]
+    assert ">Cancel<" not in page  # beside "Cancel the event", each date says which
