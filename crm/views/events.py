@@ -12,6 +12,7 @@ and their POSTs answer 403.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -40,13 +41,27 @@ from crm.forms.events import (
 from crm.models import (
     Attendance,
     Country,
+    DescriptionFormat,
     Event,
+    EventKind,
     EventParticipant,
+    EventStatus,
+    OurRole,
     ParticipantRole,
+    RecurrenceFreq,
     StrEnum,
 )
 from crm.security import can, requires
 from crm.services import reference
+from crm.services.checks import (
+    clean_clock_time,
+    clean_country,
+    clean_date,
+    clean_enum,
+    clean_int,
+    clean_text,
+    clean_timezone,
+)
 from crm.services.errors import ConflictError, ValidationError
 from crm.services.events import listing, participants, records, series
 from crm.services.events.description import render_description
@@ -277,6 +292,7 @@ def _refuse(form: Any, entry: outreach_views.Entry, error: ValidationError) -> N
 
 def _read(form: EventForm) -> outreach_views.Entry:
     entry = outreach_views.Entry(ids={}, day=_today())
+    _plain_ids(form, entry)
     for name in ("organisation_ids", "subitem_ids"):
         entry.ids[name] = outreach_views.read_ids(form, name, entry)
         outreach_views.resolve_typed(form, name, entry)
@@ -306,7 +322,142 @@ def _read(form: EventForm) -> outreach_views.Entry:
                 field="timing",
             ),
         )
+    _shapes(form, entry)
     return entry
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _plain_ids(form: EventForm, entry: outreach_views.Entry) -> None:
+    """The pickers' ids as plain digits only: "+1" or " 1" would read as 1, one record under
+    several spellings. Any other spelling is refused beside its picker (and dropped)."""
+    for name in ("organisation_ids", "subitem_ids"):
+        box = getattr(form, name)
+        sent = list(box.data or [])
+        bad = [v for v in sent if not (isinstance(v, str) and _DIGITS.fullmatch(v))]
+        if bad:
+            shown = str(bad[0])[:20] if isinstance(bad[0], str) else "a file"
+            _refuse(
+                form,
+                entry,
+                ValidationError(f"{shown!r} is not an id: digits 0-9 only", field=name),
+            )
+            box.data = [v for v in sent if v not in bad]
+
+
+def _published(form: EventForm) -> Any:
+    """The checkbox as sent ("" when unticked): the service reads yes and no ("0", "off",
+    "no" are no), where WTForms took every value but "false" for yes."""
+    raw = form.is_published.raw_data
+    if raw is None:  # filled from the stored values, not sent
+        return bool(form.is_published.data)
+    return raw[0] if raw else ""
+
+
+def _shapes(form: EventForm, entry: outreach_views.Entry) -> None:
+    """Every field's own checks at once, in the form's order: an empty form shows all its
+    missing fields in one answer, not one a submit. The checks are the service's own
+    (``crm.services.checks``, ``records``); what depends on several fields (the end after the
+    start, a series' gaps, the organiser's record) is left to the service, which stays the
+    authority and whose refusal still shows beside its field."""
+    timed = form.timing.data != ALL_DAY
+    repeats = bool(str(form.recurrence.data or "").strip())
+    end = str(form.recurrence_end.data or "")
+    url: list[str | None] = []
+    country: list[str | None] = []
+
+    def start_time() -> None:
+        if timed and clean_clock_time(form.start_time.data, "start_time") is None:
+            raise ValidationError(
+                "give the start time (HH:MM), or make it an all-day event", field="start_time"
+            )
+
+    def end_time() -> None:
+        if timed and clean_clock_time(form.end_time.data, "end_time") is None:
+            raise ValidationError("give the end time (HH:MM)", field="end_time")
+
+    def recurrence_end() -> None:
+        if repeats and end and end not in (UNTIL, COUNT):  # none: the service decides
+            raise ValidationError(f"{end[:20]!r} is not until or count", field="recurrence_end")
+
+    def recurrence_until() -> None:
+        day = clean_date(form.recurrence_until.data, "recurrence_until")
+        if repeats and end == UNTIL and day is None:
+            raise ValidationError("give the last day of the series", field="recurrence_until")
+
+    def recurrence_count() -> None:
+        count = clean_int(
+            form.recurrence_count.data, "recurrence_count", records.MIN_COUNT, records.MAX_COUNT
+        )
+        if repeats and end == COUNT and count is None:
+            raise ValidationError(
+                f"give how many times it takes place ({records.MIN_COUNT} to {records.MAX_COUNT})",
+                field="recurrence_count",
+            )
+
+    def country_code() -> None:
+        country.append(clean_country(form.country_code.data, "country_code"))
+
+    def online_url() -> None:
+        url.append(records.clean_url(form.online_url.data, "online_url"))
+        if country == [None] and url == [None]:
+            raise ValidationError(
+                "give the country it takes place in, or the link of an online event",
+                field="country_code",
+            )
+
+    steps: list[tuple[str, Any]] = [
+        ("title", lambda: clean_text(form.title.data, "title", records.TITLE_LIMIT, True)),
+        ("kind", lambda: clean_enum(EventKind, form.kind.data, "kind", True)),
+        ("our_role", lambda: clean_enum(OurRole, form.our_role.data, "our_role", True)),
+        ("status", lambda: clean_enum(EventStatus, form.status.data, "status")),
+        ("start_date", lambda: clean_date(form.start_date.data, "start_date", True)),
+        ("start_time", start_time),
+        ("end_date", lambda: clean_date(form.end_date.data, "end_date")),
+        ("end_time", end_time),
+        ("timezone", lambda: clean_timezone(form.timezone.data, "timezone")),
+        ("recurrence", lambda: clean_enum(RecurrenceFreq, form.recurrence.data, "recurrence")),
+        (
+            "recurrence_interval",
+            lambda: (
+                repeats
+                and clean_int(
+                    form.recurrence_interval.data, "recurrence_interval", 1, records.MAX_INTERVAL
+                )
+            ),
+        ),
+        ("recurrence_end", recurrence_end),
+        ("recurrence_until", recurrence_until),
+        ("recurrence_count", recurrence_count),
+        ("venue", lambda: clean_text(form.venue.data, "venue", records.PLACE_LIMIT)),
+        ("city", lambda: clean_text(form.city.data, "city", records.CITY_LIMIT)),
+        ("country_code", country_code),
+        ("online_url", online_url),
+        (
+            "organiser_name",
+            lambda: clean_text(form.organiser_name.data, "organiser_name", records.PLACE_LIMIT),
+        ),
+        ("is_published", lambda: records.clean_flag(_published(form), "is_published")),
+        (
+            "description",
+            lambda: clean_text(form.description.data, "description", records.DESCRIPTION_LIMIT),
+        ),
+        (
+            "description_format",
+            lambda: clean_enum(
+                DescriptionFormat, form.description_format.data, "description_format"
+            ),
+        ),
+    ]
+    for name, step in steps:
+        if getattr(form, name).errors:
+            continue  # refused already (a file in its place, a picker)
+        try:
+            step()
+        except ValidationError as error:
+            error.field = error.field or name
+            _refuse(form, entry, error)
 
 
 def _text(value: Any) -> Any:
@@ -334,7 +485,7 @@ def _data(form: EventForm, entry: outreach_views.Entry) -> dict[str, Any]:
         "organiser_name": _text(form.organiser_name.data),
         "our_role": _text(form.our_role.data),
         "status": _text(form.status.data),
-        "is_published": bool(form.is_published.data),
+        "is_published": _published(form),
         "subitems": [codes[i] for i in entry.ids["subitem_ids"] if i in codes],
         "description": _text(form.description.data),
         "description_format": _text(form.description_format.data),

@@ -1064,3 +1064,94 @@ def test_a_running_series_shows_its_next_date_and_past_dates_offer_no_change(cli
     assert "Cancel this date" in rows[10] and "Move" in rows[10]
     assert f"Moved from {first + timedelta(weeks=11):%a %d %b %Y} 09:30" in rows[11]
     assert ">Cancel<" not in page  # beside "Cancel the event", each date says which
+
+
+# Every problem at once (issue 10, M3) --------------------------------------------------------
+
+
+def _summary_fields(page: str) -> list[str]:
+    summary = page.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    return re.findall(r'<a href="#([a-z_]+)"', summary)
+
+
+def test_an_empty_form_shows_every_missing_field_at_once_in_the_forms_order(client, world) -> None:
+    _as(client, world["organiser"])
+    before = _count()
+    data = {"csrf_token": csrf_token(client, "/events/new"), "timing": "timed", "timezone": ""}
+    response = client.post("/events/new", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    expected = ["title", "kind", "our_role", "start_date", "start_time", "end_time"]
+    for name in expected:
+        assert _error_beside(page, name), name
+    assert "country" in _error_beside(page, "country_code")
+    assert _summary_fields(page) == [*expected, "country_code"]
+    assert _count() == before
+
+
+def test_every_bad_shape_shows_at_once_and_the_service_still_decides(client, world) -> None:
+    _as(client, world["organiser"])
+    response = client.post(
+        "/events/new",
+        data=_form(
+            client,
+            title="x" * 301,
+            start_time="25:00",
+            timezone="Mars/Olympus_Mons",
+            recurrence="weekly",
+            recurrence_interval="13",
+            online_url="javascript:alert(1)",
+            description="a\x00b",
+        ),
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert _summary_fields(page) == [
+        "title",
+        "start_time",
+        "timezone",
+        "recurrence_interval",
+        "recurrence_until",
+        "online_url",
+        "description",
+    ]
+    assert "remove it and save again" in _error_beside(page, "description")
+    # A rule of several fields is the service's: its refusal is beside its field.
+    response = client.post("/events/new", data=_form(client, end_time="09:00"))
+    assert response.status_code == 400
+    assert "before" in _error_beside(response.get_data(as_text=True), "end_date")
+
+
+# Values that read as others (issue 10, L7) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("sent", ["0", "off", "no", "false", "OFF", ""])
+def test_is_published_no_values_leave_the_event_unpublished(client, world, sent) -> None:
+    _as(client, world["organiser"])
+    response = client.post("/events/new", data=_form(client, is_published=sent))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    event = _db.session.scalars(sa.select(Event).order_by(Event.id.desc())).first()
+    assert event.is_published is False
+
+
+def test_is_published_yes_values_and_a_refused_value(client, world) -> None:
+    _as(client, world["organiser"])
+    response = client.post("/events/new", data=_form(client, is_published="y"))
+    assert response.status_code == 302
+    event = _db.session.scalars(sa.select(Event).order_by(Event.id.desc())).first()
+    assert event.is_published is True
+    before = _count()
+    response = client.post("/events/new", data=_form(client, is_published="maybe"))
+    assert response.status_code == 400
+    assert "maybe" in _error_beside(response.get_data(as_text=True), "is_published")
+    assert _count() == before
+
+
+@pytest.mark.parametrize("sent", ["+1", " 1", "1 ", "-1", "0x1", "1e0"])
+def test_an_organiser_id_is_plain_digits(client, world, sent) -> None:
+    _as(client, world["organiser"])
+    before = _count()
+    response = client.post("/events/new", data=_form(client, organisation_ids=[sent]))
+    assert response.status_code == 400
+    assert "digits" in _error_beside(response.get_data(as_text=True), "organisation_ids")
+    assert _count() == before
