@@ -29,11 +29,14 @@ from crm.views.events_support import (
     current_args,
     event_when,
     filter_options,
+    one_address,
+    page_arg,
     place,
     series_state,
 )
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
+bp.before_request(one_address)
 
 FEED_PATH = "/calendar/events.ics"
 OCCURRENCES_SHOWN = 100  # the next ones of a series on its public page; the .ics has all
@@ -89,7 +92,7 @@ def _render(status: int, errors: list[str], **context: Any) -> tuple[str, int]:
 def index() -> tuple[str, int]:
     try:
         f = listing.EventFilter.from_args(_feed_args())
-        page = listing.list_events(f, page=request.args.get("page"), public=True)
+        page = listing.list_events(f, page=page_arg(request.args), public=True)
     except ValidationError as error:
         message = f"{error.field}: {error.message}" if error.field else error.message
         return _render(400, [message], page=None, rows=[])

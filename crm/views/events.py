@@ -77,7 +77,9 @@ from crm.views.events_support import (
     event_when,
     filter_options,
     occurrence_when,
+    one_address,
     original_label,
+    page_arg,
     place,
     series_state,
 )
@@ -85,6 +87,7 @@ from crm.views.forms_support import attach_error
 from crm.views.outreach import records as outreach_views
 
 bp = Blueprint("events", __name__, url_prefix="/events")
+bp.before_request(one_address)
 
 # The service's data keys -> the form's fields, where they differ.
 FIELD_OF = {
@@ -190,7 +193,7 @@ class Row:
 def index() -> tuple[str, int]:
     try:
         f = listing.EventFilter.from_args(request.args)
-        page = listing.list_events(f, page=request.args.get("page"))
+        page = listing.list_events(f, page=page_arg(request.args))
     except ValidationError as error:
         return _list_page("events/list.html", 400, [_message(error)], page=None, rows=[])
     zone = viewer_timezone()

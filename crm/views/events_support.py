@@ -4,16 +4,21 @@ filters, and the query string of the current filter for links."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
+from flask import abort, redirect, request, url_for
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 from crm.models import Country, Event, EventKind, EventStatus, OurRole
 from crm.services import reference
+from crm.services.errors import ValidationError
 from crm.services.events import series
 from crm.templating import option_tags
 
@@ -233,3 +238,35 @@ def current_args(
     values = {name: _text(args, name) for name in names}
     values.update({k: "" if v is None else str(v) for k, v in override.items()})
     return {k: v for k, v in values.items() if v}
+
+
+_PAGE = re.compile(r"[0-9]{1,20}")
+
+
+def page_arg(args: Any) -> str | None:
+    """The ``page`` parameter, given once and as digits: repeated, it is refused as every
+    other repeated parameter is (``page=1&page=2`` was page 1); "+2" or " 2" is refused, one
+    page under several spellings."""
+    values = args.getlist("page")
+    if len(values) > 1:
+        raise ValidationError(f"given {len(values)} times; give one value", field="page")
+    if not values or values[0] == "":
+        return None
+    if not _PAGE.fullmatch(values[0]):
+        raise ValidationError(f"{values[0][:20]!r} is not a page number", field="page")
+    return str(values[0])
+
+
+def one_address() -> Response | None:
+    """Each record at one address: ``/events/01`` (the int converter reads it as 1) is sent
+    to ``/events/1`` when read, a 404 for anything else, so a link, a cache or a log never
+    holds one page under several names. Installed before the requests of a blueprint."""
+    if not request.view_args or request.endpoint is None:
+        return None
+    canonical = url_for(request.endpoint, **request.view_args)
+    if unquote(canonical) == request.script_root + request.path:
+        return None
+    if request.method not in ("GET", "HEAD"):
+        abort(404)
+    query = request.query_string.decode("latin-1")
+    return redirect(canonical + ("?" + query if query else ""), 308)

@@ -247,3 +247,14 @@ def test_a_series_public_page_lists_the_coming_dates_cancelled_and_moved(client,
     assert "11:00" in items[1]
     assert _day_words(first + timedelta(weeks=13)) in items[3]
     assert "Next:" in page and "14 times" in page
+
+
+def test_a_public_page_has_one_address_and_a_repeated_page_is_refused(client, agenda) -> None:
+    published = agenda["published"]
+    response = client.get(f"/agenda/0{published.id}")
+    assert response.status_code == 308
+    assert response.headers["Location"] == f"/agenda/{published.id}"
+    for query in ("page=1&page=2", "page=%2B1"):
+        response = client.get(f"/agenda?{query}")
+        assert response.status_code == 400, query
+        assert "page:" in response.get_data(as_text=True)

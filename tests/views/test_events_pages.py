@@ -1155,3 +1155,26 @@ def test_an_organiser_id_is_plain_digits(client, world, sent) -> None:
     assert response.status_code == 400
     assert "digits" in _error_beside(response.get_data(as_text=True), "organisation_ids")
     assert _count() == before
+
+
+def test_one_event_has_one_address_and_a_repeated_page_is_refused(client, world) -> None:
+    _as(client, world["organiser"])
+    event = world["event"]
+    for path, canonical in (
+        (f"/events/0{event.id}", f"/events/{event.id}"),
+        (f"/events/00{event.id}/edit", f"/events/{event.id}/edit"),
+    ):
+        response = client.get(path + "?next=%2Fevents")
+        assert response.status_code == 308, path
+        assert response.headers["Location"] == canonical + "?next=%2Fevents"
+    token = csrf_token(client, "/")
+    response = client.post(
+        f"/events/0{event.id}/cancel", data={"csrf_token": token, "version": str(event.version)}
+    )
+    assert response.status_code == 404
+    assert _fresh(event.id).status == EventStatus.CONFIRMED
+    for query in ("page=1&page=2", "page=%2B1", "page=%201"):
+        response = client.get(f"/events?{query}")
+        assert response.status_code == 400, query
+        assert "page:" in response.get_data(as_text=True)
+    assert client.get("/events?page=1").status_code == 200
