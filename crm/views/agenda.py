@@ -32,6 +32,7 @@ from crm.views.events_support import (
     one_address,
     page_arg,
     place,
+    public_organiser,
     series_state,
 )
 
@@ -123,6 +124,7 @@ def show(event_id: int) -> tuple[str, int]:
         when=event_when(event, zone),
         series=series_state(event, zone, limit=OCCURRENCES_SHOWN),
         place=place(event),
+        organiser=public_organiser(event),
         description=render_description(event.description, event.description_format),
         ics_path=f"/agenda/{event.id}.ics",
     ), 200

@@ -184,6 +184,25 @@ def dated(event: Event, occurrence: series.Occurrence, viewer: ZoneInfo, is_past
     )
 
 
+def live_organiser(event: Event) -> Any:
+    """The organiser organisation while it is a live record of the register (not deleted,
+    not merged away), or None."""
+    organisation = event.organiser_organisation
+    if organisation is None or organisation.deleted_at is not None:
+        return None
+    if organisation.merged_into_id is not None:
+        return None
+    return organisation
+
+
+def public_organiser(event: Event) -> str:
+    """The organiser as the public may read it: a live organisation of the register, or
+    nothing. A free-text organiser name may be a person's, and a deleted organisation was
+    taken out of the register: neither is published (the feed leaves both out too)."""
+    organisation = live_organiser(event)
+    return organisation.name if organisation is not None else ""
+
+
 def country_name(code: str | None) -> str:
     if not code:
         return ""

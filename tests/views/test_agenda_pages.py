@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crm.extensions import db as _db
-from crm.models import Event, EventParticipant, utcnow
+from crm.models import Event, EventParticipant, Organisation, utcnow
 from crm.services.checks import MAX_ID
 from crm.services.events import records, series
 from tests import factories
@@ -258,3 +258,35 @@ def test_a_public_page_has_one_address_and_a_repeated_page_is_refused(client, ag
         response = client.get(f"/agenda?{query}")
         assert response.status_code == 400, query
         assert "page:" in response.get_data(as_text=True)
+
+
+def test_the_public_page_names_only_a_live_organisation_of_the_register(client, agenda) -> None:
+    organiser = factories.make_user("organiser")
+    agoria = factories.make_organisation("Agoria Technology Federation")
+    typed = records.create_event(
+        organiser, _event_data(title="Typed organiser", organiser_name="Jan Peeters")
+    )
+    listed = records.create_event(
+        organiser,
+        _event_data(
+            title="Register organiser", organiser_organisation_id=agoria.id, organiser_name=""
+        ),
+    )
+    _db.session.commit()
+    page = client.get(f"/agenda/{typed.id}").get_data(as_text=True)
+    assert "Jan Peeters" not in page and "Organiser" not in page  # it may be a person's
+    page = client.get(f"/agenda/{listed.id}").get_data(as_text=True)
+    assert "Agoria Technology Federation" in page
+    _db.session.get(Organisation, agoria.id).deleted_at = utcnow()  # detached by the request
+    _db.session.commit()
+    page = client.get(f"/agenda/{listed.id}").get_data(as_text=True)
+    assert "Agoria Technology Federation" not in page
+    # The internal page names it, without a link to the deleted record.
+    user = factories.make_user("viewer")
+    _db.session.commit()
+    assert sign_in(client, user.email).status_code == 302
+    page = client.get(f"/events/{listed.id}").get_data(as_text=True)
+    assert "Agoria Technology Federation" in page and "deleted from the register" in page
+    assert f'href="/organisations/{agoria.id}"' not in page
+    page = client.get(f"/events/{typed.id}").get_data(as_text=True)
+    assert "Jan Peeters" in page
