@@ -29,11 +29,13 @@ from crm.views.events_support import (
     current_args,
     event_when,
     filter_options,
+    filter_refusal,
     one_address,
     page_arg,
     place,
     public_organiser,
     series_state,
+    without,
 )
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
@@ -75,15 +77,18 @@ class Row:
     series: SeriesState | None = None  # a series: its next occurrence, how many are left
 
 
-def _render(status: int, errors: list[str], **context: Any) -> tuple[str, int]:
-    args = current_args(request.args, FEED_PARAMS)
+def _render(
+    status: int, errors: list[str], refused: str | None = None, **context: Any
+) -> tuple[str, int]:
+    args = without(current_args(request.args, FEED_PARAMS), refused)
     return render_template(
         "agenda/list.html",
         errors=errors,
         args=request.args,
         options=filter_options(request.args),
         query=args,
-        feed=subscription(args),
+        # A refused filter's feed would answer 400: the whole agenda's is offered, saying so.
+        feed=subscription({} if errors else args),
         zone=viewer_timezone(),
         **context,
     ), status
@@ -95,8 +100,7 @@ def index() -> tuple[str, int]:
         f = listing.EventFilter.from_args(_feed_args())
         page = listing.list_events(f, page=page_arg(request.args), public=True)
     except ValidationError as error:
-        message = f"{error.field}: {error.message}" if error.field else error.message
-        return _render(400, [message], page=None, rows=[])
+        return _render(400, [filter_refusal(error)], error.field, page=None, rows=[])
     zone = viewer_timezone()
     rows = [
         Row(event, event_when(event, zone), place(event), series_state(event, zone))

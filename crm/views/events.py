@@ -76,6 +76,7 @@ from crm.views.events_support import (
     current_args,
     event_when,
     filter_options,
+    filter_refusal,
     live_organiser,
     occurrence_when,
     one_address,
@@ -83,6 +84,7 @@ from crm.views.events_support import (
     page_arg,
     place,
     series_state,
+    without,
 )
 from crm.views.forms_support import attach_error
 from crm.views.outreach import records as outreach_views
@@ -168,13 +170,19 @@ def _message(error: ValidationError) -> str:
 # Lists --------------------------------------------------------------------------------------
 
 
-def _list_page(template: str, status: int, errors: list[str], **context: Any) -> tuple[str, int]:
+def _list_page(
+    template: str,
+    status: int,
+    errors: list[str],
+    refused: str | None = None,
+    **context: Any,
+) -> tuple[str, int]:
     return render_template(
         template,
         errors=errors,
         args=request.args,
         options=filter_options(request.args),
-        query=current_args(request.args, LIST_PARAMS_INTERNAL),
+        query=without(current_args(request.args, LIST_PARAMS_INTERNAL), refused),
         may_create=can(current_user, "events.create"),
         zone=viewer_timezone(),
         **context,
@@ -196,7 +204,9 @@ def index() -> tuple[str, int]:
         f = listing.EventFilter.from_args(request.args)
         page = listing.list_events(f, page=page_arg(request.args))
     except ValidationError as error:
-        return _list_page("events/list.html", 400, [_message(error)], page=None, rows=[])
+        return _list_page(
+            "events/list.html", 400, [filter_refusal(error)], error.field, page=None, rows=[]
+        )
     zone = viewer_timezone()
     rows = [
         Row(event, event_when(event, zone), place(event), series_state(event, zone))
@@ -230,7 +240,9 @@ def month() -> tuple[str, int]:
         year, number = first.year, first.month
         weeks = listing.month_grid(year, number, f)
     except ValidationError as error:
-        return _list_page("events/month.html", 400, [_message(error)], weeks=None, title="")
+        return _list_page(
+            "events/month.html", 400, [filter_refusal(error)], error.field, weeks=None, title=""
+        )
     zone = viewer_timezone()
     args = current_args(request.args, LIST_PARAMS_INTERNAL, month=None, period=None)
     before, after = _shifted(year, number, -1), _shifted(year, number, 1)

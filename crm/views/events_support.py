@@ -289,3 +289,16 @@ def one_address() -> Response | None:
         abort(404)
     query = request.query_string.decode("latin-1")
     return redirect(canonical + ("?" + query if query else ""), 308)
+
+
+def filter_refusal(error: ValidationError) -> str:
+    """A refused filter in words for a search: the checks word a control character for a
+    form being saved ("remove it and save again"); a list is searched again."""
+    message = error.message.replace("and save again", "and search again")
+    return f"{error.field}: {message}" if error.field else message
+
+
+def without(query: dict[str, str], refused: str | None) -> dict[str, str]:
+    """The current filter without the refused parameter: the "n set" count and the links of
+    a refused list count and carry only what was understood (its select shows no choice)."""
+    return {k: v for k, v in query.items() if k != refused}

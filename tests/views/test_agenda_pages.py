@@ -290,3 +290,16 @@ def test_the_public_page_names_only_a_live_organisation_of_the_register(client, 
     assert f'href="/organisations/{agoria.id}"' not in page
     page = client.get(f"/events/{typed.id}").get_data(as_text=True)
     assert "Jan Peeters" in page
+
+
+def test_a_refused_filter_offers_the_whole_agendas_feed_saying_so(client, agenda) -> None:
+    response = client.get("/agenda?kind=bogus&country=DE")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    found = [part.split('"')[0] for part in page.split('href="webcal://')[1:]]
+    assert found == ["127.0.0.1:5000/calendar/events.ics"]  # not the refused filter's 400
+    assert "kind=bogus" not in page.split('id="subscribe"', 1)[1]
+    assert "links are for the whole agenda" in page
+    # The feed behind the link answers.
+    assert client.get("/calendar/events.ics").status_code == 200
+    assert client.get("/calendar/events.ics?kind=bogus").status_code == 400

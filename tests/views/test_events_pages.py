@@ -1178,3 +1178,17 @@ def test_one_event_has_one_address_and_a_repeated_page_is_refused(client, world)
         assert response.status_code == 400, query
         assert "page:" in response.get_data(as_text=True)
     assert client.get("/events?page=1").status_code == 200
+
+
+def test_a_refused_filter_is_not_counted_as_set_and_is_worded_for_a_search(client, world) -> None:
+    _as(client, world["organiser"])
+    page = client.get("/events?kind=bogus").get_data(as_text=True)
+    assert 'selected value="">All kinds' in page or ">All kinds</option>" in page
+    assert "1 set" not in page  # the only filter given was refused: none is set
+    page = client.get("/events?kind=bogus&country=DE").get_data(as_text=True)
+    assert "1 set" in page and "kind=bogus" not in page.split('class="filters"', 1)[0]
+    for path in ("/events?country=%07", "/events/month?subitem=1.%073"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        page = response.get_data(as_text=True)
+        assert "remove it and search again" in page and "save again" not in page, path
