@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -1192,3 +1193,52 @@ def test_a_refused_filter_is_not_counted_as_set_and_is_worded_for_a_search(clien
         assert response.status_code == 400, path
         page = response.get_data(as_text=True)
         assert "remove it and search again" in page and "save again" not in page, path
+
+
+# The style sheet (issue 10, L1 and L2) ---------------------------------------------------------
+
+CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "app.css"
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_every_badge_has_text_contrast_of_at_least_4_5_to_1() -> None:
+    css = CSS.read_text()
+    colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", css))
+    badges = re.findall(r"([^{}]*\.badge-[a-z-]+[^{}]*)\{([^}]*)\}", css)
+    assert len(badges) >= 4
+    for selector, body in badges:
+        background = re.search(r"background:\s*(#[0-9a-fA-F]{6})", body)
+        colour = re.search(r"(?<![-a-z])color:\s*(?:var\(--([a-z-]+)\)|(#[0-9a-fA-F]{6}))", body)
+        assert background and colour, selector
+        text = colours[colour.group(1)] if colour.group(1) else colour.group(2)
+        ratio = _contrast(text, background.group(1))
+        assert ratio >= 4.5, (selector.strip(), round(ratio, 2))
+    # The plain badge: the page's ink on its grey.
+    assert (
+        _contrast(colours["ink"], "#eef2f7") >= 4.5
+        and _contrast(colours["muted"], "#eef2f7") >= 4.5
+    )
+
+
+def test_every_input_type_of_the_event_forms_is_styled(client, world) -> None:
+    css = CSS.read_text()
+    styled = set(re.findall(r"\.field input\[type=([a-z-]+)\]", css))
+    _as(client, world["organiser"])
+    pages = [
+        client.get(path).get_data(as_text=True)
+        for path in ("/events/new", f"/events/{world['event'].id}", f"/events/{world['weekly'].id}")
+    ]
+    used = {t for page in pages for t in re.findall(r'<input[^>]*type="([a-z-]+)"', page)}
+    used -= {"hidden", "checkbox", "radio", "submit"}
+    assert "url" in used and "date" in used and "time" in used
+    assert used <= styled, used - styled
