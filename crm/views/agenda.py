@@ -30,6 +30,7 @@ from crm.views.events_support import (
     event_when,
     filter_options,
     filter_refusal,
+    ics_name,
     one_address,
     page_arg,
     place,
@@ -131,4 +132,5 @@ def show(event_id: int) -> tuple[str, int]:
         organiser=public_organiser(event),
         description=render_description(event.description, event.description_format),
         ics_path=f"/agenda/{event.id}.ics",
+        ics_name=ics_name(event),
     ), 200

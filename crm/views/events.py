@@ -46,6 +46,7 @@ from crm.models import (
     EventKind,
     EventParticipant,
     EventStatus,
+    Organisation,
     OurRole,
     ParticipantRole,
     RecurrenceFreq,
@@ -77,6 +78,7 @@ from crm.views.events_support import (
     event_when,
     filter_options,
     filter_refusal,
+    ics_name,
     live_organiser,
     occurrence_when,
     one_address,
@@ -667,6 +669,42 @@ def _participants(event: Event) -> list[EventParticipant]:
     )
 
 
+def _named(history: list[TimelineEntry]) -> list[TimelineEntry]:
+    """The history with the organiser organisation by name, not its id ("organiser
+    organisation id — 2"): one look-up for every id the entries name."""
+    key = "organiser_organisation_id"
+    ids = {
+        value
+        for entry in history
+        for value in entry.changes.get(key, [])
+        if isinstance(value, int) and not isinstance(value, bool)
+    }
+    if not ids:
+        return history
+    names: dict[int, str] = {
+        organisation_id: name
+        for organisation_id, name in db.session.execute(
+            sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+        )
+    }
+
+    def shown(value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{names[value]} (#{value})" if value in names else f"#{value}"
+        return value
+
+    for entry in history:
+        if key in entry.changes:
+            changes = {}
+            for name, values in entry.changes.items():
+                if name == key:
+                    changes["Organiser organisation"] = [shown(v) for v in values]
+                else:
+                    changes[name] = values
+            entry.changes = changes
+    return history
+
+
 def render_event(
     event: Event,
     status: int = 200,
@@ -680,7 +718,7 @@ def render_event(
     may_change = records.may_change(current_user, event) and can(current_user, "events.create")
     history: list[TimelineEntry] = []
     if can(current_user, "register.audit") or may_change:
-        history = audit_history("event", event.id, HISTORY_SHOWN)
+        history = _named(audit_history("event", event.id, HISTORY_SHOWN))
     postpone = postpone_form or PostponeForm(formdata=None)
     occurrence_lines = _occurrences(event)
     return render_template(
@@ -690,6 +728,7 @@ def render_event(
         series=series_state(event, zone),
         place=place(event),
         organiser_live=live_organiser(event) is not None,
+        ics_name=ics_name(event),
         description=render_description(event.description, event.description_format),
         occurrences=occurrence_lines,
         occurrences_total=len(series.all_occurrences(event)) if event.recurrence else 0,

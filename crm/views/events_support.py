@@ -5,6 +5,7 @@ filters, and the query string of the current filter for links."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -302,3 +303,15 @@ def without(query: dict[str, str], refused: str | None) -> dict[str, str]:
     """The current filter without the refused parameter: the "n set" count and the links of
     a refused list count and carry only what was understood (its select shows no choice)."""
     return {k: v for k, v in query.items() if k != refused}
+
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def ics_name(event: Event) -> str:
+    """The file name an event's .ics downloads as: its title in ASCII letters and digits
+    ("Messe München — Tag 1" -> "messe-munchen-tag-1.ics"), at most 60 of them; the id
+    when the title has none. Nothing in it can leave a directory or confuse a header."""
+    ascii_title = unicodedata.normalize("NFKD", event.title).encode("ascii", "ignore").decode()
+    slug = _NOT_SLUG.sub("-", ascii_title.lower()).strip("-")[:60].rstrip("-")
+    return f"{slug or f'event-{event.id}'}.ics"

@@ -1242,3 +1242,45 @@ def test_every_input_type_of_the_event_forms_is_styled(client, world) -> None:
     used -= {"hidden", "checkbox", "radio", "submit"}
     assert "url" in used and "date" in used and "time" in used
     assert used <= styled, used - styled
+
+
+# Wording (issue 10, L8) ------------------------------------------------------------------------
+
+
+def test_the_history_names_the_organiser_organisation(client, world) -> None:
+    _as(client, world["organiser"])
+    event = world["event"]
+    organisation = world["organisation"]
+    response = client.post(
+        f"/events/{event.id}/edit",
+        data=_form(
+            client,
+            f"/events/{event.id}/edit",
+            organisation_ids=[str(organisation.id)],
+            version=str(event.version),
+        ),
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    changes = page.split('class="changes"', 1)[1].split("</table>", 1)[0]
+    assert "Organiser organisation" in changes and "organiser organisation id" not in changes
+    assert f"Verein Deutscher Werkzeugmaschinenfabriken (#{organisation.id})" in changes
+
+
+def test_the_ics_downloads_under_the_events_title_and_the_legends_do_not_repeat(
+    client, world
+) -> None:
+    organiser = world["organiser"]
+    event = _make(organiser, title="Messe München — Tag 1: CSR/../../etc")
+    untitled = _make(organiser, title="日本語のイベント")
+    _db.session.commit()
+    page = client.get(f"/agenda/{event.id}").get_data(as_text=True)
+    assert 'download="messe-munchen-tag-1-csr-etc.ics"' in page
+    page = client.get(f"/agenda/{untitled.id}").get_data(as_text=True)
+    assert f'download="event-{untitled.id}.ics"' in page
+    _as(client, organiser)
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert 'download="messe-munchen-tag-1-csr-etc.ics"' in page
+    form = client.get("/events/new").get_data(as_text=True)
+    legends = re.findall(r"<legend>([^<]*)</legend>", form)
+    assert legends.count("When") == 1, legends
