@@ -1,5 +1,6 @@
-"""The forms of the event pages. They shape the pages and carry what was typed; the events
-service decides what is allowed, so the forms check nothing but their own token."""
+"""The forms of the event pages. They shape the pages and carry what was typed; the view
+checks each field's shape with the service's own checks (all at once), and the events service
+decides what is allowed."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ COUNT = "count"
 
 class EventForm(FlaskForm):
     """An event's own fields (the names are the service's data keys, except the pickers':
-    the organiser organisation and the sub-items are ticked ids, as on the outreach form)."""
+    the organiser organisation and the sub-items are ticked ids, as on the outreach form),
+    declared in the order the page shows them: the summary of a refused form lists its
+    problems in that order."""
 
     title = StringField("Title", validators=[Needed()], render_kw={"maxlength": 300})
     kind = SelectField(
@@ -30,29 +33,6 @@ class EventForm(FlaskForm):
         validators=[Needed()],
         validate_choice=False,
     )
-    timing = RadioField(
-        "When",
-        choices=[
-            SelectChoice(TIMED, "At set times of day"),
-            SelectChoice(ALL_DAY, "All day, over one or several days"),
-        ],
-        default=TIMED,
-        validate_choice=False,
-    )
-    start_date = StringField("Starts on", validators=[Needed()], render_kw={"type": "date"})
-    start_time = StringField("Start time", render_kw={"type": "time", "step": "60"})
-    end_date = StringField("Ends on", validators=[Needed()], render_kw={"type": "date"})
-    end_time = StringField("End time", render_kw={"type": "time", "step": "60"})
-    timezone = SelectField("Time zone", default="", validate_choice=False)
-    venue = StringField("Venue", render_kw={"maxlength": 300})
-    city = StringField("City", render_kw={"maxlength": 120})
-    country_code = SelectField("Country", default="", validate_choice=False)
-    online_url = StringField(
-        "Online link", render_kw={"type": "url", "maxlength": 500, "inputmode": "url"}
-    )
-    organisation_ids = IdListField("Organiser from the register")
-    organisations_query = StringField("Organiser organisation", render_kw={"autocomplete": "off"})
-    organiser_name = StringField("Or the organiser's name", render_kw={"maxlength": 300})
     our_role = SelectField(
         "Our role",
         choices=choices(OurRole, "Choose our role"),
@@ -65,16 +45,20 @@ class EventForm(FlaskForm):
         default=EventStatus.PLANNED.value,
         validate_choice=False,
     )
-    is_published = BooleanField("Published on the public agenda and calendar feed")
-    subitem_ids = IdListField("Sub-items")
-    subitems_query = StringField("Add a sub-item", render_kw={"autocomplete": "off"})
-    description = TextAreaField("Description")
-    description_format = RadioField(
-        "Description written as",
-        choices=[SelectChoice("text", "Plain text"), SelectChoice("markdown", "Markdown")],
-        default="text",
+    timing = RadioField(
+        "Times of day or whole days",  # inside the fieldset "When": not "When" again
+        choices=[
+            SelectChoice(TIMED, "At set times of day"),
+            SelectChoice(ALL_DAY, "All day, over one or several days"),
+        ],
+        default=TIMED,
         validate_choice=False,
     )
+    start_date = StringField("Starts on", validators=[Needed()], render_kw={"type": "date"})
+    start_time = StringField("Start time", render_kw={"type": "time", "step": "60"})
+    end_date = StringField("Ends on", render_kw={"type": "date"})  # empty: the first day
+    end_time = StringField("End time", render_kw={"type": "time", "step": "60"})
+    timezone = SelectField("Time zone", default="", validate_choice=False)
     recurrence = SelectField(
         "Repeats",
         choices=[
@@ -97,6 +81,30 @@ class EventForm(FlaskForm):
     recurrence_until = StringField("Last date", render_kw={"type": "date"})
     recurrence_count = StringField(
         "Number of times", render_kw={"inputmode": "numeric", "size": 4, "maxlength": 4}
+    )
+    venue = StringField("Venue", render_kw={"maxlength": 300})
+    city = StringField("City", render_kw={"maxlength": 120})
+    country_code = SelectField("Country", default="", validate_choice=False)
+    online_url = StringField(
+        "Online link", render_kw={"type": "url", "maxlength": 500, "inputmode": "url"}
+    )
+    organisation_ids = IdListField("Organiser from the register")
+    organisations_query = StringField("Organiser organisation", render_kw={"autocomplete": "off"})
+    organiser_name = StringField("Or the organiser's name", render_kw={"maxlength": 300})
+    subitem_ids = IdListField("Sub-items")
+    subitems_query = StringField("Add a sub-item", render_kw={"autocomplete": "off"})
+    # "0", "off", "no" are no (WTForms' default took all but "" and "false" for yes); the
+    # view passes what was sent to the service, which refuses anything else.
+    is_published = BooleanField(
+        "Published on the public agenda and calendar feed",
+        false_values=("", "0", "off", "false", "no", "n"),
+    )
+    description = TextAreaField("Description")
+    description_format = RadioField(
+        "Description written as",
+        choices=[SelectChoice("text", "Plain text"), SelectChoice("markdown", "Markdown")],
+        default="text",
+        validate_choice=False,
     )
     version = HiddenField()
     next = HiddenField()

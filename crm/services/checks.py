@@ -54,9 +54,14 @@ def forbidden_character(text: str) -> str | None:
 # Characters that show as nothing (zero-width space and joiners, word joiner, byte-order mark,
 # braille blank, Hangul fillers, Mongolian vowel separator): a name of only these is no name.
 BLANK_LOOKING = frozenset("\u200b\u200c\u200d\u2060\ufeff\u2800\u3164\u115f\u1160\uffa0\u180e")
-# Bidirectional overrides, embeddings and isolates make text show in another order than it
-# is stored ("A\u202eB" shows reversed): refused, as they can disguise a name or an address.
-BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+# Bidirectional controls (Unicode's Bidi_Control property: the Arabic letter mark, the
+# left-to-right and right-to-left marks, the embeddings and overrides, the isolates) make text
+# show in another order than it is stored ("A\u202eB" shows reversed): refused, as they can
+# disguise a title, a name or an address on a public page. Right-to-left scripts show in their
+# own order without them.
+BIDI_CONTROLS = frozenset(
+    chr(c) for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+)
 
 
 def _shows_nothing(ch: str) -> bool:
@@ -74,11 +79,20 @@ def visible_text(text: str) -> str:
 
 
 def check_characters(text: str, field: str | None) -> None:
+    """Refuse what no stored text may hold (``forbidden_character``) and the direction
+    controls that would show it in another order than it is stored (``BIDI_CONTROLS``)."""
     bad = forbidden_character(text)
     if bad is not None:
         raise ValidationError(
             f"contains a control character (U+{ord(bad):04X}) that cannot be stored; "
             "remove it and save again",
+            field=field,
+        )
+    disguise = next((ch for ch in text if ch in BIDI_CONTROLS), None)
+    if disguise is not None:
+        raise ValidationError(
+            f"contains a direction control (U+{ord(disguise):04X}) that would show the text "
+            "in another order than it is stored; remove it",
             field=field,
         )
 
@@ -119,13 +133,6 @@ def clean_text(value: object, field: str, limit: int, required: bool = False) ->
     if len(text) > limit:
         raise ValidationError(f"at most {limit} characters (this has {len(text)})", field=field)
     check_characters(text, field)
-    disguise = next((ch for ch in text if ch in BIDI_CONTROLS), None)
-    if disguise is not None:
-        raise ValidationError(
-            f"contains a direction control (U+{ord(disguise):04X}) that would show the text "
-            "in another order than it is stored; remove it",
-            field=field,
-        )
     return text or None
 
 

@@ -23,11 +23,27 @@ from crm.services.errors import ValidationError
 from crm.services.events import listing
 from crm.services.events.description import render_description
 from crm.templating import viewer_timezone
-from crm.views.events_support import FEED_PARAMS, current_args, event_when, filter_options, place
+from crm.views.events_support import (
+    FEED_PARAMS,
+    SeriesState,
+    current_args,
+    event_when,
+    filter_options,
+    filter_refusal,
+    ics_name,
+    one_address,
+    page_arg,
+    place,
+    public_organiser,
+    series_state,
+    without,
+)
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
+bp.before_request(one_address)
 
 FEED_PATH = "/calendar/events.ics"
+OCCURRENCES_SHOWN = 100  # the next ones of a series on its public page; the .ics has all
 
 
 @dataclass(frozen=True)
@@ -59,17 +75,21 @@ class Row:
     event: Event
     when: Any
     place: str
+    series: SeriesState | None = None  # a series: its next occurrence, how many are left
 
 
-def _render(status: int, errors: list[str], **context: Any) -> tuple[str, int]:
-    args = current_args(request.args, FEED_PARAMS)
+def _render(
+    status: int, errors: list[str], refused: str | None = None, **context: Any
+) -> tuple[str, int]:
+    args = without(current_args(request.args, FEED_PARAMS), refused)
     return render_template(
         "agenda/list.html",
         errors=errors,
         args=request.args,
         options=filter_options(request.args),
         query=args,
-        feed=subscription(args),
+        # A refused filter's feed would answer 400: the whole agenda's is offered, saying so.
+        feed=subscription({} if errors else args),
         zone=viewer_timezone(),
         **context,
     ), status
@@ -79,12 +99,14 @@ def _render(status: int, errors: list[str], **context: Any) -> tuple[str, int]:
 def index() -> tuple[str, int]:
     try:
         f = listing.EventFilter.from_args(_feed_args())
-        page = listing.list_events(f, page=request.args.get("page"), public=True)
+        page = listing.list_events(f, page=page_arg(request.args), public=True)
     except ValidationError as error:
-        message = f"{error.field}: {error.message}" if error.field else error.message
-        return _render(400, [message], page=None, rows=[])
+        return _render(400, [filter_refusal(error)], error.field, page=None, rows=[])
     zone = viewer_timezone()
-    rows = [Row(event, event_when(event, zone), place(event)) for event in page.items]
+    rows = [
+        Row(event, event_when(event, zone), place(event), series_state(event, zone))
+        for event in page.items
+    ]
     return _render(
         200,
         [],
@@ -105,7 +127,10 @@ def show(event_id: int) -> tuple[str, int]:
         "agenda/detail.html",
         event=event,
         when=event_when(event, zone),
+        series=series_state(event, zone, limit=OCCURRENCES_SHOWN),
         place=place(event),
+        organiser=public_organiser(event),
         description=render_description(event.description, event.description_format),
         ics_path=f"/agenda/{event.id}.ics",
+        ics_name=ics_name(event),
     ), 200

@@ -12,6 +12,7 @@ and their POSTs answer 403.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -40,13 +41,28 @@ from crm.forms.events import (
 from crm.models import (
     Attendance,
     Country,
+    DescriptionFormat,
     Event,
+    EventKind,
     EventParticipant,
+    EventStatus,
+    Organisation,
+    OurRole,
     ParticipantRole,
+    RecurrenceFreq,
     StrEnum,
 )
 from crm.security import can, requires
 from crm.services import reference
+from crm.services.checks import (
+    clean_clock_time,
+    clean_country,
+    clean_date,
+    clean_enum,
+    clean_int,
+    clean_text,
+    clean_timezone,
+)
 from crm.services.errors import ConflictError, ValidationError
 from crm.services.events import listing, participants, records, series
 from crm.services.events.description import render_description
@@ -57,16 +73,26 @@ from crm.templating import option_tags, viewer_timezone
 from crm.views.auth import safe_next, zone_choices
 from crm.views.events_support import (
     LIST_PARAMS_INTERNAL,
+    SeriesState,
     current_args,
     event_when,
     filter_options,
+    filter_refusal,
+    ics_name,
+    live_organiser,
     occurrence_when,
+    one_address,
+    original_label,
+    page_arg,
     place,
+    series_state,
+    without,
 )
 from crm.views.forms_support import attach_error
 from crm.views.outreach import records as outreach_views
 
 bp = Blueprint("events", __name__, url_prefix="/events")
+bp.before_request(one_address)
 
 # The service's data keys -> the form's fields, where they differ.
 FIELD_OF = {
@@ -146,13 +172,19 @@ def _message(error: ValidationError) -> str:
 # Lists --------------------------------------------------------------------------------------
 
 
-def _list_page(template: str, status: int, errors: list[str], **context: Any) -> tuple[str, int]:
+def _list_page(
+    template: str,
+    status: int,
+    errors: list[str],
+    refused: str | None = None,
+    **context: Any,
+) -> tuple[str, int]:
     return render_template(
         template,
         errors=errors,
         args=request.args,
         options=filter_options(request.args),
-        query=current_args(request.args, LIST_PARAMS_INTERNAL),
+        query=without(current_args(request.args, LIST_PARAMS_INTERNAL), refused),
         may_create=can(current_user, "events.create"),
         zone=viewer_timezone(),
         **context,
@@ -164,6 +196,7 @@ class Row:
     event: Event
     when: Any
     place: str
+    series: SeriesState | None = None  # a series: its next occurrence, how many are left
 
 
 @bp.get("")
@@ -171,11 +204,16 @@ class Row:
 def index() -> tuple[str, int]:
     try:
         f = listing.EventFilter.from_args(request.args)
-        page = listing.list_events(f, page=request.args.get("page"))
+        page = listing.list_events(f, page=page_arg(request.args))
     except ValidationError as error:
-        return _list_page("events/list.html", 400, [_message(error)], page=None, rows=[])
+        return _list_page(
+            "events/list.html", 400, [filter_refusal(error)], error.field, page=None, rows=[]
+        )
     zone = viewer_timezone()
-    rows = [Row(event, event_when(event, zone), place(event)) for event in page.items]
+    rows = [
+        Row(event, event_when(event, zone), place(event), series_state(event, zone))
+        for event in page.items
+    ]
     return _list_page(
         "events/list.html",
         200,
@@ -204,7 +242,9 @@ def month() -> tuple[str, int]:
         year, number = first.year, first.month
         weeks = listing.month_grid(year, number, f)
     except ValidationError as error:
-        return _list_page("events/month.html", 400, [_message(error)], weeks=None, title="")
+        return _list_page(
+            "events/month.html", 400, [filter_refusal(error)], error.field, weeks=None, title=""
+        )
     zone = viewer_timezone()
     args = current_args(request.args, LIST_PARAMS_INTERNAL, month=None, period=None)
     before, after = _shifted(year, number, -1), _shifted(year, number, 1)
@@ -270,6 +310,7 @@ def _refuse(form: Any, entry: outreach_views.Entry, error: ValidationError) -> N
 
 def _read(form: EventForm) -> outreach_views.Entry:
     entry = outreach_views.Entry(ids={}, day=_today())
+    _plain_ids(form, entry)
     for name in ("organisation_ids", "subitem_ids"):
         entry.ids[name] = outreach_views.read_ids(form, name, entry)
         outreach_views.resolve_typed(form, name, entry)
@@ -299,7 +340,142 @@ def _read(form: EventForm) -> outreach_views.Entry:
                 field="timing",
             ),
         )
+    _shapes(form, entry)
     return entry
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _plain_ids(form: EventForm, entry: outreach_views.Entry) -> None:
+    """The pickers' ids as plain digits only: "+1" or " 1" would read as 1, one record under
+    several spellings. Any other spelling is refused beside its picker (and dropped)."""
+    for name in ("organisation_ids", "subitem_ids"):
+        box = getattr(form, name)
+        sent = list(box.data or [])
+        bad = [v for v in sent if not (isinstance(v, str) and _DIGITS.fullmatch(v))]
+        if bad:
+            shown = str(bad[0])[:20] if isinstance(bad[0], str) else "a file"
+            _refuse(
+                form,
+                entry,
+                ValidationError(f"{shown!r} is not an id: digits 0-9 only", field=name),
+            )
+            box.data = [v for v in sent if v not in bad]
+
+
+def _published(form: EventForm) -> Any:
+    """The checkbox as sent ("" when unticked): the service reads yes and no ("0", "off",
+    "no" are no), where WTForms took every value but "false" for yes."""
+    raw = form.is_published.raw_data
+    if raw is None:  # filled from the stored values, not sent
+        return bool(form.is_published.data)
+    return raw[0] if raw else ""
+
+
+def _shapes(form: EventForm, entry: outreach_views.Entry) -> None:
+    """Every field's own checks at once, in the form's order: an empty form shows all its
+    missing fields in one answer, not one a submit. The checks are the service's own
+    (``crm.services.checks``, ``records``); what depends on several fields (the end after the
+    start, a series' gaps, the organiser's record) is left to the service, which stays the
+    authority and whose refusal still shows beside its field."""
+    timed = form.timing.data != ALL_DAY
+    repeats = bool(str(form.recurrence.data or "").strip())
+    end = str(form.recurrence_end.data or "")
+    url: list[str | None] = []
+    country: list[str | None] = []
+
+    def start_time() -> None:
+        if timed and clean_clock_time(form.start_time.data, "start_time") is None:
+            raise ValidationError(
+                "give the start time (HH:MM), or make it an all-day event", field="start_time"
+            )
+
+    def end_time() -> None:
+        if timed and clean_clock_time(form.end_time.data, "end_time") is None:
+            raise ValidationError("give the end time (HH:MM)", field="end_time")
+
+    def recurrence_end() -> None:
+        if repeats and end and end not in (UNTIL, COUNT):  # none: the service decides
+            raise ValidationError(f"{end[:20]!r} is not until or count", field="recurrence_end")
+
+    def recurrence_until() -> None:
+        day = clean_date(form.recurrence_until.data, "recurrence_until")
+        if repeats and end == UNTIL and day is None:
+            raise ValidationError("give the last day of the series", field="recurrence_until")
+
+    def recurrence_count() -> None:
+        count = clean_int(
+            form.recurrence_count.data, "recurrence_count", records.MIN_COUNT, records.MAX_COUNT
+        )
+        if repeats and end == COUNT and count is None:
+            raise ValidationError(
+                f"give how many times it takes place ({records.MIN_COUNT} to {records.MAX_COUNT})",
+                field="recurrence_count",
+            )
+
+    def country_code() -> None:
+        country.append(clean_country(form.country_code.data, "country_code"))
+
+    def online_url() -> None:
+        url.append(records.clean_url(form.online_url.data, "online_url"))
+        if country == [None] and url == [None]:
+            raise ValidationError(
+                "give the country it takes place in, or the link of an online event",
+                field="country_code",
+            )
+
+    steps: list[tuple[str, Any]] = [
+        ("title", lambda: clean_text(form.title.data, "title", records.TITLE_LIMIT, True)),
+        ("kind", lambda: clean_enum(EventKind, form.kind.data, "kind", True)),
+        ("our_role", lambda: clean_enum(OurRole, form.our_role.data, "our_role", True)),
+        ("status", lambda: clean_enum(EventStatus, form.status.data, "status")),
+        ("start_date", lambda: clean_date(form.start_date.data, "start_date", True)),
+        ("start_time", start_time),
+        ("end_date", lambda: clean_date(form.end_date.data, "end_date")),
+        ("end_time", end_time),
+        ("timezone", lambda: clean_timezone(form.timezone.data, "timezone")),
+        ("recurrence", lambda: clean_enum(RecurrenceFreq, form.recurrence.data, "recurrence")),
+        (
+            "recurrence_interval",
+            lambda: (
+                repeats
+                and clean_int(
+                    form.recurrence_interval.data, "recurrence_interval", 1, records.MAX_INTERVAL
+                )
+            ),
+        ),
+        ("recurrence_end", recurrence_end),
+        ("recurrence_until", recurrence_until),
+        ("recurrence_count", recurrence_count),
+        ("venue", lambda: clean_text(form.venue.data, "venue", records.PLACE_LIMIT)),
+        ("city", lambda: clean_text(form.city.data, "city", records.CITY_LIMIT)),
+        ("country_code", country_code),
+        ("online_url", online_url),
+        (
+            "organiser_name",
+            lambda: clean_text(form.organiser_name.data, "organiser_name", records.PLACE_LIMIT),
+        ),
+        ("is_published", lambda: records.clean_flag(_published(form), "is_published")),
+        (
+            "description",
+            lambda: clean_text(form.description.data, "description", records.DESCRIPTION_LIMIT),
+        ),
+        (
+            "description_format",
+            lambda: clean_enum(
+                DescriptionFormat, form.description_format.data, "description_format"
+            ),
+        ),
+    ]
+    for name, step in steps:
+        if getattr(form, name).errors:
+            continue  # refused already (a file in its place, a picker)
+        try:
+            step()
+        except ValidationError as error:
+            error.field = error.field or name
+            _refuse(form, entry, error)
 
 
 def _text(value: Any) -> Any:
@@ -327,7 +503,7 @@ def _data(form: EventForm, entry: outreach_views.Entry) -> dict[str, Any]:
         "organiser_name": _text(form.organiser_name.data),
         "our_role": _text(form.our_role.data),
         "status": _text(form.status.data),
-        "is_published": bool(form.is_published.data),
+        "is_published": _published(form),
         "subitems": [codes[i] for i in entry.ids["subitem_ids"] if i in codes],
         "description": _text(form.description.data),
         "description_format": _text(form.description_format.data),
@@ -450,6 +626,7 @@ class OccurrenceLine:
     start_time: str
     end_date: str
     end_time: str
+    moved_from: str = ""  # a moved one: the date the rule gave it
 
 
 def _occurrences(event: Event) -> list[OccurrenceLine]:
@@ -472,6 +649,7 @@ def _occurrences(event: Event) -> list[OccurrenceLine]:
                 f"{local_start:%H:%M}" if timed else "",
                 (occurrence.end_date or local_end.date()).isoformat(),
                 f"{local_end:%H:%M}" if timed else "",
+                original_label(event, occurrence.key) if occurrence.is_moved else "",
             )
         )
     return lines
@@ -491,6 +669,42 @@ def _participants(event: Event) -> list[EventParticipant]:
     )
 
 
+def _named(history: list[TimelineEntry]) -> list[TimelineEntry]:
+    """The history with the organiser organisation by name, not its id ("organiser
+    organisation id — 2"): one look-up for every id the entries name."""
+    key = "organiser_organisation_id"
+    ids = {
+        value
+        for entry in history
+        for value in entry.changes.get(key, [])
+        if isinstance(value, int) and not isinstance(value, bool)
+    }
+    if not ids:
+        return history
+    names: dict[int, str] = {
+        organisation_id: name
+        for organisation_id, name in db.session.execute(
+            sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+        )
+    }
+
+    def shown(value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{names[value]} (#{value})" if value in names else f"#{value}"
+        return value
+
+    for entry in history:
+        if key in entry.changes:
+            changes = {}
+            for name, values in entry.changes.items():
+                if name == key:
+                    changes["Organiser organisation"] = [shown(v) for v in values]
+                else:
+                    changes[name] = values
+            entry.changes = changes
+    return history
+
+
 def render_event(
     event: Event,
     status: int = 200,
@@ -504,14 +718,17 @@ def render_event(
     may_change = records.may_change(current_user, event) and can(current_user, "events.create")
     history: list[TimelineEntry] = []
     if can(current_user, "register.audit") or may_change:
-        history = audit_history("event", event.id, HISTORY_SHOWN)
+        history = _named(audit_history("event", event.id, HISTORY_SHOWN))
     postpone = postpone_form or PostponeForm(formdata=None)
     occurrence_lines = _occurrences(event)
     return render_template(
         "events/detail.html",
         event=event,
         when=event_when(event, zone),
+        series=series_state(event, zone),
         place=place(event),
+        organiser_live=live_organiser(event) is not None,
+        ics_name=ics_name(event),
         description=render_description(event.description, event.description_format),
         occurrences=occurrence_lines,
         occurrences_total=len(series.all_occurrences(event)) if event.recurrence else 0,

@@ -4,16 +4,23 @@ filters, and the query string of the current filter for links."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
+from flask import abort, redirect, request, url_for
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 from crm.models import Country, Event, EventKind, EventStatus, OurRole
 from crm.services import reference
+from crm.services.errors import ValidationError
+from crm.services.events import series
 from crm.templating import option_tags
 
 # The parameters of the lists' filters, in the order of their forms (the feed's are the
@@ -107,6 +114,96 @@ def occurrence_when(occurrence: Any, event: Event, viewer: ZoneInfo) -> When:
     )
 
 
+def original_label(event: Event, key: str) -> str:
+    """The day an occurrence was planned for by the rule (its key), in the event's zone:
+    what "moved from ..." names."""
+    try:
+        if event.is_all_day:
+            return _day(datetime.strptime(key, "%Y%m%d").date())
+        instant = datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return key
+    try:
+        zone = ZoneInfo(event.timezone)
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    local = instant.astimezone(zone)
+    return f"{_day(local.date())} {local:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Dated:
+    """An occurrence of a series as the pages list it: in words, and for a moved one the
+    date the rule gave it."""
+
+    occurrence: series.Occurrence
+    when: When
+    moved_from: str  # "" unless moved
+    is_past: bool
+
+
+@dataclass(frozen=True)
+class SeriesState:
+    """Where a running series stands: its next occurrence (None once all have passed or
+    are cancelled) and how many are still to come, cancelled ones not counted."""
+
+    next: Dated | None
+    left: int
+    upcoming: list[Dated]  # every occurrence still to come, cancelled ones included
+
+
+def series_state(
+    event: Event, viewer: ZoneInfo, now: datetime | None = None, limit: int = 200
+) -> SeriesState | None:
+    """A series' next occurrence and the ones after it (None for a single event): the
+    first date of a series running for months says nothing about when to come."""
+    if event.recurrence is None:
+        return None
+    moment = now or datetime.now(UTC)
+    try:
+        zone = ZoneInfo(event.timezone)
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    coming = []
+    for occurrence in series.all_occurrences(event):
+        starts, ends = occurrence.span(zone)
+        if ends > moment:
+            coming.append((starts, occurrence))
+    coming.sort(key=lambda pair: pair[0])
+    upcoming = [dated(event, occurrence, viewer, False) for _s, occurrence in coming[:limit]]
+    live = [d for d in upcoming if not d.occurrence.is_cancelled]
+    left = sum(1 for _s, o in coming if not o.is_cancelled)
+    return SeriesState(live[0] if live else None, left, upcoming)
+
+
+def dated(event: Event, occurrence: series.Occurrence, viewer: ZoneInfo, is_past: bool) -> Dated:
+    return Dated(
+        occurrence,
+        occurrence_when(occurrence, event, viewer),
+        original_label(event, occurrence.key) if occurrence.is_moved else "",
+        is_past,
+    )
+
+
+def live_organiser(event: Event) -> Any:
+    """The organiser organisation while it is a live record of the register (not deleted,
+    not merged away), or None."""
+    organisation = event.organiser_organisation
+    if organisation is None or organisation.deleted_at is not None:
+        return None
+    if organisation.merged_into_id is not None:
+        return None
+    return organisation
+
+
+def public_organiser(event: Event) -> str:
+    """The organiser as the public may read it: a live organisation of the register, or
+    nothing. A free-text organiser name may be a person's, and a deleted organisation was
+    taken out of the register: neither is published (the feed leaves both out too)."""
+    organisation = live_organiser(event)
+    return organisation.name if organisation is not None else ""
+
+
 def country_name(code: str | None) -> str:
     if not code:
         return ""
@@ -161,3 +258,60 @@ def current_args(
     values = {name: _text(args, name) for name in names}
     values.update({k: "" if v is None else str(v) for k, v in override.items()})
     return {k: v for k, v in values.items() if v}
+
+
+_PAGE = re.compile(r"[0-9]{1,20}")
+
+
+def page_arg(args: Any) -> str | None:
+    """The ``page`` parameter, given once and as digits: repeated, it is refused as every
+    other repeated parameter is (``page=1&page=2`` was page 1); "+2" or " 2" is refused, one
+    page under several spellings."""
+    values = args.getlist("page")
+    if len(values) > 1:
+        raise ValidationError(f"given {len(values)} times; give one value", field="page")
+    if not values or values[0] == "":
+        return None
+    if not _PAGE.fullmatch(values[0]):
+        raise ValidationError(f"{values[0][:20]!r} is not a page number", field="page")
+    return str(values[0])
+
+
+def one_address() -> Response | None:
+    """Each record at one address: ``/events/01`` (the int converter reads it as 1) is sent
+    to ``/events/1`` when read, a 404 for anything else, so a link, a cache or a log never
+    holds one page under several names. Installed before the requests of a blueprint."""
+    if not request.view_args or request.endpoint is None:
+        return None
+    canonical = url_for(request.endpoint, **request.view_args)
+    if unquote(canonical) == request.script_root + request.path:
+        return None
+    if request.method not in ("GET", "HEAD"):
+        abort(404)
+    query = request.query_string.decode("latin-1")
+    return redirect(canonical + ("?" + query if query else ""), 308)
+
+
+def filter_refusal(error: ValidationError) -> str:
+    """A refused filter in words for a search: the checks word a control character for a
+    form being saved ("remove it and save again"); a list is searched again."""
+    message = error.message.replace("and save again", "and search again")
+    return f"{error.field}: {message}" if error.field else message
+
+
+def without(query: dict[str, str], refused: str | None) -> dict[str, str]:
+    """The current filter without the refused parameter: the "n set" count and the links of
+    a refused list count and carry only what was understood (its select shows no choice)."""
+    return {k: v for k, v in query.items() if k != refused}
+
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def ics_name(event: Event) -> str:
+    """The file name an event's .ics downloads as: its title in ASCII letters and digits
+    ("Messe München — Tag 1" -> "messe-munchen-tag-1.ics"), at most 60 of them; the id
+    when the title has none. Nothing in it can leave a directory or confuse a header."""
+    ascii_title = unicodedata.normalize("NFKD", event.title).encode("ascii", "ignore").decode()
+    slug = _NOT_SLUG.sub("-", ascii_title.lower()).strip("-")[:60].rstrip("-")
+    return f"{slug or f'event-{event.id}'}.ics"

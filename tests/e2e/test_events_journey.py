@@ -116,6 +116,8 @@ def test_an_organiser_publishes_an_event_and_a_visitor_finds_it(
     _check(page, "events", width, axe, problems)
     _press_link(page, page.get_by_role("link", name="New event"))
     expect(page.get_by_role("heading", level=1)).to_have_text("New event")
+    # The link box is styled as the other text boxes are (it was the browser's own).
+    expect(page.locator("#online_url")).to_have_css("border-top-color", "rgb(170, 179, 191)")
     _check(page, "event-new", width, axe, problems)
 
     # A refused save first: nothing typed; the summary takes the focus.
@@ -123,7 +125,8 @@ def test_an_organiser_publishes_an_event_and_a_visitor_finds_it(
     with page.expect_navigation():
         page.keyboard.press("Control+Enter")
     expect(page.get_by_role("alert")).to_be_focused()
-    expect(page.get_by_role("alert")).to_contain_text("Title")
+    for name in ("Title", "Kind", "Our role", "Starts on", "Start time", "End time"):
+        expect(page.get_by_role("alert")).to_contain_text(name)  # all at once, not one a save
     _check(page, "event-new-refused", width, axe, problems)
 
     # The event, keyboard only: a session at IMTS in Chicago, published.
@@ -135,6 +138,9 @@ def test_an_organiser_publishes_an_event_and_a_visitor_finds_it(
     page.keyboard.type("Conference")
     _tab_to(page, "#our_role")
     page.keyboard.type("Speaker")
+    _tab_to(page, "#status")
+    page.keyboard.type("Confirmed")  # its badge's green passes axe on the event's page
+    expect(page.locator("#status")).to_have_value("confirmed")
     _type_date(page, "#start_date", day)
     _type_time(page, "#start_time", 9, 30)
     _type_date(page, "#end_date", day)

@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crm.services import register
-from crm.services.checks import clean_clock_time, clean_date, clean_text, local_to_utc
+from crm.services.checks import (
+    check_characters,
+    clean_clock_time,
+    clean_date,
+    clean_text,
+    local_to_utc,
+)
 from crm.services.errors import ValidationError
 from tests import factories
 
@@ -35,11 +41,19 @@ def test_invisible_characters_at_the_ends_go_and_joiners_inside_stay() -> None:
     assert clean_text("👩\u200d🔧", "notes", 100) == "👩\u200d🔧"  # an emoji sequence
 
 
-@pytest.mark.parametrize("control", ["\u202e", "\u202a", "\u2066", "\u2069"])
+# Every character of Unicode's Bidi_Control property: the marks (U+061C, U+200E, U+200F) too.
+BIDI = ["\u061c", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"]
+BIDI += ["\u2066", "\u2067", "\u2068", "\u2069"]
+
+
+@pytest.mark.parametrize("control", BIDI)
 def test_direction_controls_that_disguise_text_are_refused(control: str) -> None:
     with pytest.raises(ValidationError, match="direction control") as refused:
         clean_text(f"Ana {control}Kovač", "last_name", 100)
     assert refused.value.field == "last_name"
+    # The character check itself refuses them, whatever reads the text.
+    with pytest.raises(ValidationError, match="direction control"):
+        check_characters(f"Ana {control}Kovač", "notes")
 
 
 def test_a_person_named_only_by_invisible_characters_is_refused(app, db) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -1023,3 +1024,263 @@ def test_a_long_series_lists_its_first_200_occurrences_and_says_so(client, world
     assert f'<span class="count">({total})</span>' in page
     assert "The first 200 are listed here" in page
     assert page.count('data-label="State"') == 200
+
+
+# A running series on the internal pages (issue 10, M2 and L8) --------------------------------
+
+
+def test_a_running_series_shows_its_next_date_and_past_dates_offer_no_change(client, world) -> None:
+    organiser = world["organiser"]
+    first = _ahead(-69)  # weekly on this weekday: the 11th is tomorrow
+    clinic = _make(
+        organiser,
+        title="DESIGN-MTS SME clinic",
+        start_date=first.isoformat(),
+        end_date=first.isoformat(),
+        recurrence="weekly",
+        recurrence_end="count",
+        recurrence_count=14,
+    )
+    _db.session.commit()
+    keys = [o.key for o in series.all_occurrences(clinic)]
+    moved_to = (first + timedelta(weeks=11, days=1)).isoformat()
+    series.move_occurrence(
+        organiser,
+        clinic,
+        keys[11],
+        {"start_date": moved_to, "start_time": "11:00", "end_date": moved_to, "end_time": "12:00"},
+    )
+    _db.session.commit()
+    _as(client, organiser)
+    listed = client.get("/events?period=all").get_data(as_text=True)
+    row = listed.split("DESIGN-MTS SME clinic", 1)[0].rsplit("<tr>", 1)[1]
+    assert "Next:" in row and f"{first + timedelta(weeks=10):%a %d %b %Y}" in row
+    assert "4 dates left" in row and f"{first:%a %d %b %Y}" not in row
+    page = client.get(f"/events/{clinic.id}").get_data(as_text=True)
+    when_cell = r"<tr(?: class=\"inactive\")?>\s*<td data-label=\"When\">(.*?)</tr>"
+    rows = re.findall(when_cell, page, re.S)
+    assert len(rows) == 14
+    for past in rows[:10]:  # past dates: nothing to cancel or move any more
+        assert "Cancel this date" not in past and "Move" not in past, past
+    assert "Cancel this date" in rows[10] and "Move" in rows[10]
+    assert f"Moved from {first + timedelta(weeks=11):%a %d %b %Y} 09:30" in rows[11]
+    assert ">Cancel<" not in page  # beside "Cancel the event", each date says which
+
+
+# Every problem at once (issue 10, M3) --------------------------------------------------------
+
+
+def _summary_fields(page: str) -> list[str]:
+    summary = page.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    return re.findall(r'<a href="#([a-z_]+)"', summary)
+
+
+def test_an_empty_form_shows_every_missing_field_at_once_in_the_forms_order(client, world) -> None:
+    _as(client, world["organiser"])
+    before = _count()
+    data = {"csrf_token": csrf_token(client, "/events/new"), "timing": "timed", "timezone": ""}
+    response = client.post("/events/new", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    expected = ["title", "kind", "our_role", "start_date", "start_time", "end_time"]
+    for name in expected:
+        assert _error_beside(page, name), name
+    assert "country" in _error_beside(page, "country_code")
+    assert _summary_fields(page) == [*expected, "country_code"]
+    assert _count() == before
+
+
+def test_every_bad_shape_shows_at_once_and_the_service_still_decides(client, world) -> None:
+    _as(client, world["organiser"])
+    response = client.post(
+        "/events/new",
+        data=_form(
+            client,
+            title="x" * 301,
+            start_time="25:00",
+            timezone="Mars/Olympus_Mons",
+            recurrence="weekly",
+            recurrence_interval="13",
+            online_url="javascript:alert(1)",
+            description="a\x00b",
+        ),
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert _summary_fields(page) == [
+        "title",
+        "start_time",
+        "timezone",
+        "recurrence_interval",
+        "recurrence_until",
+        "online_url",
+        "description",
+    ]
+    assert "remove it and save again" in _error_beside(page, "description")
+    # A rule of several fields is the service's: its refusal is beside its field.
+    response = client.post("/events/new", data=_form(client, end_time="09:00"))
+    assert response.status_code == 400
+    assert "before" in _error_beside(response.get_data(as_text=True), "end_date")
+
+
+# Values that read as others (issue 10, L7) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("sent", ["0", "off", "no", "false", "OFF", ""])
+def test_is_published_no_values_leave_the_event_unpublished(client, world, sent) -> None:
+    _as(client, world["organiser"])
+    response = client.post("/events/new", data=_form(client, is_published=sent))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    event = _db.session.scalars(sa.select(Event).order_by(Event.id.desc())).first()
+    assert event.is_published is False
+
+
+def test_is_published_yes_values_and_a_refused_value(client, world) -> None:
+    _as(client, world["organiser"])
+    response = client.post("/events/new", data=_form(client, is_published="y"))
+    assert response.status_code == 302
+    event = _db.session.scalars(sa.select(Event).order_by(Event.id.desc())).first()
+    assert event.is_published is True
+    before = _count()
+    response = client.post("/events/new", data=_form(client, is_published="maybe"))
+    assert response.status_code == 400
+    assert "maybe" in _error_beside(response.get_data(as_text=True), "is_published")
+    assert _count() == before
+
+
+@pytest.mark.parametrize("sent", ["+1", " 1", "1 ", "-1", "0x1", "1e0"])
+def test_an_organiser_id_is_plain_digits(client, world, sent) -> None:
+    _as(client, world["organiser"])
+    before = _count()
+    response = client.post("/events/new", data=_form(client, organisation_ids=[sent]))
+    assert response.status_code == 400
+    assert "digits" in _error_beside(response.get_data(as_text=True), "organisation_ids")
+    assert _count() == before
+
+
+def test_one_event_has_one_address_and_a_repeated_page_is_refused(client, world) -> None:
+    _as(client, world["organiser"])
+    event = world["event"]
+    for path, canonical in (
+        (f"/events/0{event.id}", f"/events/{event.id}"),
+        (f"/events/00{event.id}/edit", f"/events/{event.id}/edit"),
+    ):
+        response = client.get(path + "?next=%2Fevents")
+        assert response.status_code == 308, path
+        assert response.headers["Location"] == canonical + "?next=%2Fevents"
+    token = csrf_token(client, "/")
+    response = client.post(
+        f"/events/0{event.id}/cancel", data={"csrf_token": token, "version": str(event.version)}
+    )
+    assert response.status_code == 404
+    assert _fresh(event.id).status == EventStatus.CONFIRMED
+    for query in ("page=1&page=2", "page=%2B1", "page=%201"):
+        response = client.get(f"/events?{query}")
+        assert response.status_code == 400, query
+        assert "page:" in response.get_data(as_text=True)
+    assert client.get("/events?page=1").status_code == 200
+
+
+def test_a_refused_filter_is_not_counted_as_set_and_is_worded_for_a_search(client, world) -> None:
+    _as(client, world["organiser"])
+    page = client.get("/events?kind=bogus").get_data(as_text=True)
+    assert 'selected value="">All kinds' in page or ">All kinds</option>" in page
+    assert "1 set" not in page  # the only filter given was refused: none is set
+    page = client.get("/events?kind=bogus&country=DE").get_data(as_text=True)
+    assert "1 set" in page and "kind=bogus" not in page.split('class="filters"', 1)[0]
+    for path in ("/events?country=%07", "/events/month?subitem=1.%073"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        page = response.get_data(as_text=True)
+        assert "remove it and search again" in page and "save again" not in page, path
+
+
+# The style sheet (issue 10, L1 and L2) ---------------------------------------------------------
+
+CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "app.css"
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_every_badge_has_text_contrast_of_at_least_4_5_to_1() -> None:
+    css = CSS.read_text()
+    colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", css))
+    badges = re.findall(r"([^{}]*\.badge-[a-z-]+[^{}]*)\{([^}]*)\}", css)
+    assert len(badges) >= 4
+    for selector, body in badges:
+        background = re.search(r"background:\s*(#[0-9a-fA-F]{6})", body)
+        colour = re.search(r"(?<![-a-z])color:\s*(?:var\(--([a-z-]+)\)|(#[0-9a-fA-F]{6}))", body)
+        assert background and colour, selector
+        text = colours[colour.group(1)] if colour.group(1) else colour.group(2)
+        ratio = _contrast(text, background.group(1))
+        assert ratio >= 4.5, (selector.strip(), round(ratio, 2))
+    # The plain badge: the page's ink on its grey.
+    assert (
+        _contrast(colours["ink"], "#eef2f7") >= 4.5
+        and _contrast(colours["muted"], "#eef2f7") >= 4.5
+    )
+
+
+def test_every_input_type_of_the_event_forms_is_styled(client, world) -> None:
+    css = CSS.read_text()
+    styled = set(re.findall(r"\.field input\[type=([a-z-]+)\]", css))
+    _as(client, world["organiser"])
+    pages = [
+        client.get(path).get_data(as_text=True)
+        for path in ("/events/new", f"/events/{world['event'].id}", f"/events/{world['weekly'].id}")
+    ]
+    used = {t for page in pages for t in re.findall(r'<input[^>]*type="([a-z-]+)"', page)}
+    used -= {"hidden", "checkbox", "radio", "submit"}
+    assert "url" in used and "date" in used and "time" in used
+    assert used <= styled, used - styled
+
+
+# Wording (issue 10, L8) ------------------------------------------------------------------------
+
+
+def test_the_history_names_the_organiser_organisation(client, world) -> None:
+    _as(client, world["organiser"])
+    event = world["event"]
+    organisation = world["organisation"]
+    response = client.post(
+        f"/events/{event.id}/edit",
+        data=_form(
+            client,
+            f"/events/{event.id}/edit",
+            organisation_ids=[str(organisation.id)],
+            version=str(event.version),
+        ),
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    changes = page.split('class="changes"', 1)[1].split("</table>", 1)[0]
+    assert "Organiser organisation" in changes and "organiser organisation id" not in changes
+    assert f"Verein Deutscher Werkzeugmaschinenfabriken (#{organisation.id})" in changes
+
+
+def test_the_ics_downloads_under_the_events_title_and_the_legends_do_not_repeat(
+    client, world
+) -> None:
+    organiser = world["organiser"]
+    event = _make(organiser, title="Messe München — Tag 1: CSR/../../etc")
+    untitled = _make(organiser, title="日本語のイベント")
+    _db.session.commit()
+    page = client.get(f"/agenda/{event.id}").get_data(as_text=True)
+    assert 'download="messe-munchen-tag-1-csr-etc.ics"' in page
+    page = client.get(f"/agenda/{untitled.id}").get_data(as_text=True)
+    assert f'download="event-{untitled.id}.ics"' in page
+    _as(client, organiser)
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert 'download="messe-munchen-tag-1-csr-etc.ics"' in page
+    form = client.get("/events/new").get_data(as_text=True)
+    legends = re.findall(r"<legend>([^<]*)</legend>", form)
+    assert legends.count("When") == 1, legends
