@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
@@ -31,6 +32,22 @@ def plain_value(value: object) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain_value(v) for v in value]
     return value
+
+
+def changes(
+    before: Mapping[str, object],
+    after: Mapping[str, object],
+    names: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """``{name: [old, new]}`` of the fields that differ between two sets of a record's values
+    (as its form names them), as the audit log keeps them; ``names`` renames fields for the
+    log (``subitem_ids`` is logged as ``subitems``)."""
+    names = names or {}
+    return {
+        names.get(key, key): [plain_value(before.get(key)), plain_value(value)]
+        for key, value in after.items()
+        if before.get(key) != value
+    }
 
 
 def record(

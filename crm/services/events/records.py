@@ -579,15 +579,6 @@ def label(event: Event) -> str:
     return f"The event “{event.title}”"
 
 
-def _audit_changes(before: Mapping[str, object], after: Mapping[str, object]) -> dict[str, Any]:
-    """``{name: [old, new]}`` of the fields that differ, as the audit log keeps values."""
-    return {
-        key: [audit.plain_value(before.get(key)), audit.plain_value(value)]
-        for key, value in after.items()
-        if before.get(key) != value
-    }
-
-
 _COLUMNS = (
     "title",
     "kind",
@@ -644,7 +635,7 @@ def create_event(actor: User, data: Mapping[str, Any], *, now: datetime | None =
         AUDIT_ENTITY,
         event.id,
         actor,
-        _audit_changes({}, shown),
+        audit.changes({}, shown),
         summary=f"created event “{event.title}”",
     )
     return event
@@ -674,7 +665,7 @@ def update_event(
     check_version(
         SimpleNamespace(version=event.version, **before), expected_version, after, label(event)
     )
-    changes = _audit_changes(before, after)
+    changes = audit.changes(before, after)
     with db.session.no_autoflush:
         _assign(event, values)
     if not changes and not db.session.is_modified(event):
@@ -761,7 +752,7 @@ def postpone_event(
     with db.session.no_autoflush:
         dropped = drop_stray_overrides(event)
     db.session.flush()
-    changes = _audit_changes(before, stored_values(event))
+    changes = audit.changes(before, stored_values(event))
     if dropped:
         changes["overridden occurrences"] = [dropped, 0]
     audit.record(

@@ -478,15 +478,6 @@ def _label(follow_up: FollowUp) -> str:
     return f"The follow-up “{follow_up.title}”"
 
 
-def _audit_changes(before: Mapping[str, object], after: Mapping[str, object]) -> dict[str, Any]:
-    """``{name: [old, new]}`` of the fields that differ, as the audit log keeps values."""
-    return {
-        AUDIT_NAMES.get(key, key): [audit.plain_value(before[key]), audit.plain_value(value)]
-        for key, value in after.items()
-        if before[key] != value
-    }
-
-
 def create_follow_up(
     data: Mapping[str, Any], actor: User, *, now: datetime | None = None
 ) -> FollowUp:
@@ -514,7 +505,7 @@ def create_follow_up(
     db.session.flush()
     empty = dict.fromkeys(FIELDS)
     shown = {k: v for k, v in values.shown().items() if v not in (None, "", [])}
-    changes = _audit_changes(empty, shown)
+    changes = audit.changes(empty, shown, AUDIT_NAMES)
     changes["due_zone"] = [None, values.due_zone]
     audit.record(
         AuditAction.CREATE,
@@ -548,7 +539,7 @@ def update_follow_up(
         SimpleNamespace(version=follow_up.version, **before), version, after, _label(follow_up)
     )
 
-    changes = _audit_changes(before, after)
+    changes = audit.changes(before, after, AUDIT_NAMES)
     reassigned = follow_up.assignee_id != values.assignee.id
     if follow_up.due_zone != values.due_zone:
         changes["due_zone"] = [follow_up.due_zone, values.due_zone]

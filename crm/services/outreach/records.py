@@ -467,15 +467,6 @@ def _label(record: Outreach) -> str:
     return f"The outreach “{record.subject}”"
 
 
-def _audit_changes(before: Mapping[str, object], after: Mapping[str, object]) -> dict[str, Any]:
-    """``{name: [old, new]}`` of the fields that differ, as the audit log keeps values."""
-    return {
-        AUDIT_NAMES.get(key, key): [audit.plain_value(before[key]), audit.plain_value(value)]
-        for key, value in after.items()
-        if before[key] != value
-    }
-
-
 def log_outreach(data: Mapping[str, Any], actor: User, *, now: datetime | None = None) -> Outreach:
     """A new outreach record, logged by ``actor``; ``now`` only for tests of the date rule."""
     _require(can(actor, "outreach.log"), "log outreach")
@@ -510,7 +501,7 @@ def log_outreach(data: Mapping[str, Any], actor: User, *, now: datetime | None =
         "outreach",
         record.id,
         actor,
-        _audit_changes(empty, shown),
+        audit.changes(empty, shown, AUDIT_NAMES),
         summary=f"logged outreach “{record.subject}”",
     )
     return record
@@ -534,7 +525,7 @@ def update_outreach(
     after = values.shown()
     check_version(SimpleNamespace(version=record.version, **before), version, after, _label(record))
 
-    changes = _audit_changes(before, after)
+    changes = audit.changes(before, after, AUDIT_NAMES)
     # People new on the record, or everyone when its day changed, are counted for the day.
     moved_day = local_date(record.occurred_at) != local_date(values.occurred_at)
     linked = {link.person_id for link in record.person_links}
