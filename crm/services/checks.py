@@ -118,6 +118,25 @@ def years_later(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+EARLIEST_DAY = date(2000, 1, 1)  # older than the programme by far: a mistyped year
+YEARS_AHEAD = 10  # a day further ahead is a mistyped year (2062 for 2026)
+
+
+def plausible_day(day: date, field: str, today: date) -> date:
+    """A day the programme can mean: one before 2000 or more than ten years after ``today``
+    is a mistyped year."""
+    if day < EARLIEST_DAY:
+        raise ValidationError(
+            f"{day.isoformat()} is before {EARLIEST_DAY.year}: check the year", field=field
+        )
+    if day > years_later(today, YEARS_AHEAD):
+        raise ValidationError(
+            f"{day.isoformat()} is more than {YEARS_AHEAD} years ahead: check the year",
+            field=field,
+        )
+    return day
+
+
 @overload
 def clean_text(value: object, field: str, limit: int, required: Literal[True]) -> str: ...
 @overload

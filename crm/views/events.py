@@ -88,7 +88,7 @@ from crm.views.events_support import (
     series_state,
     without,
 )
-from crm.views.forms_support import attach_error
+from crm.views.forms_support import attach_error, conflict_in_words
 from crm.views.outreach import records as outreach_views
 
 bp = Blueprint("events", __name__, url_prefix="/events")
@@ -772,16 +772,6 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _in_words(conflict: ConflictError) -> ConflictError:
-    return ConflictError(
-        conflict.message,
-        {
-            LABELS.get(name, name): (_shown(stored), _shown(yours))
-            for name, (stored, yours) in conflict.differences.items()
-        },
-    )
-
-
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
 @requires("events.create")
 def edit(event_id: int) -> Response | tuple[str, int]:
@@ -810,7 +800,8 @@ def edit(event_id: int) -> Response | tuple[str, int]:
         fresh.version.data = str(event.version)
         fresh.next.data = target or ""
         fresh.form_errors.append(STALE)
-        return _render_form(fresh, picked, event, status=409, conflict=_in_words(conflict))
+        in_words = conflict_in_words(conflict, LABELS, _shown)
+        return _render_form(fresh, picked, event, status=409, conflict=in_words)
     db.session.commit()
     _flash_done(event, "saved")
     return redirect(target or url_for("events.show", event_id=event.id))

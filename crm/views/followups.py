@@ -49,6 +49,7 @@ from crm.services.reference import framework_items
 from crm.services.timeline import TimelineEntry, audit_history
 from crm.templating import option_tags, viewer_timezone
 from crm.views.auth import safe_next
+from crm.views.forms_support import conflict_in_words
 from crm.views.outreach import records as outreach_views
 
 bp = Blueprint("followups", __name__, url_prefix="/followups")
@@ -498,17 +499,6 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _in_words(conflict: ConflictError) -> ConflictError:
-    """The differences of a refused edit under the form's labels."""
-    return ConflictError(
-        conflict.message,
-        {
-            LABELS.get(name, name): (_shown(stored), _shown(yours))
-            for name, (stored, yours) in conflict.differences.items()
-        },
-    )
-
-
 @bp.route("/<int:follow_up_id>/edit", methods=["GET", "POST"])
 @requires("followups.create")
 def edit(follow_up_id: int) -> Response | tuple[str, int]:
@@ -536,7 +526,8 @@ def edit(follow_up_id: int) -> Response | tuple[str, int]:
         fresh, picked = _record_form(follow_up)
         fresh.next.data = target or ""
         fresh.form_errors.append(conflict.message)
-        return _render_form(fresh, picked, follow_up, status=409, conflict=_in_words(conflict))
+        in_words = conflict_in_words(conflict, LABELS, _shown)
+        return _render_form(fresh, picked, follow_up, status=409, conflict=in_words)
     db.session.commit()
     _flash_done(follow_up, "saved")
     return _redirect(target, follow_up)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from flask_wtf import FlaskForm
 
-from crm.services.errors import ValidationError
+from crm.services.errors import ConflictError, ValidationError
 
 
 def attach_error(form: FlaskForm, error: ValidationError) -> None:
@@ -14,3 +16,17 @@ def attach_error(form: FlaskForm, error: ValidationError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def conflict_in_words(
+    conflict: ConflictError, labels: Mapping[str, str], shown: Callable[[object], str]
+) -> ConflictError:
+    """The differences of a refused edit under the form's labels, each value as the page
+    shows it."""
+    return ConflictError(
+        conflict.message,
+        {
+            labels.get(name, name): (shown(stored), shown(yours))
+            for name, (stored, yours) in conflict.differences.items()
+        },
+    )

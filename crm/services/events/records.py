@@ -52,7 +52,7 @@ from crm.services.checks import (
     clean_text,
     clean_timezone,
     local_to_utc,
-    years_later,
+    plausible_day,
 )
 from crm.services.checks import clean_country as _clean_country
 from crm.services.errors import ValidationError
@@ -69,8 +69,6 @@ CITY_LIMIT = 120
 URL_LIMIT = 500
 DESCRIPTION_LIMIT = 20_000
 MAX_SUBITEMS = 50  # more than any framework has leaves: a bound on the work, not a rule
-EARLIEST = date(2000, 1, 1)  # older than the programme by far: a mistyped year
-YEARS_AHEAD = 10  # an event further ahead is a mistyped year (2062 for 2026)
 LONGEST = timedelta(days=60)  # no fair or course runs longer: a mistyped end date
 SERIES_YEARS = 5  # a series running longer is a mistyped "until" date
 MIN_COUNT, MAX_COUNT = 2, 200
@@ -216,17 +214,7 @@ def _day(value: object, field: str, kept: date | None, today: date) -> date | No
     day = value if isinstance(value, date) else clean_date(value, field)
     if day is None or day == kept:
         return day
-    if day < EARLIEST:
-        raise ValidationError(
-            f"{day.isoformat()} is before {EARLIEST.year}: check the year", field=field
-        )
-    latest = years_later(today, YEARS_AHEAD)
-    if day > latest:
-        raise ValidationError(
-            f"{day.isoformat()} is more than {YEARS_AHEAD} years ahead: check the year",
-            field=field,
-        )
-    return day
+    return plausible_day(day, field, today)
 
 
 def _clock(value: object, field: str) -> time | None:

@@ -54,7 +54,7 @@ from crm.services.checks import (
     clean_int,
     clean_text,
     local_to_utc,
-    years_later,
+    plausible_day,
 )
 from crm.services.errors import ValidationError
 from crm.services.framework import at_or_below
@@ -67,8 +67,6 @@ AUDIT_ENTITY = "follow-up"
 TITLE_LIMIT = 300
 NOTES_LIMIT = 10_000
 MAX_SUBITEMS = 50  # more than any framework has leaves: a bound on the work, not a rule
-EARLIEST = date(2000, 1, 1)  # older than the programme by far: a mistyped year
-YEARS_AHEAD = 10  # a due date further ahead is a mistyped year (2062 for 2026)
 
 # The keys of ``data``, in the order the checks run (the assignee before the due date and
 # time, which are read in the assignee's zone).
@@ -246,17 +244,7 @@ def _clean_due_date(value: object, today: date, kept: date | None) -> date:
         day = cleaned
     if day == kept:
         return day
-    if day < EARLIEST:
-        raise ValidationError(
-            f"{day.isoformat()} is before {EARLIEST.year}: check the year", field=field
-        )
-    latest = years_later(today, YEARS_AHEAD)
-    if day > latest:
-        raise ValidationError(
-            f"{day.isoformat()} is more than {YEARS_AHEAD} years ahead: check the year",
-            field=field,
-        )
-    return day
+    return plausible_day(day, field, today)
 
 
 def _clean_due_time(value: object) -> time | None:
