@@ -248,3 +248,43 @@ def test_the_database_refuses_series_without_an_end_and_stray_overrides(app, db)
         ),
     )
     _refused(db, fair(uid=event.uid))  # UIDs are unique
+
+
+def test_one_target_per_sub_item_period_metric_and_narrowing(app, db) -> None:
+    from crm.models import OrganisationKind, SizeClass
+
+    item = factories.subitem("2.2")
+
+    def target(metric: TargetMetric, kind=None, sizes=frozenset()) -> Target:
+        return Target(
+            commitment_item_id=item.id,
+            period_start=date(2027, 1, 1),
+            period_end=date(2027, 12, 31),
+            metric=metric,
+            organisation_kind=kind,
+            size_classes=sizes,
+            target_value=5,
+        )
+
+    smes = frozenset({SizeClass.MICRO, SizeClass.SMALL})
+    db.session.add_all(
+        [
+            target(TargetMetric.SMES_REACHED, sizes=smes),
+            target(TargetMetric.SMES_REACHED, sizes=frozenset({SizeClass.MEDIUM})),
+            target(TargetMetric.ORGANISATIONS_ENGAGED),
+            target(TargetMetric.ORGANISATIONS_ENGAGED, OrganisationKind.ENTERPRISE),
+        ]
+    )
+    db.session.flush()
+    db.session.expire_all()
+    stored = db.session.scalars(sa.select(Target).order_by(Target.id)).all()
+    assert [t.size_classes for t in stored] == [
+        smes,
+        {SizeClass.MEDIUM},
+        frozenset(),
+        frozenset(),
+    ]
+    # The same narrowing twice, with no kind and with one: both refused.
+    _refused(db, target(TargetMetric.SMES_REACHED, sizes=smes))
+    _refused(db, target(TargetMetric.ORGANISATIONS_ENGAGED))
+    _refused(db, target(TargetMetric.ORGANISATIONS_ENGAGED, OrganisationKind.ENTERPRISE))

@@ -34,6 +34,7 @@ from crm.models import (
     User,
 )
 from crm.models.base import table_of
+from crm.models.targets import SMES
 from crm.progress import Progress
 from crm.services import audit, search_index
 from crm.services.accounts import hash_password
@@ -179,8 +180,7 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
              "Strategic sectoral events attended"),
             ("2.1", "organisations-engaged", "enterprise", None, 120 * self.scale,
              "Enterprises assisted with the guidelines"),
-            ("2.2", "organisations-engaged", "enterprise", "micro,small,medium", 150 * self.scale,
-             "SMEs reached"),
+            ("2.2", "smes-reached", None, SMES, 150 * self.scale, "SMEs reached"),
             ("2.3", "organisations-engaged", "value-chain-partner", None, 40 * self.scale,
              "Value-chain partners engaged"),
             ("3.1", "outreach-logged", None, None, 150 * self.scale,
@@ -202,7 +202,7 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
                         "period_end": date(year, 12, 31),
                         "metric": metric,
                         "organisation_kind": kind,
-                        "size_classes": sizes,
+                        "size_classes": sizes or frozenset(),
                         "target_value": max(1, round(value * factor)),
                         "description": f"{description} in {year}",
                         "created_at": created,

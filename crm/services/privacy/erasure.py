@@ -77,7 +77,6 @@ LEFT_ALONE: dict[str, tuple[str, ...]] = {
     "frameworks": ("key", "name", "source"),
     "commitment_items": ("code", "text"),
     "materials": ("key", "title", "language_code", "url", "description"),
-    "targets": ("size_classes",),
     # Other records' structured fields: a namesake, a firm named after its founder, a city
     # called Georgia keep their names. The person's own row is anonymised separately.
     "organisations": ("name", "name_normalised", "acronym", "country_code", "city", "website")
