@@ -202,38 +202,83 @@ def clean_sizes(values: object, field: str = "size_classes") -> frozenset[SizeCl
     )
 
 
+def refusals(data: Mapping[str, Any], today: date) -> list[ValidationError]:
+    """Every problem of a target's fields at once, in the form's order (a form shows each
+    beside its field); a check that needs two fields runs when both passed their own."""
+    problems: list[ValidationError] = []
+    values: dict[str, Any] = {}
+
+    def step(name: str, check: Any) -> None:
+        try:
+            values[name] = check()
+        except ValidationError as error:
+            problems.append(error)
+
+    step("commitment_item_id", lambda: clean_item(data.get("commitment_item_id")).id)
+    step("metric", lambda: clean_enum(TargetMetric, data.get("metric"), "metric", required=True))
+    step(
+        "organisation_kind",
+        lambda: clean_enum(OrganisationKind, data.get("organisation_kind"), "organisation_kind"),
+    )
+    step("size_classes", lambda: clean_sizes(data.get("size_classes")))
+    for name in ("period_start", "period_end"):
+        step(name, lambda name=name: plausible_day(clean_day(data.get(name), name), name, today))
+    step("target_value", lambda: clean_target_value(data.get("target_value")))
+    step(
+        "description",
+        lambda: clean_text(data.get("description"), "description", MAX_DESCRIPTION) or "",
+    )
+    metric = values.get("metric")
+    if metric is not None:
+        if values.get("organisation_kind") is not None and metric not in NARROWED_BY_KIND:
+            problems.append(
+                ValidationError(
+                    f"{METRIC_LABELS[metric]} are not counted per kind of organisation: "
+                    "leave the kind empty",
+                    field="organisation_kind",
+                )
+            )
+        if values.get("size_classes") and metric != TargetMetric.SMES_REACHED:
+            problems.append(
+                ValidationError(
+                    "only a target of SMEs reached is narrowed by size classes: clear them",
+                    field="size_classes",
+                )
+            )
+    if "period_start" in values and "period_end" in values:
+        try:
+            clean_period(values["period_start"], values["period_end"], "period_end")
+        except ValidationError as error:
+            problems.append(error)
+    order = {name: n for n, name in enumerate(FIELDS)}
+    problems.sort(key=lambda e: order.get(e.field or "", len(order)))
+    return problems
+
+
+def clean_day(value: object, field: str) -> date:
+    day = clean_date(value, field, required=True)
+    assert day is not None
+    return day
+
+
 def clean_target(data: Mapping[str, Any], today: date) -> dict[str, Any]:
-    """Every field of a target checked; the first refusal names its field."""
-    item = clean_item(data.get("commitment_item_id"))
-    metric = clean_enum(TargetMetric, data.get("metric"), "metric", required=True)
-    kind = clean_enum(OrganisationKind, data.get("organisation_kind"), "organisation_kind")
+    """Every field of a target checked; raises the first problem (``refusals``: all)."""
+    problems = refusals(data, today)
+    if problems:
+        raise problems[0]
+    metric = TargetMetric(clean_enum(TargetMetric, data.get("metric"), "metric", required=True))
     sizes = clean_sizes(data.get("size_classes"))
-    if kind is not None and metric not in NARROWED_BY_KIND:
-        raise ValidationError(
-            f"{METRIC_LABELS[metric]} are not counted per kind of organisation: leave the "
-            "kind empty",
-            field="organisation_kind",
-        )
-    if sizes and metric != TargetMetric.SMES_REACHED:
-        raise ValidationError(
-            "only a target of SMEs reached is narrowed by size classes: clear them",
-            field="size_classes",
-        )
     if metric == TargetMetric.SMES_REACHED and not sizes:
         sizes = SMES
-    starts_on = clean_date(data.get("period_start"), "period_start", required=True)
-    ends_on = clean_date(data.get("period_end"), "period_end", required=True)
-    assert starts_on is not None and ends_on is not None
-    plausible_day(starts_on, "period_start", today)
-    plausible_day(ends_on, "period_end", today)
-    clean_period(starts_on, ends_on, "period_end")
     return {
-        "commitment_item_id": item.id,
+        "commitment_item_id": clean_item(data.get("commitment_item_id")).id,
         "metric": metric,
-        "organisation_kind": kind,
+        "organisation_kind": clean_enum(
+            OrganisationKind, data.get("organisation_kind"), "organisation_kind"
+        ),
         "size_classes": sizes,
-        "period_start": starts_on,
-        "period_end": ends_on,
+        "period_start": clean_day(data.get("period_start"), "period_start"),
+        "period_end": clean_day(data.get("period_end"), "period_end"),
         "target_value": clean_target_value(data.get("target_value")),
         "description": clean_text(data.get("description"), "description", MAX_DESCRIPTION) or "",
     }
@@ -697,3 +742,9 @@ def behind_pace(today: date | None = None) -> list[TargetProgress]:
     day = today or clock.local_today()
     running = _overlapping(day, day)
     return [p for p in progress_of(running, day) if p.state == PaceState.BEHIND]
+
+
+def all_targets(starts_on: date | None = None, ends_on: date | None = None) -> list[Target]:
+    """The targets whose period overlaps ``starts_on``..``ends_on`` (None: open), in the
+    framework's order, then by period and metric."""
+    return _overlapping(starts_on, ends_on)
