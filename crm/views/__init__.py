@@ -23,6 +23,7 @@ def register_blueprints(app: Flask) -> None:
         outreach,
         people,
         privacy,
+        targets,
         timelines,
     )
     from crm.views.guards import init_guards
@@ -46,5 +47,6 @@ def register_blueprints(app: Flask) -> None:
         agenda,
         account_calendar,
         calendar,
+        targets,
     ):
         app.register_blueprint(module.bp)
