@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
         agenda,
         auth,
         calendar,
+        coverage,
         duplicates,
         events,
         exports,
@@ -48,5 +49,6 @@ def register_blueprints(app: Flask) -> None:
         account_calendar,
         calendar,
         targets,
+        coverage,
     ):
         app.register_blueprint(module.bp)
