@@ -314,13 +314,11 @@ def cell() -> tuple[str, int]:
         hidden = {k: request.args.get(k, "")[:40] for k in ("item", "column") if k in request.args}
         return _refused("coverage/cell.html", error, page=None, item=None, hidden=hidden)
     page = paginate(coverage.outreach_behind(f, item.id, column), page_number)
-    direct = list(
-        db.session.execute(coverage.organisations_behind(f, item.id, column, indirect=False))
+    direct, direct_count = _first(coverage.organisations_behind(f, item.id, column, indirect=False))
+    indirect, indirect_count = _first(
+        coverage.organisations_behind(f, item.id, column, indirect=True)
     )
-    indirect = list(
-        db.session.execute(coverage.organisations_behind(f, item.id, column, indirect=True))
-    )
-    people = list(db.session.execute(coverage.people_behind(f, item.id, column)))
+    people, people_count = _first(coverage.people_behind(f, item.id, column))
     return render_template(
         "coverage/cell.html",
         errors=[],
@@ -331,19 +329,29 @@ def cell() -> tuple[str, int]:
         words=filter_words(f),
         axis_label=dict(AXES)[f.axis.value],
         page=page,
-        direct=direct[:SHOWN],
-        direct_count=len(direct),
-        indirect=indirect[:SHOWN],
-        indirect_count=len(indirect),
-        people=people[:SHOWN],
-        people_count=len(people),
+        direct=direct,
+        direct_count=direct_count,
+        indirect=indirect,
+        indirect_count=indirect_count,
+        people=people,
+        people_count=people_count,
         shown=SHOWN,
-        via=_names(row[1] for row in indirect[:SHOWN]),
+        via=_names(row[1] for row in indirect),
         zone=viewer_timezone(),
         cell_args=_cell_args(f, item, column),
         hidden={"item": item.code, **({"column": column} if column else {})},
         may_export=can(current_user, "outreach.export"),
     ), 200
+
+
+def _first(query: sa.Select[Any]) -> tuple[list[Any], int]:
+    """The first ``SHOWN`` rows of a list behind a cell, and how many it has: a commitment's
+    total may hold tens of thousands of organisations, which no page lists whole."""
+    rows = list(db.session.execute(query.limit(SHOWN)))
+    if len(rows) < SHOWN:
+        return rows, len(rows)
+    counted = sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    return rows, db.session.scalar(counted) or 0
 
 
 def _cell_args(f: coverage.CoverageFilter, item: Item, column: str | None) -> dict[str, Any]:

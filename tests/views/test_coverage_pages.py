@@ -447,3 +447,19 @@ def test_the_report_is_printable_with_the_matrix_targets_gaps_and_trends(
     assert 'id="matrix-caption"' in page and 'role="img"' in page
     css = client.get("/static/css/print.css").get_data(as_text=True)
     assert "@media print" in css and ".topbar" in css
+
+
+def test_a_cell_lists_the_first_hundred_organisations_and_counts_them_all(
+    client, signed_in, db
+) -> None:
+    signed_in("coordinator")
+    many = [factories.make_organisation(f"Zulieferer {n:03d} GmbH") for n in range(105)]
+    factories.make_outreach(("1.3c",), organisations=many, occurred_at=WHEN)
+    _db.session.commit()
+    page = _page(client, "/coverage/cell?item=1.3c")
+    direct = page[page.index('id="direct"') : page.index('id="indirect"')]
+    assert '<span class="count">105</span>' in direct
+    assert direct.count('data-label="Organisation"') == 100
+    assert "The first 100 of 105; the download holds them all." in direct
+    rows = client.get("/coverage/cell/export.csv?item=1.3c&what=direct").get_data(as_text=True)
+    assert rows.count("Zulieferer") == 105
