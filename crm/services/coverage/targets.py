@@ -167,7 +167,14 @@ def clean_target_value(value: object, field: str = "target_value") -> int:
         )
     if isinstance(value, str) and value.strip().lower() in ("nan", "+nan", "-nan", "inf", "-inf"):
         raise ValidationError(f"{value.strip()[:20]!r} is not a number", field=field)
-    number = clean_int(value, field, -(10**12), 10**12) if value not in (None, "") else None
+    try:
+        number = clean_int(value, field, -(10**12), 10**12)
+    except ValidationError as error:
+        if error.message.startswith("must be between"):  # more digits than any target has
+            raise ValidationError(
+                f"at most {MAX_TARGET:,}: check the number", field=field
+            ) from None
+        raise
     if number is None:
         raise ValidationError("give the number to reach", field=field)
     if number == 0:
