@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from crm.extensions import db
 from crm.jobs import JOBS
-from crm.models import Reminder, Role, User
+from crm.models import OrganisationKind, Reminder, Role, User
 from crm.models.followups import ReminderKind, ReminderStatus, coverage_digest_key
+from crm.services.coverage import gaps
 from crm.services.reminders.dispatch import send_due
 from crm.services.reminders.weekly import plan_coverage_digests
 from tests import factories
@@ -128,3 +129,22 @@ def test_a_coordinator_no_longer_one_when_it_is_sent_gets_none(app, smtp) -> Non
     assert _recipients(smtp) == []
     (row,) = _rows(coordinator)
     assert row.status == ReminderStatus.CANCELLED
+
+
+def test_a_week_with_nothing_to_list_sends_none_that_week(app, smtp) -> None:
+    coordinator = _user(Role.COORDINATOR)
+    # One record per sub-item this week, reaching one organisation of every kind: no gaps.
+    organisations = [factories.make_organisation(kind=kind) for kind in OrganisationKind]
+    for _id, code, _text in gaps._leaves():
+        factories.make_outreach(
+            (code,), organisations=organisations, occurred_at=MONDAY_EIGHT_BERLIN
+        )
+    _pass(smtp, MONDAY_EIGHT_BERLIN)
+    (row,) = _rows(coordinator)
+    assert row.status == ReminderStatus.CANCELLED
+    # A gap later that week is in the next week's digest, not in a late one.
+    factories.make_organisation(kind=OrganisationKind.NATIONAL_ASSOCIATION, country_code="AT")
+    _pass(smtp, MONDAY_EIGHT_BERLIN + timedelta(days=2))
+    assert _recipients(smtp) == []
+    _pass(smtp, MONDAY_EIGHT_BERLIN + timedelta(days=7))
+    assert _recipients(smtp) == [coordinator.email]
