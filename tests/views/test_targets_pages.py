@@ -131,7 +131,7 @@ def test_the_form_needs_its_token(client, signed_in, db) -> None:
         ({"target_value": "0"}, "target_value", "zero"),
         ({"target_value": "-1"}, "target_value", "at least 1"),
         ({"target_value": "NaN"}, "target_value", "not a number"),
-        ({"target_value": "1" * 30}, "target_value", "between"),
+        ({"target_value": "1" * 30}, "target_value", "at most 1,000,000"),
         ({"target_value": "12.5"}, "target_value", "not a whole number"),
         ({"period_end": "2026-12-31"}, "period_end", "before the start"),
         ({"period_start": "0000-01-01"}, "period_start", "no year 0"),
@@ -242,3 +242,22 @@ def test_an_unknown_filter_is_a_400_naming_it(client, signed_in, db, query: str)
     assert response.status_code == 400
     name = query.split("=")[0]
     assert f"{name}:" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", READERS + MANAGERS)
+def test_the_list_shows_each_target_with_its_progress_in_words(client, signed_in, db, role) -> None:
+    signed_in(role)
+    target = _target(db, description="Verbände <2027>")
+    response = client.get("/coverage/targets")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<h2" in page and ">2027</h2>" in page
+    assert "12 national associations engaged" in page
+    assert "Verbände &lt;2027&gt;" in page  # escaped
+    assert f'<progress id="target-{target.id}-bar" max="12" value="0"' in page
+    assert "0 of 12 (0 %)" in page
+    edit = f"/coverage/targets/{target.id}/edit"
+    assert (edit in page) == (role in MANAGERS)
+    assert ("New target" in page) == (role in MANAGERS)
+    by_year = client.get("/coverage/targets?year=2026").get_data(as_text=True)
+    assert "12 national associations engaged" not in by_year and "No target runs in 2026" in by_year

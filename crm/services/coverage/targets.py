@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -38,12 +38,10 @@ from crm.services.checks import (
     clean_text,
     plausible_day,
 )
+from crm.services.coverage.matrix import column_figures, item_totals
+from crm.services.coverage.model import Axis, CoverageFilter, Figures, Period
 from crm.services.errors import ValidationError
 from crm.services.versioning import check_version
-
-if TYPE_CHECKING:
-    # crm.services.coverage.model.Period (helper CORE's), read by name until it is merged.
-    Period = Any
 
 AUDIT_ENTITY = "target"
 PERMISSION = "targets.manage"
@@ -167,7 +165,14 @@ def clean_target_value(value: object, field: str = "target_value") -> int:
         )
     if isinstance(value, str) and value.strip().lower() in ("nan", "+nan", "-nan", "inf", "-inf"):
         raise ValidationError(f"{value.strip()[:20]!r} is not a number", field=field)
-    number = clean_int(value, field, -(10**12), 10**12) if value not in (None, "") else None
+    try:
+        number = clean_int(value, field, -(10**12), 10**12)
+    except ValidationError as error:
+        if error.message.startswith("must be between"):  # more digits than any target has
+            raise ValidationError(
+                f"at most {MAX_TARGET:,}: check the number", field=field
+            ) from None
+        raise
     if number is None:
         raise ValidationError("give the number to reach", field=field)
     if number == 0:
@@ -542,7 +547,6 @@ class TargetProgress:
 def _period_of(starts_on: date, ends_on: date) -> Period:
     """The coverage service's period for a target's days: a year, a quarter or a month when
     it is one (answered from the kept figures), else a custom one (a live aggregate)."""
-    Period = _coverage().Period
     last = calendar.monthrange(ends_on.year, ends_on.month)[1]
     if starts_on.day == 1 and ends_on.day == last and starts_on.year == ends_on.year:
         if starts_on.month == 1 and ends_on.month == 12:
@@ -611,35 +615,25 @@ def events_attended(item_id: int, starts_on: date, ends_on: date) -> int:
     return held
 
 
-def _coverage() -> Any:
-    # Until the coverage service is merged in, read by name (TODO: plain imports then).
-    import importlib
-
-    return importlib.import_module("crm.services.coverage")
-
-
 class _Figures:
     """The coverage figures a batch of targets needs, each read once."""
 
     def __init__(self) -> None:
-        self.totals: dict[str, Any] = {}
-        self.columns: dict[tuple[str, str, int], Any] = {}
+        self.totals: dict[str, dict[int, Figures]] = {}
+        self.columns: dict[tuple[str, str, int], dict[str, Figures]] = {}
 
-    def total(self, period: Period, item_id: int) -> Any:
-        coverage = _coverage()
+    def total(self, period: Period, item_id: int) -> Figures:
         if period.key not in self.totals:
-            self.totals[period.key] = coverage.item_totals(period)
-        return self.totals[period.key].get(item_id, coverage.Figures())
+            self.totals[period.key] = item_totals(period)
+        return self.totals[period.key].get(item_id, Figures())
 
-    def cells(self, period: Period, axis: str, item_id: int) -> dict[str, Any]:
-        coverage = _coverage()
+    def cells(self, period: Period, axis: str, item_id: int) -> dict[str, Figures]:
         key = (period.key, axis, item_id)
         if key not in self.columns:
-            self.columns[key] = coverage.column_figures(
-                coverage.CoverageFilter(period=period, axis=coverage.Axis(axis)), item_id
+            self.columns[key] = column_figures(
+                CoverageFilter(period=period, axis=Axis(axis)), item_id
             )
-        cells: dict[str, Any] = self.columns[key]
-        return cells
+        return self.columns[key]
 
 
 def _figure(target: Target, figures: _Figures) -> int:
