@@ -31,7 +31,7 @@ from crm.extensions import db
 from crm.models import Country, Organisation, OrganisationKind, SizeClass, utcnow
 from crm.security import can, requires
 from crm.services import coverage, exports, reference
-from crm.services.coverage import charts, targets
+from crm.services.coverage import charts, gaps, targets
 from crm.services.errors import ValidationError
 from crm.services.pagination import MAX_PAGE, paginate
 from crm.templating import viewer_timezone
@@ -543,7 +543,8 @@ def report() -> tuple[str, int]:
         errors=[],
         **_form_context(f),
         **context,
-        gaps=report_gaps(context["matrix"], context["all_progress"]),
+        period_gaps=report_gaps(context["matrix"], context["all_progress"]),
+        gaps=gaps.home_gaps(local_today()),  # as of today: the home page's (TARGETS')
         trends=[trend(f, one) for one in _commitments()],
         month_label=charts.month_label,
         generated=utcnow(),
