@@ -28,10 +28,11 @@ from werkzeug.datastructures import MultiDict
 
 from crm.clock import local_today
 from crm.extensions import db
-from crm.models import Country, Organisation, OrganisationKind, SizeClass, utcnow
+from crm.models import Country, Organisation, utcnow
 from crm.security import can, requires
 from crm.services import coverage, exports, reference
 from crm.services.coverage import charts, gaps, targets
+from crm.services.coverage.matrix import KIND_LABELS, SIZE_LABELS
 from crm.services.errors import ValidationError
 from crm.services.pagination import MAX_PAGE, paginate
 from crm.templating import viewer_timezone
@@ -110,11 +111,11 @@ def _item(required: bool = True) -> Item | None:
 
 
 def _column_values(axis: coverage.Axis) -> dict[str, str]:
-    """Every value a column of the axis may have, with its label."""
+    """Every value a column of the axis may have, with the matrix's label of it."""
     if axis == coverage.Axis.KIND:
-        return dict(OrganisationKind.choices())
+        return {kind.value: label for kind, label in KIND_LABELS.items()}
     if axis == coverage.Axis.SIZE:
-        return dict(SizeClass.choices())
+        return {size.value: label for size, label in SIZE_LABELS.items()}
     return dict(reference.vocabulary(Country))
 
 

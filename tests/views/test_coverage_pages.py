@@ -314,7 +314,7 @@ def test_a_column_of_a_cell_narrows_it(client, signed_in, reached) -> None:
     signed_in("coordinator")
     page = _page(client, "/coverage/cell?item=1.3b&column=enterprise")
     assert "Guidelines presented at the VDW board" not in page  # reached an association only
-    assert "Stakeholder kind: Enterprise" in page
+    assert "Stakeholder kind: Enterprises" in page  # the matrix's label of the column
 
 
 def test_a_cells_records_are_paginated(client, signed_in, db) -> None:
