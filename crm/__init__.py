@@ -50,6 +50,7 @@ def create_app(
     from crm.extensions import csrf, db, login_manager, migrate
     from crm.security import init_security
     from crm.services import mail, search_sync
+    from crm.services.coverage import kept as coverage_kept
     from crm.services.events import sequence as event_sequence
     from crm.services.outreach import facets as outreach_facets
     from crm.services.reminders import planning as reminder_planning
@@ -75,6 +76,7 @@ def create_app(
     db.init_app(app)
     search_sync.install()
     outreach_facets.install()
+    coverage_kept.install()
     reminder_planning.install()
     event_sequence.install()
     with app.app_context():

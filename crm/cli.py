@@ -157,17 +157,21 @@ def demo_command(scale: int, random_seed: int, password: str | None) -> None:
 @cli.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Rebuild the search index of the register and the facets of the outreach list (after a
-    bulk load or a restore from backup)."""
+    """Rebuild the search index of the register, the facets of the outreach list and the
+    kept coverage figures (after a bulk load, a restore from backup or a change of
+    CRM_TIMEZONE)."""
     from crm.services import search_index
+    from crm.services.coverage import kept as coverage_kept
     from crm.services.outreach import facets
 
     written = search_index.rebuild()
     facet_rows = facets.rebuild()
+    figure_rows = coverage_kept.rebuild()
     db.session.commit()
     refresh_statistics(db.engine, db.metadata.tables)
     click.echo(f"search index rebuilt: {written:,} terms")
     click.echo(f"outreach facets rebuilt: {facet_rows:,} rows")
+    click.echo(f"coverage figures rebuilt: {figure_rows:,} rows")
 
 
 @cli.group("mail")

@@ -39,6 +39,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "events.change_any": frozenset({Role.ADMIN, Role.COORDINATOR}),
     # The outbox: failed messages and their retry, the scheduler's runs (/admin/mail).
     "mail.manage": frozenset({Role.ADMIN}),
+    # Targets per item and period (the coverage view): everyone signed in reads them.
+    "targets.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
 
 

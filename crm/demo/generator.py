@@ -38,6 +38,7 @@ from crm.models.targets import SMES
 from crm.progress import Progress
 from crm.services import audit, search_index
 from crm.services.accounts import hash_password
+from crm.services.coverage import kept as coverage_kept
 from crm.services.materials import seed_materials
 from crm.services.outreach import facets as outreach_facets
 
@@ -243,6 +244,7 @@ class _Generator(_Organisations, _People, _Events, _Outreach):
         self.writer.flush()
         search_index.rebuild()
         outreach_facets.rebuild()
+        coverage_kept.rebuild()
         # Fresh statistics after a bulk load: without them SQLite's planner walks partial
         # indexes row by row where a plain scan is ten times faster (people search).
         db.session.execute(sa.text("ANALYZE"))

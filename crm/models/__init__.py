@@ -2,6 +2,12 @@
 
 from crm.models.audit import AuditAction, AuditEntry
 from crm.models.base import Base, StrEnum, UTCDateTime, utcnow
+from crm.models.coverage import (
+    coverage_figures,
+    coverage_indirect,
+    coverage_reach,
+    coverage_records,
+)
 from crm.models.events import (
     Attendance,
     DescriptionFormat,
@@ -128,6 +134,10 @@ __all__ = [
     "UTCDateTime",
     "User",
     "ValueChainRole",
+    "coverage_figures",
+    "coverage_indirect",
+    "coverage_reach",
+    "coverage_records",
     "event_subitems",
     "new_event_uid",
     "organisation_tags",

@@ -19,12 +19,18 @@ class FollowUpStatus(StrEnum):
 
 class ReminderKind(StrEnum):
     """What a message of the outbox is: the reminder of a follow-up falling due, the daily
-    digest of a user's overdue and today's follow-ups, or the notice of a follow-up newly
-    assigned to someone."""
+    digest of a user's overdue and today's follow-ups, the notice of a follow-up newly
+    assigned to someone, or the weekly digest of coverage gaps to coordinators."""
 
     DUE = "due"
     DIGEST = "digest"
     ASSIGNED = "assigned"
+    COVERAGE_DIGEST = "coverage-digest"
+
+
+# The kinds of message that are about a day (a digest's; the weekly one's: its Monday), not
+# about a follow-up.
+DAY_KINDS = "('digest', 'coverage-digest')"
 
 
 class ReminderStatus(StrEnum):
@@ -163,9 +169,12 @@ class Reminder(Base):
         # The dispatcher's scan: what is pending and due, or claimed with a lease run out.
         sa.Index("ix_reminders_status_remind_at", "status", "remind_at"),
         sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
-        sa.CheckConstraint("(kind = 'digest') = (digest_day IS NOT NULL)", name="digest_has_a_day"),
         sa.CheckConstraint(
-            "(kind = 'digest') OR (follow_up_id IS NOT NULL)", name="reminder_has_a_follow_up"
+            f"(kind IN {DAY_KINDS}) = (digest_day IS NOT NULL)", name="digest_has_a_day"
+        ),
+        sa.CheckConstraint(
+            f"(kind IN {DAY_KINDS}) OR (follow_up_id IS NOT NULL)",
+            name="reminder_has_a_follow_up",
         ),
         sa.CheckConstraint("(status = 'sent') = (sent_at IS NOT NULL)", name="sent_when_sent"),
     )
@@ -198,6 +207,13 @@ def due_key(follow_up_id: int, recipient_id: int, due_at: datetime) -> str:
 def digest_key(recipient_id: int, day: date) -> str:
     """The key of a user's digest of one day (their own calendar day)."""
     return f"digest:{recipient_id}:{day.isoformat()}"
+
+
+def coverage_digest_key(recipient_id: int, day: date) -> str:
+    """The key of a coordinator's weekly coverage digest: one per ISO week of ``day``
+    (``coverage:7:2026-W49``)."""
+    year, week, _weekday = day.isocalendar()
+    return f"coverage:{recipient_id}:{year}-W{week:02d}"
 
 
 def assigned_key(follow_up_id: int, recipient_id: int, version: int) -> str:

@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
         agenda,
         auth,
         calendar,
+        coverage,
         duplicates,
         events,
         exports,
@@ -23,6 +24,7 @@ def register_blueprints(app: Flask) -> None:
         outreach,
         people,
         privacy,
+        targets,
         timelines,
     )
     from crm.views.guards import init_guards
@@ -46,5 +48,7 @@ def register_blueprints(app: Flask) -> None:
         agenda,
         account_calendar,
         calendar,
+        targets,
+        coverage,
     ):
         app.register_blueprint(module.bp)

@@ -1,5 +1,6 @@
 """The words of the outbox's messages: a follow-up falling due, the daily digest, a follow-up
-newly assigned. Times are shown in the recipient's zone; every message links to the app.
+newly assigned (the weekly coverage digest's: ``weekly``). Times are shown in the recipient's
+zone; every message links to the app.
 
 Drafted when sent, from the follow-up as it is then: a message no longer wanted (the
 follow-up was completed, moved or given to someone else after the row was claimed, the
@@ -23,11 +24,12 @@ import sqlalchemy as sa
 
 from crm.clock import local_date
 from crm.extensions import db
-from crm.models import Event, FollowUp, Organisation, Outreach, Person, Reminder, User
+from crm.models import Event, FollowUp, Organisation, Outreach, Person, Reminder, Role, User
 from crm.models.base import table_of
 from crm.models.followups import FollowUpStatus, ReminderKind, due_key
 from crm.models.register import person_name
 from crm.services.mail import Draft
+from crm.services.reminders import weekly
 from crm.services.reminders.digests import digest_items, zone_of
 
 
@@ -39,6 +41,7 @@ class Recipient:
     is_active: bool
     timezone: str | None
     digest_hour: int | None
+    role: Role | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,7 @@ _OUTGOING = (
         _u.c.is_active,
         _u.c.timezone,
         _u.c.digest_hour,
+        _u.c.role,
         _f.c.id.label("follow_up_id"),
         _f.c.title,
         _f.c.status.label("follow_up_status"),
@@ -184,6 +188,7 @@ def _outgoing(row: Any) -> Outgoing:
         is_active=row.is_active,
         timezone=row.timezone,
         digest_hour=row.digest_hour,
+        role=row.role,
     )
     return Outgoing(
         id=row.id,
@@ -239,6 +244,8 @@ def draft_reminder(reminder: Outgoing, now: datetime) -> Draft | None:
     recipient = reminder.recipient
     if not recipient.is_active:
         return None
+    if reminder.kind == ReminderKind.COVERAGE_DIGEST:
+        return weekly.draft_coverage_digest(reminder, now)
     zone = zone_of(recipient.timezone)
     context: dict[str, Any] = {"recipient": recipient.display_name}
     if reminder.kind == ReminderKind.DUE:

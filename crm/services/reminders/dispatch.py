@@ -1,8 +1,9 @@
 """Sending the outbox: each message exactly once, however many dispatchers run at once.
 
-A pass (``send_due``) plans (today's digests, due reminders no write planned), then claims a
-batch of due rows in a transaction of its own and commits the claim before it talks to the
-SMTP server: the rows are ``sending``, leased to this pass until ``lease_expires_at``.
+A pass (``send_due``) plans (today's digests, due reminders no write planned, the week's
+coverage digests of coordinators), then claims a batch of due rows in a transaction of its
+own and commits the claim before it talks to the SMTP server: the rows are ``sending``,
+leased to this pass until ``lease_expires_at``.
 PostgreSQL picks them with ``FOR UPDATE SKIP LOCKED`` (another pass skips the rows this one
 holds); SQLite has no row locks, so the claim is an UPDATE that repeats the conditions,
 under the ``BEGIN IMMEDIATE`` every writing transaction of ours starts with
@@ -45,6 +46,7 @@ from crm.services.reminders.compose import draft_reminder, load_outgoing
 from crm.services.reminders.digests import plan_digests
 from crm.services.reminders.marks import MarkFailed, Marks
 from crm.services.reminders.planning import plan_missing
+from crm.services.reminders.weekly import plan_coverage_digests
 
 log = logging.getLogger(__name__)
 
@@ -383,6 +385,18 @@ class _Pass:
         self.marks.mark_sent(item.reminder_id, self.claimer, self.clock())
 
 
+def _plan_weekly(now: datetime) -> tuple[int, int]:
+    """The weekly coverage digests, in a savepoint of their own: a failure there (the
+    coverage figures cannot be read) must not stop the follow-ups' reminders."""
+    session = db.session()
+    try:
+        with session.begin_nested():
+            return plan_coverage_digests(now)
+    except Exception:
+        log.exception("cannot plan the weekly coverage digests; tried again at the next pass")
+        return 0, 0
+
+
 def send_due(
     now: datetime | None = None,
     *,
@@ -410,6 +424,8 @@ def send_due(
     session = db.session()
     planned, empty = plan_digests(started_wall)
     planned += plan_missing(started_wall)
+    weekly_planned, weekly_empty = _plan_weekly(started_wall)
+    planned, empty = planned + weekly_planned, empty + weekly_empty
     session.commit()
     claimer = f"{runner or default_runner()}/{secrets.token_hex(4)}"
     work = _Pass(claimer, settings, clock, deadline, should_stop)
