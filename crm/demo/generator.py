@@ -38,8 +38,8 @@ from crm.models.targets import SMES
 from crm.progress import Progress
 from crm.services import audit, search_index
 from crm.services.accounts import hash_password
-from crm.services.materials import seed_materials
 from crm.services.coverage import kept as coverage_kept
+from crm.services.materials import seed_materials
 from crm.services.outreach import facets as outreach_facets
 
 
