@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -570,7 +570,7 @@ def _member_figures(session: Session, deltas: Deltas) -> None:
     """The direct and people figures of every cell, from the reach rows read in key order
     (a member's rows together): each member counts once in each cell of the union of its
     rows' cells (cached per row shape, so the union is done by ``set.update``)."""
-    cached = cache(_row_cells)
+    cached = lru_cache(maxsize=100_000)(_row_cells)
     counts: dict[str, Counter[Cell]] = {"o": Counter(), "p": Counter()}
     c = coverage_reach.c
     query = sa.select(
@@ -586,7 +586,7 @@ def _member_figures(session: Session, deltas: Deltas) -> None:
             if current is not None:
                 counts[current[0]].update(cells)
             current, cells = (member_type, member_id), set()
-        cells.update(cached(month, leaf, org, kind, country, size))
+        cells.update(cached(month, leaf, bool(org), kind, country, size))
     if current is not None:
         counts[current[0]].update(cells)
     for member_type, slot in (("o", DIRECT), ("p", PEOPLE)):
@@ -622,7 +622,7 @@ def _rebuild(session: Session) -> int:
     for table in (coverage_figures, coverage_indirect, coverage_reach, coverage_records):
         session.execute(sa.delete(table))
     outreach: Counter[Cell] = Counter()
-    cells_of = cache(_snapshot_cells)
+    cells_of = lru_cache(maxsize=100_000)(_snapshot_cells)
     last = 0
     top = session.scalar(sa.select(sa.func.max(_records.c.id))) or 0
     span = BATCH * 10
