@@ -96,14 +96,18 @@ def scope(f: CoverageFilter, item_ids: Iterable[int] | None = None) -> Scope:
             )
         )
     items = sa.union(*levels).cte("scope_items")
+    # "IN (the scope's records)": SQLite then seeks each record's links by the key, instead
+    # of scanning every link and looking its record up.
+    in_scope = sa.select(records.c.outreach_id)
     linked = sa.union(
         sa.select(
             outreach_organisations.c.outreach_id.label("outreach_id"),
             outreach_organisations.c.organisation_id.label("organisation_id"),
-        ).join(records, records.c.outreach_id == outreach_organisations.c.outreach_id),
-        sa.select(outreach_people.c.outreach_id, outreach_people.c.organisation_id)
-        .join(records, records.c.outreach_id == outreach_people.c.outreach_id)
-        .where(outreach_people.c.organisation_id.is_not(None)),
+        ).where(outreach_organisations.c.outreach_id.in_(in_scope)),
+        sa.select(outreach_people.c.outreach_id, outreach_people.c.organisation_id).where(
+            outreach_people.c.outreach_id.in_(in_scope),
+            outreach_people.c.organisation_id.is_not(None),
+        ),
     ).subquery("linked")
     org_ok: list[sa.ColumnElement[bool]] = [_orgs.c.deleted_at.is_(None)]
     if f.country:
@@ -124,9 +128,8 @@ def scope(f: CoverageFilter, item_ids: Iterable[int] | None = None) -> Scope:
             outreach_people.c.person_id,
             counted.c.id.label("organisation_id"),
         )
-        .join(records, records.c.outreach_id == outreach_people.c.outreach_id)
         .join(_people, _people.c.id == outreach_people.c.person_id)
-        .where(_people.c.deleted_at.is_(None))
+        .where(outreach_people.c.outreach_id.in_(in_scope), _people.c.deleted_at.is_(None))
     )
     if f.country:
         people_query = people_query.join(counted, counted_ok).where(
