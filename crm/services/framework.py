@@ -139,8 +139,11 @@ def _counts_per_item(
     }
 
 
-def framework_tree(framework_key: str | None = None) -> tuple[Framework | None, list[TreeNode]]:
-    """The framework as a tree of nodes with live counts of outreach and events."""
+def framework_tree(
+    framework_key: str | None = None, *, count_outreach: bool = True
+) -> tuple[Framework | None, list[TreeNode]]:
+    """The framework as a tree of nodes with live counts of outreach and events
+    (``count_outreach=False``: events only; the home page reads the kept figures)."""
     query = sa.select(Framework).order_by(Framework.id)
     if framework_key:
         query = query.where(Framework.key == framework_key)
@@ -175,15 +178,19 @@ def framework_tree(framework_key: str | None = None) -> tuple[Framework | None, 
             node = parent_of[node]
     wanted = {item_id: tuple(masks) for item_id, masks in item_masks.items()}
 
-    outreach = _counts_per_item(
-        _sub_item_sets(
-            outreach_subitems,
-            outreach_subitems.c.outreach_id,
-            Outreach.__table__,
-            Outreach.deleted_at.is_(None),
-            leaf_ids,
-        ),
-        wanted,
+    outreach = (
+        _counts_per_item(
+            _sub_item_sets(
+                outreach_subitems,
+                outreach_subitems.c.outreach_id,
+                Outreach.__table__,
+                Outreach.deleted_at.is_(None),
+                leaf_ids,
+            ),
+            wanted,
+        )
+        if count_outreach
+        else dict.fromkeys(nodes, 0)
     )
     events = _counts_per_item(
         _sub_item_sets(

@@ -239,6 +239,7 @@ def test_a_record_logged_and_deleted_in_one_transaction_leaves_nothing(app, db) 
     assert kept_figures(Period.all_time())
 
 
+@pytest.mark.slow  # the demo generated and its figures rebuilt twice
 def test_the_demo_and_reindex_leave_figures_equal_to_a_recount(app, db, runner) -> None:
     from crm.cli import cli
     from crm.demo import generate_demo

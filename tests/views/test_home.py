@@ -47,3 +47,47 @@ def test_home_shows_the_framework_tree_with_live_counts(client, signed_in, db) -
     for code in ("1.1", "1.2", "1.3c", "2.1", "2.3", "3.1", "3.2", "3.3"):
         assert f'<span class="code">{code}</span>' in page
     assert "Participate in strategic sectoral events" in page
+
+
+def _figures(page: str, code: str) -> dict[str, int]:
+    row = re.search(
+        rf'<span class="code">{re.escape(code)}</span>(.*?)</div>',
+        page,
+        re.S,
+    )
+    assert row, f"no row for {code}"
+    found = dict(re.findall(r'data-figure="([a-z-]+)">([\d,]+)<', row.group(1)))
+    return {name: int(value.replace(",", "")) for name, value in found.items()}
+
+
+def test_home_shows_organisations_reached_and_people_from_the_kept_figures(
+    client, signed_in, db
+) -> None:
+    from crm.models import LinkType, OrganisationKind, OrganisationLink
+
+    signed_in("viewer")
+    before = {code: _figures(client.get("/").get_data(as_text=True), code) for code in ("1", "3.1")}
+    association = factories.make_organisation(kind=OrganisationKind.NATIONAL_ASSOCIATION)
+    member = factories.make_organisation()
+    db.session.add(
+        OrganisationLink(
+            source_id=member.id, target_id=association.id, link_type=LinkType.MEMBER_OF
+        )
+    )
+    person = factories.make_person(organisation=member)  # counts for the member: direct
+    other = factories.make_organisation()
+    factories.make_outreach(("1.3a",), organisations=[association], people=[person])
+    db.session.add(
+        OrganisationLink(
+            source_id=other.id, target_id=association.id, link_type=LinkType.AFFILIATE_OF
+        )
+    )
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    after = _figures(page, "1")
+    assert {k: after[k] - before["1"][k] for k in after} == {
+        "orgs-direct": 2,  # the association, and the member its person counted for
+        "orgs-indirect": 1,  # the affiliate, through the association
+        "people": 1,
+    }
+    assert _figures(page, "3.1") == before["3.1"]

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -110,32 +110,39 @@ def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
         yield ordered[start : start + size]
 
 
-def current_snapshots(session: Session, ids: list[int]) -> dict[int, tuple[str, Snapshot]]:
-    """What each live record among ``ids`` contributes now, read from the tables."""
+def current_snapshots(
+    session: Session, ids: list[int], span: tuple[int, int] | None = None
+) -> dict[int, tuple[str, Snapshot]]:
+    """What each live record among ``ids`` (or with an id in ``span``, both ends included:
+    a rebuild reads ranges of the link tables' keys) contributes now, read from the tables."""
     found: dict[int, tuple[str, Snapshot]] = {}
+
+    def among(column: Any) -> Any:
+        return column.between(*span) if span else column.in_(ids)
+
     rows = session.execute(
         sa.select(_records.c.id, _records.c.occurred_at).where(
-            _records.c.id.in_(ids), _records.c.deleted_at.is_(None)
+            among(_records.c.id), _records.c.deleted_at.is_(None)
         )
     )
     for record_id, occurred_at in rows:
         found[record_id] = (month_key(occurred_at), {"l": [], "o": [], "p": []})
     if not found:
         return found
-    live = list(found)
     for record_id, item_id in session.execute(
         sa.select(outreach_subitems.c.outreach_id, outreach_subitems.c.commitment_item_id).where(
-            outreach_subitems.c.outreach_id.in_(live)
+            among(outreach_subitems.c.outreach_id)
         )
     ):
-        found[record_id][1]["l"].append(item_id)
+        if record_id in found:
+            found[record_id][1]["l"].append(item_id)
     linked = sa.union(
         sa.select(
             outreach_organisations.c.outreach_id.label("outreach_id"),
             outreach_organisations.c.organisation_id.label("organisation_id"),
-        ).where(outreach_organisations.c.outreach_id.in_(live)),
+        ).where(among(outreach_organisations.c.outreach_id)),
         sa.select(outreach_people.c.outreach_id, outreach_people.c.organisation_id).where(
-            outreach_people.c.outreach_id.in_(live),
+            among(outreach_people.c.outreach_id),
             outreach_people.c.organisation_id.is_not(None),
         ),
     ).subquery()
@@ -146,7 +153,8 @@ def current_snapshots(session: Session, ids: list[int]) -> dict[int, tuple[str, 
         .join(_orgs, _orgs.c.id == linked.c.organisation_id)
         .where(_orgs.c.deleted_at.is_(None))
     ):
-        found[record_id][1]["o"].append([org_id, _value(kind), _value(country), _value(size)])
+        if record_id in found:
+            found[record_id][1]["o"].append([org_id, _value(kind), _value(country), _value(size)])
     counted = _orgs.alias("counted")
     for record_id, person_id, org_id, kind, country, size in session.execute(
         sa.select(
@@ -164,11 +172,12 @@ def current_snapshots(session: Session, ids: list[int]) -> dict[int, tuple[str, 
                 counted.c.id == outreach_people.c.organisation_id, counted.c.deleted_at.is_(None)
             ),
         )
-        .where(outreach_people.c.outreach_id.in_(live), _people.c.deleted_at.is_(None))
+        .where(among(outreach_people.c.outreach_id), _people.c.deleted_at.is_(None))
     ):
-        found[record_id][1]["p"].append(
-            [person_id, org_id or 0, _value(kind), _value(country), _value(size)]
-        )
+        if record_id in found:
+            found[record_id][1]["p"].append(
+                [person_id, org_id or 0, _value(kind), _value(country), _value(size)]
+            )
     for _month, snapshot in found.values():
         for part in snapshot.values():
             part.sort()
@@ -519,26 +528,6 @@ def rewrite(
 # --- Rebuilding everything ----------------------------------------------------------------
 
 
-def _mappings(session: Session) -> tuple[Any, Any]:
-    """VALUES of (month, period key) for the months of the counted records, and of
-    (leaf, item) for every sub-item and the items above it."""
-    months = sorted(session.scalars(sa.select(coverage_records.c.month_key).distinct()))
-    pm_rows = [(month, key) for month in months for key in period_keys(month)] or [("", "")]
-    t = tree()
-    up_rows = [(leaf, item) for leaf in t.items for item in t.up(leaf)] or [(0, 0)]
-    pm = (
-        sa.values(sa.column("month_key", sa.String), sa.column("period_key", sa.String), name="pm")
-        .data(pm_rows)
-        .cte("pm")
-    )
-    up = (
-        sa.values(sa.column("leaf_id", sa.Integer), sa.column("item_id", sa.Integer), name="up")
-        .data(up_rows)
-        .cte("up")
-    )
-    return pm, up
-
-
 _REACH_ORGS = """
     INSERT INTO coverage_reach (member_type, member_id, month_key, leaf_id, organisation_id,
         kind, country, size, records)
@@ -571,72 +560,45 @@ _REACH_PEOPLE = """
 """
 
 
-def _rebuild_figures(session: Session, deltas: Deltas) -> None:
-    """The outreach, direct and people figures of every cell, counted by the database
-    from the counted records and the reach rows."""
-    pm, up = _mappings(session)
-    reach = coverage_reach.c
+def _row_cells(
+    month: str, leaf: int, org: int, kind: str, country: str, size: str
+) -> frozenset[Cell]:
+    return frozenset(member_cells([("", 0, month, leaf, org, kind, country, size)]))
+
+
+def _member_figures(session: Session, deltas: Deltas) -> None:
+    """The direct and people figures of every cell, from the reach rows read in key order
+    (a member's rows together): each member counts once in each cell of the union of its
+    rows' cells (cached per row shape, so the union is done by ``set.update``)."""
+    cached = lru_cache(maxsize=100_000)(_row_cells)
+    counts: dict[str, Counter[Cell]] = {"o": Counter(), "p": Counter()}
+    c = coverage_reach.c
+    query = sa.select(
+        c.member_type, c.member_id, c.month_key, c.leaf_id, c.organisation_id, c.kind,
+        c.country, c.size,
+    ).order_by(c.member_type, c.member_id)  # fmt: skip
+    current: tuple[str, int] | None = None
+    cells: set[Cell] = set()
+    for member_type, member_id, month, leaf, org, kind, country, size in session.execute(
+        query.execution_options(yield_per=20_000)
+    ):
+        if (member_type, member_id) != current:
+            if current is not None:
+                counts[current[0]].update(cells)
+            current, cells = (member_type, member_id), set()
+        cells.update(cached(month, leaf, bool(org), kind, country, size))
+    if current is not None:
+        counts[current[0]].update(cells)
     for member_type, slot in (("o", DIRECT), ("p", PEOPLE)):
-        for axis, column in (
-            (ALL, None),
-            ("kind", reach.kind),
-            ("country", reach.country),
-            ("size", reach.size),
-        ):
-            value = column if column is not None else sa.literal("")
-            query = (
-                sa.select(
-                    pm.c.period_key,
-                    up.c.item_id,
-                    value,
-                    sa.func.count(sa.distinct(reach.member_id)),
-                )
-                .select_from(coverage_reach)
-                .join(pm, pm.c.month_key == reach.month_key)
-                .join(up, up.c.leaf_id == reach.leaf_id)
-                .where(reach.member_type == member_type)
-                .group_by(pm.c.period_key, up.c.item_id, *([column] if column is not None else []))
-            )
-            if column is not None:
-                query = query.where(column != "", reach.organisation_id != 0)
-            for period, item, val, n in session.execute(query):
-                deltas.setdefault((period, item, axis, val), [0, 0, 0, 0])[slot] = n
-    records = coverage_records.c
-    linked = sa.union(
-        sa.select(
-            outreach_organisations.c.outreach_id.label("outreach_id"),
-            outreach_organisations.c.organisation_id.label("organisation_id"),
-        ),
-        sa.select(outreach_people.c.outreach_id, outreach_people.c.organisation_id).where(
-            outreach_people.c.organisation_id.is_not(None)
-        ),
-    ).subquery("linked")
-    base = (
-        sa.select(pm.c.period_key, up.c.item_id)
-        .select_from(coverage_records)
-        .join(outreach_subitems, outreach_subitems.c.outreach_id == records.outreach_id)
-        .join(up, up.c.leaf_id == outreach_subitems.c.commitment_item_id)
-        .join(pm, pm.c.month_key == records.month_key)
-    )
-    distinct = sa.func.count(sa.distinct(records.outreach_id))
-    total = base.add_columns(sa.literal(""), distinct).group_by(pm.c.period_key, up.c.item_id)
-    for period, item, val, n in session.execute(total):
-        deltas.setdefault((period, item, ALL, val), [0, 0, 0, 0])[OUTREACH] = n
-    org_columns: list[tuple[str, Any]] = [
-        ("kind", _orgs.c.kind),
-        ("country", _orgs.c.country_code),
-        ("size", _orgs.c.size_class),
-    ]
-    for axis, column in org_columns:
-        query = (
-            base.add_columns(column, distinct)
-            .join(linked, linked.c.outreach_id == records.outreach_id)
-            .join(_orgs, _orgs.c.id == linked.c.organisation_id)
-            .where(_orgs.c.deleted_at.is_(None), column.is_not(None))
-            .group_by(pm.c.period_key, up.c.item_id, column)
-        )
-        for period, item, val, n in session.execute(query):
-            deltas.setdefault((period, item, axis, _value(val)), [0, 0, 0, 0])[OUTREACH] = n
+        for cell, n in counts[member_type].items():
+            deltas.setdefault(cell, [0, 0, 0, 0])[slot] += n
+
+
+def _snapshot_cells(
+    month: str, leaves: tuple[int, ...], values: frozenset[tuple[str, str, str]]
+) -> frozenset[Cell]:
+    orgs = [[0, kind, country, size] for kind, country, size in values]
+    return frozenset(record_cells(month, {"l": list(leaves), "o": orgs, "p": []}))
 
 
 def rebuild(session: Session | sa.Connection | None = None) -> int:
@@ -644,7 +606,8 @@ def rebuild(session: Session | sa.Connection | None = None) -> int:
     ``session``: the app's by default; the migration that made the tables passes its
     connection."""
     if session is None:
-        return _rebuild(db.session())
+        with using(tree()):  # read once, not for every row
+            return _rebuild(db.session())
     items = CommitmentItem.__table__.c
     rows = session.execute(
         sa.select(items.id, items.parent_id, items.code, items.text).order_by(
@@ -658,32 +621,32 @@ def rebuild(session: Session | sa.Connection | None = None) -> int:
 def _rebuild(session: Session) -> int:
     for table in (coverage_figures, coverage_indirect, coverage_reach, coverage_records):
         session.execute(sa.delete(table))
+    outreach: Counter[Cell] = Counter()
+    cells_of = lru_cache(maxsize=100_000)(_snapshot_cells)
     last = 0
-    while True:
-        ids = list(
-            session.scalars(
-                sa.select(_records.c.id)
-                .where(_records.c.id > last, _records.c.deleted_at.is_(None))
-                .order_by(_records.c.id)
-                .limit(BATCH * 5)
-            )
+    top = session.scalar(sa.select(sa.func.max(_records.c.id))) or 0
+    span = BATCH * 10
+    while last < top:
+        snapshots = current_snapshots(session, [], (last + 1, last + span))
+        last += span
+        if not snapshots:
+            continue
+        session.execute(
+            sa.insert(coverage_records),
+            [
+                {"outreach_id": record_id, "month_key": month, "snapshot": snapshot}
+                for record_id, (month, snapshot) in snapshots.items()
+            ],
         )
-        if not ids:
-            break
-        last = ids[-1]
-        for chunk in _chunks(ids):
-            snapshots = current_snapshots(session, chunk)
-            session.execute(
-                sa.insert(coverage_records),
-                [
-                    {"outreach_id": record_id, "month_key": month, "snapshot": snapshot}
-                    for record_id, (month, snapshot) in snapshots.items()
-                ],
-            )
+        for month, snapshot in snapshots.values():
+            values = frozenset((o[1], o[2], o[3]) for o in snapshot["o"])
+            outreach.update(cells_of(month, tuple(sorted(set(snapshot["l"]))), values))
     session.execute(sa.text(_REACH_ORGS))
     session.execute(sa.text(_REACH_PEOPLE))
     deltas: Deltas = {}
-    _rebuild_figures(session, deltas)
+    for cell, n in outreach.items():
+        deltas.setdefault(cell, [0, 0, 0, 0])[OUTREACH] = n
+    _member_figures(session, deltas)
     sources = set(
         session.scalars(
             sa.select(_links.c.source_id).where(_links.c.link_type.in_(INDIRECT_LINKS)).distinct()

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from crm.extensions import db
 from crm.models import (
+    CommitmentItem,
     LinkType,
     Organisation,
     OrganisationLink,
@@ -33,6 +34,7 @@ _records = Outreach.__table__
 _orgs = Organisation.__table__
 _people = Person.__table__
 _links = OrganisationLink.__table__
+_items = CommitmentItem.__table__
 INDIRECT_LINKS = (LinkType.AFFILIATE_OF.value, LinkType.MEMBER_OF.value)
 ALL = "all"  # the axis of a row's total cell (value "")
 
@@ -61,14 +63,7 @@ def scope(f: CoverageFilter, item_ids: Iterable[int] | None = None) -> Scope:
     """The scope of a filter for these items (None: every item of the framework)."""
     t = tree()
     wanted = set(t.items) if item_ids is None else set(item_ids)
-    pairs = sorted({(leaf, item) for item in wanted for leaf in t.leaves_below(item)})
-    if not pairs:
-        pairs = [(0, 0)]  # no item: a pair that matches no link
-    up = (
-        sa.values(sa.column("leaf_id", sa.Integer), sa.column("item_id", sa.Integer), name="up")
-        .data(pairs)
-        .cte("up")
-    )
+    depth = max((len(t.up(leaf)) for leaf in t.items), default=1)
     start, end = f.period.bounds()
     conditions: list[sa.ColumnElement[bool]] = [_records.c.deleted_at.is_(None)]
     if start is not None:
@@ -78,22 +73,41 @@ def scope(f: CoverageFilter, item_ids: Iterable[int] | None = None) -> Scope:
     if f.officer_id is not None:
         conditions.append(_records.c.logged_by_id == f.officer_id)
     records = sa.select(_records.c.id.label("outreach_id")).where(*conditions).cte("scope_records")
-    items = (
-        sa.select(records.c.outreach_id, up.c.item_id)
+    # Each record's sub-items and the items above them, by joins on the items' primary key
+    # (a list of (leaf, item) pairs to join with has no index on SQLite).
+    levels = []
+    item = _items.alias("level0")
+    base = (
+        sa.select(records.c.outreach_id)
         .select_from(records)
         .join(outreach_subitems, outreach_subitems.c.outreach_id == records.c.outreach_id)
-        .join(up, up.c.leaf_id == outreach_subitems.c.commitment_item_id)
-        .distinct()
-        .cte("scope_items")
+        .join(item, item.c.id == outreach_subitems.c.commitment_item_id)
     )
+    for level in range(depth):
+        query = base
+        column = item
+        for step in range(level):
+            column_above = _items.alias(f"up{level}_{step}")
+            query = query.join(column_above, column_above.c.id == column.c.parent_id)
+            column = column_above
+        levels.append(
+            query.with_only_columns(records.c.outreach_id, column.c.id.label("item_id")).where(
+                column.c.id.in_(sorted(wanted))
+            )
+        )
+    items = sa.union(*levels).cte("scope_items")
+    # "IN (the scope's records)": SQLite then seeks each record's links by the key, instead
+    # of scanning every link and looking its record up.
+    in_scope = sa.select(records.c.outreach_id)
     linked = sa.union(
         sa.select(
             outreach_organisations.c.outreach_id.label("outreach_id"),
             outreach_organisations.c.organisation_id.label("organisation_id"),
-        ).join(records, records.c.outreach_id == outreach_organisations.c.outreach_id),
-        sa.select(outreach_people.c.outreach_id, outreach_people.c.organisation_id)
-        .join(records, records.c.outreach_id == outreach_people.c.outreach_id)
-        .where(outreach_people.c.organisation_id.is_not(None)),
+        ).where(outreach_organisations.c.outreach_id.in_(in_scope)),
+        sa.select(outreach_people.c.outreach_id, outreach_people.c.organisation_id).where(
+            outreach_people.c.outreach_id.in_(in_scope),
+            outreach_people.c.organisation_id.is_not(None),
+        ),
     ).subquery("linked")
     org_ok: list[sa.ColumnElement[bool]] = [_orgs.c.deleted_at.is_(None)]
     if f.country:
@@ -114,9 +128,8 @@ def scope(f: CoverageFilter, item_ids: Iterable[int] | None = None) -> Scope:
             outreach_people.c.person_id,
             counted.c.id.label("organisation_id"),
         )
-        .join(records, records.c.outreach_id == outreach_people.c.outreach_id)
         .join(_people, _people.c.id == outreach_people.c.person_id)
-        .where(_people.c.deleted_at.is_(None))
+        .where(outreach_people.c.outreach_id.in_(in_scope), _people.c.deleted_at.is_(None))
     )
     if f.country:
         people_query = people_query.join(counted, counted_ok).where(

@@ -96,6 +96,12 @@ LEFT_ALONE: dict[str, tuple[str, ...]] = {
     "search_terms": ("entity", "term", "sort_key"),
     # Ids, country codes and kinds of outreach records (crm.services.outreach.facets): no text.
     "outreach_facets": ("facet",),
+    # Kept coverage figures (crm.services.coverage.kept): period keys, item and member ids,
+    # kinds, country codes and size classes, no text (an erased person still counts).
+    "coverage_figures": ("period_key", "axis", "value"),
+    "coverage_records": ("month_key", "snapshot"),
+    "coverage_reach": ("member_type", "month_key", "kind", "country", "size"),
+    "coverage_indirect": ("period_key", "kind", "country", "size"),
     # Tags that name the person are renamed or dropped by ``_erase_tags``.
     "tags": ("name",),
     # The outbox and the scheduler: ids, dates, host names and process ids, time zone names.
