@@ -41,6 +41,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "mail.manage": frozenset({Role.ADMIN}),
     # Targets per item and period (the coverage view): everyone signed in reads them.
     "targets.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # The gaps in coverage on the home page (and in the coordinators' weekly digest).
+    "coverage.gaps": frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
 
 

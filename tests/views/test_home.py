@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from tests import factories
 
 
@@ -91,3 +93,26 @@ def test_home_shows_organisations_reached_and_people_from_the_kept_figures(
         "people": 1,
     }
     assert _figures(page, "3.1") == before["3.1"]
+
+
+@pytest.mark.parametrize("role", ["coordinator", "admin", "officer", "organiser", "viewer"])
+def test_coordinators_and_admins_see_the_gaps_others_do_not(client, signed_in, role) -> None:
+    signed_in(role)
+    page = client.get("/").get_data(as_text=True)
+    narrowed = client.get("/?days=7")
+    assert narrowed.status_code == 200
+    if role in ("coordinator", "admin"):
+        assert 'id="coverage-gaps-title"' in page
+        # Nothing logged yet: every sub-item is quiet in the window the page names.
+        assert "no outreach in the last 30 days" in page
+        assert "no outreach in the last 7 days" in narrowed.get_data(as_text=True)
+    else:
+        assert "coverage-gaps" not in page  # and ?days means nothing to them
+
+
+def test_a_bad_number_of_days_is_a_400_naming_it(client, signed_in) -> None:
+    signed_in("coordinator")
+    for query in ("days=0", "days=-3", "days=abc", "days=NaN", "days=1e9", "days=7&days=8"):
+        answer = client.get(f"/?{query}")
+        assert answer.status_code == 400, query
+        assert "days" in answer.get_data(as_text=True), query
