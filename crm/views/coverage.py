@@ -451,7 +451,11 @@ def trend(f: coverage.CoverageFilter, item: Item) -> Trend:
     found = coverage.monthly_trend(f, item.id, TREND_MONTHS)
     months = [key for key, _figures in found]
     lines = [
-        charts.Line(label, [getattr(figures, name) for _key, figures in found])
+        charts.Line(
+            label,
+            [getattr(figures, name) for _key, figures in found],
+            adds_up=name == "outreach",  # distinct organisations and people do not add up
+        )
         for name, label, _words in FIGURES
     ]
     chart = charts.line_chart(

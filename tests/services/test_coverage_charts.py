@@ -45,7 +45,11 @@ def test_a_chart_is_an_image_named_by_its_title_and_described() -> None:
     root = _parse(
         line_chart(
             months,
-            [Line("Outreach", list(range(12))), Line("People", [0] * 12)],
+            [
+                Line("Outreach", list(range(12))),
+                Line("People", [0] * 12, adds_up=False),
+                Line("Organisations", [3, 5] + [1] * 10, adds_up=False),
+            ],
             title="1.3b: outreach per month",
             chart_id="trend-1.3b",
         )
@@ -59,6 +63,9 @@ def test_a_chart_is_an_image_named_by_its_title_and_described() -> None:
     assert "January 2025 to December 2025" in desc.text
     assert "Outreach: 66 in all, most in December 2025 (11)." in desc.text
     assert "People: none." in desc.text
+    # Distinct organisations per month do not add up over the months: no total for them.
+    assert "Organisations: most in February 2025 (5)." in desc.text
+    assert "18 in all" not in desc.text
     shown = [t.text for t in _texts(root)]
     assert "Month" in shown and "Count" in shown  # the axes say what they hold
     assert "Jan" in shown and "2025" in shown  # the months, the year under the first

@@ -470,6 +470,8 @@ def test_from_args_reads_every_period_and_gives_it_back(app, db) -> None:
         ({"year": "1999"}, "year"),
         ({"year": "2037"}, "year"),
         ({"quarter": "2026-Q5"}, "quarter"),
+        ({"period": "year", "year": "0000"}, "year"),
+        ({"period": "quarter", "quarter": "0000-Q2"}, "quarter"),
         ({"from": "2026-02-30", "to": "2026-03-01"}, "from"),
         ({"from": "1999-12-31", "to": "2026-03-01"}, "from"),
         ({"from": "2026-01-01", "to": "2040-01-01"}, "to"),

@@ -232,6 +232,8 @@ BAD = (
     ("period=custom&from=2026-02-30&to=2026-04-01", "from"),
     ("period=decade", "period"),
     ("quarter=2026-Q5&period=quarter", "quarter"),
+    ("period=year&year=0000", "year"),  # no year 0: was a 500 (date(0, 1, 1))
+    ("period=quarter&quarter=0000-Q1", "quarter"),
     ("bogus=1", "bogus"),
 )
 
@@ -422,6 +424,13 @@ def test_the_trends_of_an_item_are_an_svg_with_a_table_of_the_same_figures(
     assert january
     cells = re.findall(r'<td class="num">([0-9,]+)</td>', january.group(1))
     assert cells == ["2", "1", "1", "1"]
+    # The description totals the records only: distinct organisations and people of each
+    # month do not add up to those of the span.
+    desc = root.find("{http://www.w3.org/2000/svg}desc").text or ""  # type: ignore[union-attr]
+    assert re.search(r"Outreach records: [0-9,]+ in all", desc)
+    for line in ("Organisations reached directly", "People reached"):
+        said = re.search(rf"{line}: ([^.]*)\.", desc)
+        assert said and "in all" not in said.group(1), desc
 
 
 def test_the_trends_without_an_item_chart_every_commitment(client, signed_in, reached) -> None:

@@ -43,6 +43,9 @@ class Line:
 
     name: str
     values: Sequence[int]
+    # Counts of records add up over months; distinct organisations or people do not (one
+    # reached in March and in May counts in both months), so their line has no total.
+    adds_up: bool = True
 
 
 def month_label(key: str, long: bool = False) -> str:
@@ -115,10 +118,11 @@ def describe(months: Sequence[str], lines: Sequence[Line]) -> str:
             parts.append(f"{line.name}: none.")
             continue
         peak = max(range(len(values)), key=lambda i: values[i])
-        parts.append(
-            f"{line.name}: {total:,} in all, most in {month_label(months[peak], long=True)} "
-            f"({values[peak]:,})."
-        )
+        most = f"most in {month_label(months[peak], long=True)} ({values[peak]:,})"
+        if line.adds_up:
+            parts.append(f"{line.name}: {total:,} in all, {most}.")
+        else:
+            parts.append(f"{line.name}: {most}.")
     return " ".join(parts)
 
 

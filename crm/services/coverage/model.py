@@ -163,6 +163,8 @@ def _year(value: object, name: str, today: date) -> int:
     if not _YEAR.fullmatch(text):
         raise ValidationError(f"{text[:20]!r} is not a year (e.g. {today.year})", field=name)
     year = int(text)
+    if year < 1:  # "0000": no such year in the calendar, and date() would raise
+        raise ValidationError(f"{text!r} is not a year of the calendar", field=name)
     plausible_day(date(year, 1, 1), name, today)
     return year
 
@@ -176,6 +178,8 @@ def _quarter(value: object, name: str, today: date) -> tuple[int, int]:
             field=name,
         )
     year = int(match.group(1))
+    if year < 1:  # "0000-Q1": no such year in the calendar, and date() would raise
+        raise ValidationError(f"{text!r} is not a quarter of the calendar", field=name)
     plausible_day(date(year, 1, 1), name, today)
     return year, int(match.group(2))
 
