@@ -183,11 +183,16 @@ class Process:
 
 @contextmanager
 def processes() -> Iterator[list[Process]]:
-    """Whatever the test starts is ended at the end, whatever happens."""
+    """Whatever the test starts is ended at the end, whatever happens. All are asked to stop
+    at once, then waited for: ended one by one, a scheduler that waited for the lock took it
+    from the leader stopping before it and ran a job (seen on a loaded machine)."""
     started: list[Process] = []
     try:
         yield started
     finally:
+        for process in started:
+            if process.popen.poll() is None:
+                process.popen.terminate()
         for process in started:
             process.end()
 
