@@ -258,3 +258,108 @@ def test_the_demo_and_reindex_leave_figures_equal_to_a_recount(app, db, runner) 
     assert "coverage figures rebuilt" in result.output
     for period in periods:
         assert _differences(period) == {}, period.key
+
+
+def _record(admin: Any, organisations: list[Organisation], code: str, day: datetime) -> Outreach:
+    return outreach.log_outreach(
+        {
+            "occurred_at": day,
+            "channel": "meeting",
+            "direction": "outbound",
+            "subject": "Presented the guidelines",
+            "person_ids": [],
+            "organisation_ids": [o.id for o in organisations],
+            "subitem_ids": [factories.subitem(code).id],
+            "material_ids": [],
+        },
+        admin,
+        now=NOW,
+    )
+
+
+def _indirect(organisation: Organisation) -> set[tuple[str, int]]:
+    from crm.models import coverage_indirect
+
+    c = coverage_indirect.c
+    return {
+        (period, item)
+        for period, item in _db.session.execute(
+            sa.select(c.period_key, c.item_id).where(c.organisation_id == organisation.id)
+        )
+    }
+
+
+def test_a_member_is_placed_anew_only_where_its_association_or_itself_moved(app, db) -> None:
+    """A record that reaches an association in a new month places its member there (and
+    in the item and periods above), leaving the member's other placements as they were; a
+    record that reaches the member itself in that month takes it out of indirect reach
+    there alone. Every step equals a recount."""
+    admin = factories.make_user("admin")
+    association = factories.make_organisation(kind=OrganisationKind.NATIONAL_ASSOCIATION)
+    member = factories.make_organisation()
+    _db.session.commit()
+    register.add_link(member, association, LinkType.MEMBER_OF.value, None, None, admin)
+    _record(admin, [association], "1.3b", datetime(2025, 12, 3, 10, 0, tzinfo=UTC))
+    _db.session.commit()
+    first = _indirect(member)
+    assert ("2025-12", factories.subitem("1.3b").id) in first
+    _record(admin, [association], "2.2", datetime(2026, 6, 2, 10, 0, tzinfo=UTC))
+    _db.session.commit()
+    second = _indirect(member)
+    assert first < second
+    assert ("2026-06", factories.subitem("2.2").id) in second
+    _record(admin, [member], "2.2", datetime(2026, 6, 9, 10, 0, tzinfo=UTC))
+    _db.session.commit()
+    third = _indirect(member)
+    assert ("2026-06", factories.subitem("2.2").id) not in third
+    assert ("2025-12", factories.subitem("1.3b").id) in third
+    assert first <= third
+    for period in PERIODS:
+        assert _differences(period) == {}, period.key
+
+
+def test_a_link_repointed_by_a_core_statement_after_its_flush_is_counted_at_commit(app, db) -> None:
+    """The hook counts a record when its flush ends; a Core statement of the same
+    transaction that then rewrites its links (as merges do) is seen at the commit."""
+    from crm.models import outreach_organisations
+
+    admin = factories.make_user("admin")
+    first = factories.make_organisation(country_code="DE")
+    second = factories.make_organisation(kind=OrganisationKind.POLICY_BODY, country_code="FR")
+    _db.session.commit()
+    record = _record(admin, [first], "3.1", datetime(2026, 5, 5, 10, 0, tzinfo=UTC))
+    _db.session.flush()
+    link = outreach_organisations.c
+    _db.session.execute(
+        sa.update(outreach_organisations)
+        .where(link.outreach_id == record.id)
+        .values(organisation_id=second.id)
+    )
+    _db.session.commit()
+    for period in PERIODS:
+        assert _differences(period) == {}, period.key
+    # and a transaction that writes through flushes alone is counted by them
+    _db.session.refresh(record)
+    outreach.update_outreach(
+        record,
+        {**_data_of(record), "organisation_ids": [first.id, second.id]},
+        admin,
+        record.version,
+        now=NOW,
+    )
+    _db.session.commit()
+    for period in PERIODS:
+        assert _differences(period) == {}, period.key
+
+
+def _data_of(record: Outreach) -> dict[str, Any]:
+    return {
+        "occurred_at": record.occurred_at,
+        "channel": "meeting",
+        "direction": "outbound",
+        "subject": record.subject,
+        "person_ids": [],
+        "organisation_ids": [o.id for o in record.organisations],
+        "subitem_ids": [s.id for s in record.subitems],
+        "material_ids": [],
+    }

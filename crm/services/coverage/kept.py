@@ -57,6 +57,7 @@ from crm.services.coverage.tree import build, tree, using
 
 BATCH = 2_000
 _PENDING = "coverage.pending"
+_STALE = "coverage.stale"  # a statement outside a flush wrote a table the figures read
 ORGANISATION_FIELDS = ("kind", "country_code", "size_class", "deleted_at", "merged_into_id")
 PERSON_FIELDS = ("deleted_at", "merged_into_id")
 _records = Outreach.__table__
@@ -110,32 +111,22 @@ def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
         yield ordered[start : start + size]
 
 
-def current_snapshots(
-    session: Session, ids: list[int], span: tuple[int, int] | None = None
-) -> dict[int, tuple[str, Snapshot]]:
-    """What each live record among ``ids`` (or with an id in ``span``, both ends included:
-    a rebuild reads ranges of the link tables' keys) contributes now, read from the tables."""
-    found: dict[int, tuple[str, Snapshot]] = {}
+@cache
+def _snapshot_queries(span: bool) -> tuple[Any, Any, Any, Any]:
+    """The four statements that read records' contributions, built once (their compiled
+    forms are cached too): for the ids of ``:ids`` (expanding) or, ``span``, ``:lo``..``:hi``."""
 
     def among(column: Any) -> Any:
-        return column.between(*span) if span else column.in_(ids)
+        if span:
+            return column.between(sa.bindparam("lo"), sa.bindparam("hi"))
+        return column.in_(sa.bindparam("ids", expanding=True))
 
-    rows = session.execute(
-        sa.select(_records.c.id, _records.c.occurred_at).where(
-            among(_records.c.id), _records.c.deleted_at.is_(None)
-        )
+    records = sa.select(_records.c.id, _records.c.occurred_at).where(
+        among(_records.c.id), _records.c.deleted_at.is_(None)
     )
-    for record_id, occurred_at in rows:
-        found[record_id] = (month_key(occurred_at), {"l": [], "o": [], "p": []})
-    if not found:
-        return found
-    for record_id, item_id in session.execute(
-        sa.select(outreach_subitems.c.outreach_id, outreach_subitems.c.commitment_item_id).where(
-            among(outreach_subitems.c.outreach_id)
-        )
-    ):
-        if record_id in found:
-            found[record_id][1]["l"].append(item_id)
+    leaves = sa.select(
+        outreach_subitems.c.outreach_id, outreach_subitems.c.commitment_item_id
+    ).where(among(outreach_subitems.c.outreach_id))
     linked = sa.union(
         sa.select(
             outreach_organisations.c.outreach_id.label("outreach_id"),
@@ -146,17 +137,15 @@ def current_snapshots(
             outreach_people.c.organisation_id.is_not(None),
         ),
     ).subquery()
-    for record_id, org_id, kind, country, size in session.execute(
+    organisations = (
         sa.select(
             linked.c.outreach_id, _orgs.c.id, _orgs.c.kind, _orgs.c.country_code, _orgs.c.size_class
         )
         .join(_orgs, _orgs.c.id == linked.c.organisation_id)
         .where(_orgs.c.deleted_at.is_(None))
-    ):
-        if record_id in found:
-            found[record_id][1]["o"].append([org_id, _value(kind), _value(country), _value(size)])
+    )
     counted = _orgs.alias("counted")
-    for record_id, person_id, org_id, kind, country, size in session.execute(
+    people = (
         sa.select(
             outreach_people.c.outreach_id,
             outreach_people.c.person_id,
@@ -173,7 +162,29 @@ def current_snapshots(
             ),
         )
         .where(among(outreach_people.c.outreach_id), _people.c.deleted_at.is_(None))
-    ):
+    )
+    return records, leaves, organisations, people
+
+
+def current_snapshots(
+    session: Session, ids: list[int], span: tuple[int, int] | None = None
+) -> dict[int, tuple[str, Snapshot]]:
+    """What each live record among ``ids`` (or with an id in ``span``, both ends included:
+    a rebuild reads ranges of the link tables' keys) contributes now, read from the tables."""
+    found: dict[int, tuple[str, Snapshot]] = {}
+    records, leaves, organisations, people = _snapshot_queries(span is not None)
+    params: dict[str, Any] = {"lo": span[0], "hi": span[1]} if span else {"ids": list(ids)}
+    for record_id, occurred_at in session.execute(records, params):
+        found[record_id] = (month_key(occurred_at), {"l": [], "o": [], "p": []})
+    if not found:
+        return found
+    for record_id, item_id in session.execute(leaves, params):
+        if record_id in found:
+            found[record_id][1]["l"].append(item_id)
+    for record_id, org_id, kind, country, size in session.execute(organisations, params):
+        if record_id in found:
+            found[record_id][1]["o"].append([org_id, _value(kind), _value(country), _value(size)])
+    for record_id, person_id, org_id, kind, country, size in session.execute(people, params):
         if record_id in found:
             found[record_id][1]["p"].append(
                 [person_id, org_id or 0, _value(kind), _value(country), _value(size)]
@@ -220,24 +231,59 @@ def reach_keys(month: str, snapshot: Snapshot) -> list[ReachKey]:
     return keys
 
 
+_MEMO_LIMIT = 200_000
+
+
+def _memo(t: Any) -> dict[object, object]:
+    if len(t.memo) > _MEMO_LIMIT:
+        t.memo.clear()
+    return t.memo
+
+
+def _cells_of_row(
+    t: Any, month: str, leaf: int, org: bool, kind: str, country: str, size: str
+) -> frozenset[Cell]:
+    key = ("cells", month, leaf, org, kind, country, size)
+    found = t.memo.get(key)
+    if found is None:
+        values = [(ALL, "")] + (_value_cells(kind, country, size) if org else [])
+        found = frozenset(
+            (period, item, axis, value)
+            for period in period_keys(month)
+            for item in t.up(leaf)
+            for axis, value in values
+        )
+        t.memo[key] = found
+    return found
+
+
+def _scopes_of_row(t: Any, month: str, leaf: int) -> frozenset[tuple[str, int]]:
+    key = ("scopes", month, leaf)
+    found = t.memo.get(key)
+    if found is None:
+        found = frozenset((period, item) for period in period_keys(month) for item in t.up(leaf))
+        t.memo[key] = found
+    return found
+
+
 def member_cells(rows: Iterable[ReachKey]) -> set[Cell]:
-    """The cells an organisation or a person is counted in, from their reach rows."""
+    """The cells an organisation or a person is counted in, from their reach rows (each
+    row's cells read once per framework tree, then joined)."""
     t = tree()
+    _memo(t)
     cells: set[Cell] = set()
     for _type, _member, month, leaf, org, kind, country, size in rows:
-        values = [(ALL, "")] + (_value_cells(kind, country, size) if org else [])
-        for period in period_keys(month):
-            for item in t.up(leaf):
-                for axis, value in values:
-                    cells.add((period, item, axis, value))
+        cells.update(_cells_of_row(t, month, leaf, bool(org), kind, country, size))
     return cells
 
 
 def _scopes(rows: Iterable[ReachKey]) -> set[tuple[str, int]]:
     t = tree()
-    return {
-        (period, item) for row in rows for period in period_keys(row[2]) for item in t.up(row[3])
-    }
+    _memo(t)
+    found: set[tuple[str, int]] = set()
+    for row in rows:
+        found.update(_scopes_of_row(t, row[2], row[3]))
+    return found
 
 
 # --- Writing figures ----------------------------------------------------------------------
@@ -282,18 +328,30 @@ def _apply_figures(session: Session, deltas: Deltas) -> None:
     )
     for start in range(0, len(rows), 5_000):
         session.execute(statement, rows[start : start + 5_000])
-    periods = sorted({str(row["period_key"]) for row in rows})
-    session.execute(
-        sa.delete(coverage_figures).where(
-            coverage_figures.c.period_key.in_(periods),
-            *(coverage_figures.c[name] == 0 for name in figures),
+    # Only a cell that lost something can have come down to nothing: those, by key.
+    emptied = [
+        {"p": row["period_key"], "i": row["item_id"], "a": row["axis"], "v": row["value"]}
+        for row in rows
+        if any(int(row[name]) < 0 for name in figures)  # type: ignore[call-overload]
+    ]
+    if emptied:
+        c = coverage_figures.c
+        session.execute(
+            sa.delete(coverage_figures).where(
+                c.period_key == sa.bindparam("p"),
+                c.item_id == sa.bindparam("i"),
+                c.axis == sa.bindparam("a"),
+                c.value == sa.bindparam("v"),
+                *(c[name] == 0 for name in figures),
+            ),
+            emptied,
         )
-    )
 
 
 def _load_reach(
-    session: Session, members: set[tuple[str, int]]
+    session: Session, members: set[tuple[str, int]], leaves: set[int] | None = None
 ) -> dict[tuple[str, int], Counter[ReachKey]]:
+    """The reach rows of these members (of these sub-items only, ``leaves``)."""
     found: dict[tuple[str, int], Counter[ReachKey]] = defaultdict(Counter)
     by_type: dict[str, list[int]] = defaultdict(list)
     for member_type, member_id in members:
@@ -312,7 +370,11 @@ def _load_reach(
                     c.country,
                     c.size,
                     c.records,
-                ).where(c.member_type == member_type, c.member_id.in_(chunk))
+                ).where(
+                    c.member_type == member_type,
+                    c.member_id.in_(chunk),
+                    *([] if leaves is None else [c.leaf_id.in_(sorted(leaves))]),
+                )
             ):
                 key: ReachKey = tuple(row[:8])
                 found[(row[0], row[1])][key] = row[8]
@@ -373,12 +435,39 @@ def _sources_of(session: Session, targets: set[int]) -> set[int]:
     return found
 
 
+def _sources_by_target(session: Session, targets: set[int]) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    for chunk in _chunks(targets):
+        found.extend(
+            (source, target)
+            for source, target in session.execute(
+                sa.select(_links.c.source_id, _links.c.target_id).where(
+                    _links.c.target_id.in_(chunk), _links.c.link_type.in_(INDIRECT_LINKS)
+                )
+            )
+        )
+    return found
+
+
 def place_indirect(
-    session: Session, organisations: set[int], deltas: Deltas, *, fresh: bool = False
+    session: Session,
+    organisations: set[int],
+    deltas: Deltas,
+    *,
+    fresh: bool = False,
+    only: dict[int, set[tuple[str, int]]] | None = None,
 ) -> None:
     """Place these organisations anew among the ones reached indirectly, per period and
-    item; ``fresh``: none is placed yet (a rebuild)."""
+    item; ``fresh``: none is placed yet (a rebuild); ``only``: in these (period, item)
+    scopes alone, per organisation (the ones where its own reach or its targets' moved:
+    elsewhere nothing it depends on changed)."""
     for chunk in _chunks(organisations, 1_000):
+        within: set[tuple[str, int]] | None = None
+        leaves: set[int] | None = None
+        if only is not None:
+            within = {scope for org in chunk for scope in only.get(org, ())}
+            t = tree()
+            leaves = {leaf for _p, item in within for leaf in t.leaves_below(item)}
         facts = {
             row.id: row
             for row in session.execute(
@@ -399,7 +488,8 @@ def place_indirect(
         ):
             links[source].append((target, starts_on, ends_on))
         targets = {target for found in links.values() for target, _s, _e in found}
-        reach = _load_reach(session, {("o", o) for o in targets | set(chunk)})
+        # In scopes of these items only the reach rows of sub-items below them count.
+        reach = _load_reach(session, {("o", o) for o in targets | set(chunk)}, leaves)
         scopes = {member: _scopes(rows) for (_t, member), rows in reach.items()}
         stored: dict[int, dict[tuple[str, int], tuple[str, str, str]]] = defaultdict(dict)
         if not fresh:
@@ -418,11 +508,16 @@ def place_indirect(
             if row is not None and row.deleted_at is None:
                 values = (_value(row.kind), _value(row.country_code), _value(row.size_class))
                 own = scopes.get(org, set())
+                mine = None if only is None else only.get(org, set())
                 for target, starts_on, ends_on in links.get(org, []):
-                    for period, item in scopes.get(target, ()):
+                    theirs = scopes.get(target, set())
+                    for period, item in theirs if mine is None else mine & theirs:
                         if (period, item) not in own and _period(period).holds(starts_on, ends_on):
                             wanted[(period, item)] = values
             had = stored.get(org, {})
+            if only is not None:
+                mine = only.get(org, set())
+                had = {place: values for place, values in had.items() if place in mine}
             for place, values in had.items():
                 if wanted.get(place) != values:
                     removed.append({"o": org, "p": place[0], "i": place[1]})
@@ -467,7 +562,8 @@ def rewrite(
     """Count these records anew (none for deleted or gone ones), and place anew among the
     organisations reached indirectly these ones and every one whose reach moved."""
     deltas: Deltas = {}
-    moved: set[int] = set(organisations)
+    moved: set[int] = set(organisations)  # placed anew everywhere, with their sources
+    shifted: dict[int, set[tuple[str, int]]] = defaultdict(set)  # scopes whose reach moved
     for chunk in _chunks(outreach_ids):
         old = stored_snapshots(session, chunk)
         new = current_snapshots(session, chunk)
@@ -493,6 +589,8 @@ def rewrite(
         loaded = _load_reach(session, set(by_member))
         for member, changes in by_member.items():
             rows_before = loaded.get(member, Counter())
+            if all((rows_before[key] > 0) == (rows_before[key] + n > 0) for key, n in changes):
+                continue  # the same rows reach it, only more or fewer times: no cell moves
             rows_after = Counter(rows_before)
             for key, n in changes:
                 rows_after[key] += n
@@ -501,10 +599,10 @@ def rewrite(
             slot = DIRECT if member[0] == "o" else PEOPLE
             _add(deltas, cells_after - cells_before, slot, 1)
             _add(deltas, cells_before - cells_after, slot, -1)
-            if member[0] == "o" and _scopes(k for k, n in rows_before.items() if n > 0) != _scopes(
-                k for k, n in rows_after.items() if n > 0
-            ):
-                moved.add(member[1])
+            if member[0] == "o":
+                scopes_before = _scopes(k for k, n in rows_before.items() if n > 0)
+                scopes_after = _scopes(k for k, n in rows_after.items() if n > 0)
+                shifted[member[1]].update(scopes_before ^ scopes_after)
         _write_reach(session, loaded, reach)
         session.execute(
             sa.delete(coverage_records).where(coverage_records.c.outreach_id.in_(changed))
@@ -520,8 +618,23 @@ def rewrite(
         ]
         if rows:
             session.execute(sa.insert(coverage_records), rows)
-    if moved:
-        place_indirect(session, moved | _sources_of(session, moved), deltas)
+    everywhere = moved | _sources_of(session, moved) if moved else set()
+    if everywhere:
+        place_indirect(session, everywhere, deltas)
+    # An organisation whose own reach entered or left some scopes is placed anew there, and
+    # so is each organisation linked to it: nowhere else can either placement have moved.
+    only: dict[int, set[tuple[str, int]]] = defaultdict(set)
+    for org, scopes in shifted.items():
+        if scopes:
+            only[org] |= scopes
+    if only:
+        for source, target in _sources_by_target(session, set(only)):
+            only[source] |= shifted[target]
+    for org in everywhere:
+        only.pop(org, None)
+    only = {org: scopes for org, scopes in only.items() if scopes}
+    if only:
+        place_indirect(session, set(only), deltas, only=only)
     _apply_figures(session, deltas)
 
 
@@ -743,15 +856,53 @@ def _sync(session: Session, records: set[int], organisations: set[int], people: 
     rewrite(session, records, organisations)
 
 
+# The tables the figures read: a statement of the session's that writes one of them (not a
+# flush) may have changed what a record noted earlier contributes.
+_READ_TABLES = frozenset(
+    str(getattr(table, "name", ""))
+    for table in (
+        _records, _orgs, _people, _links, CommitmentItem.__table__, *_LINK_TABLES
+    )
+)  # fmt: skip
+
+
+def _after_orm_execute(state: Any) -> None:
+    """Note a statement run through ``session.execute`` that writes a table the figures read
+    (a merge's Core UPDATE of links, say): the commit must count the noted records again.
+    Text statements other than reads are taken as writes."""
+    statement = state.statement
+    if state.is_select or _STALE in state.session.info:
+        return
+    if getattr(statement, "is_dml", False):
+        table = getattr(statement, "table", None)
+        if getattr(table, "name", None) not in _READ_TABLES:
+            return
+    elif getattr(statement, "is_text", False):
+        if str(statement).lstrip().split(None, 1)[:1] in (
+            ["SELECT"],
+            ["select"],
+            ["WITH"],
+            ["with"],
+        ):
+            return
+    else:
+        return
+    state.session.info[_STALE] = True
+
+
 def sync(session: Session | None = None) -> None:
     """Count once more what this transaction wrote, for links that Core statements wrote
     after their record's flush (nothing to do, and no statement, in a transaction that
-    wrote nothing the figures read)."""
+    wrote nothing the figures read; and only a flush when none of its statements outside a
+    flush wrote a table the figures read: each flush counted what it wrote already)."""
     session = session or db.session()
     if _PENDING not in session.info:
+        session.info.pop(_STALE, None)  # nothing noted that it could have changed
         return
     session.flush()
     records, organisations, people = session.info.pop(_PENDING, (set(), set(), set()))
+    if session.info.pop(_STALE, None) is None:
+        return
     _sync(session, records, organisations, people)
 
 
@@ -762,6 +913,7 @@ def _before_commit(session: Session) -> None:
 def _after_soft_rollback(session: Session, previous: Any) -> None:
     if previous.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_STALE, None)
 
 
 def install() -> None:
@@ -770,6 +922,7 @@ def install() -> None:
         ("after_flush", _after_flush),
         ("before_commit", _before_commit),
         ("after_soft_rollback", _after_soft_rollback),
+        ("do_orm_execute", _after_orm_execute),
     ):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)

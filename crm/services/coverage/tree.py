@@ -17,6 +17,7 @@ class Tree:
     children: dict[int | None, list[int]] = field(default_factory=dict)
     _leaves: dict[int, frozenset[int]] = field(default_factory=dict)
     _up: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    memo: dict[object, object] = field(default_factory=dict)  # callers' caches, per tree
 
     def leaves_below(self, item_id: int) -> frozenset[int]:
         """The sub-items at or below an item (a sub-item: itself)."""
