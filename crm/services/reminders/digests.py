@@ -21,9 +21,13 @@ import sqlalchemy as sa
 
 from crm import clock
 from crm.extensions import db
-from crm.models import FollowUp, Reminder, User
+from crm.models import FollowUp, User
 from crm.models.followups import FollowUpStatus, ReminderKind, ReminderStatus, digest_key
-from crm.services.reminders.planning import insert_ignoring_duplicates, wall_clock_moment
+from crm.services.reminders.planning import (
+    insert_ignoring_duplicates,
+    planned_keys,
+    wall_clock_moment,
+)
 
 # A digest lists at most this many follow-ups and says how many more there are.
 DIGEST_LIMIT = 50
@@ -122,14 +126,7 @@ def plan_digests(now: datetime) -> tuple[int, int]:
             }
     if not candidates:
         return 0, 0
-    keys = list(candidates)
-    known: set[str] = set()
-    for start in range(0, len(keys), 1000):
-        known.update(
-            session.scalars(
-                sa.select(Reminder.key).where(Reminder.key.in_(keys[start : start + 1000]))
-            )
-        )
+    known = planned_keys(session, candidates)
     rows: list[dict[str, Any]] = []
     for key, c in candidates.items():
         if key in known:

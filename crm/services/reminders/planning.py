@@ -84,6 +84,16 @@ def due_remind_at(due_at: datetime, due_date: date, due_time: time | None, zone:
     return wall_clock_moment(due_date, time(DAY_REMINDER_HOUR), zone)
 
 
+def planned_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    """Those of these message keys already in the outbox (read a thousand at a time)."""
+    wanted = list(keys)
+    known: set[str] = set()
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start : start + 1000]
+        known.update(session.scalars(sa.select(Reminder.key).where(Reminder.key.in_(chunk))))
+    return known
+
+
 def insert_ignoring_duplicates(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     """Insert outbox rows, skipping those whose key is there already (another writer or
     pass planned it first); returns how many were inserted."""

@@ -22,11 +22,11 @@ import sqlalchemy as sa
 
 from crm import clock
 from crm.extensions import db
-from crm.models import Reminder, Role, User
+from crm.models import Role, User
 from crm.models.followups import ReminderKind, ReminderStatus, coverage_digest_key
 from crm.services.mail import Draft
 from crm.services.reminders.digests import digest_moment, zone_of
-from crm.services.reminders.planning import insert_ignoring_duplicates
+from crm.services.reminders.planning import insert_ignoring_duplicates, planned_keys
 
 if TYPE_CHECKING:
     from crm.services.coverage.gaps import Gaps
@@ -84,14 +84,7 @@ def plan_coverage_digests(now: datetime) -> tuple[int, int]:
             }
     if not candidates:
         return 0, 0
-    keys = list(candidates)
-    known: set[str] = set()
-    for start in range(0, len(keys), 1000):
-        known.update(
-            session.scalars(
-                sa.select(Reminder.key).where(Reminder.key.in_(keys[start : start + 1000]))
-            )
-        )
+    known = planned_keys(session, candidates)
     wanted = {key: c for key, c in candidates.items() if key not in known}
     if not wanted:
         return 0, 0
